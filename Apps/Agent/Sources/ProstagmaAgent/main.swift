@@ -1,0 +1,3 @@
+import AgentCore
+
+await AgentCommand.main()

@@ -1,0 +1,3 @@
+import ServerCore
+
+await ServerCommand.main()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what building and testing Prostagma need on a fresh Debian machine.
+# Idempotent: skips what is already there, and prints nothing when nothing is missing.
+set -euo pipefail
+
+apt_packages=(
+    zlib1g-dev      # CZlib
+    libsqlite3-dev  # GRDB (the server's store)
+    zip unzip       # ZipReader conformance: Info-ZIP is the reference
+    p7zip-full      # ZipReader conformance: archives written by 7z
+    prometheus      # promtool, to check the metrics exposition format
+    wrk             # HTTP benchmarks
+    chromium        # status page system test (headless)
+    nginx-light     # benchmark reference: nginx serving a file
+    python3         # HTTP origins and moto in tests
+    curl            # system tests speak the original protocol with curl
+    procps          # ps/pgrep in system tests
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "deps: missing Debian packages: ${missing[*]} (run 'make deps' as root)" >&2
+        exit 1
+    fi
+    echo "deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python tools: moto's S3 server and the aws CLI (the real one, run by S3Fetch).
+need_pip=()
+python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null || need_pip+=("moto[server]")
+command -v aws >/dev/null 2>&1 || need_pip+=("awscli")
+if [ ${#need_pip[@]} -gt 0 ]; then
+    echo "deps: pip installing ${need_pip[*]}"
+    python3 -m pip install -q --disable-pip-version-check "${need_pip[@]}"
+fi
+exit 0

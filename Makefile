@@ -10,7 +10,7 @@ DIST     := dist
 .PHONY: help deps build test run server agent bench lint format clean
 
 # Package-specific targets (fuzzing, package benchmarks) live beside their package.
--include $(wildcard Packages/*/make.mk Apps/*/make.mk)
+-include $(wildcard Packages/*/make.mk Apps/*/make.mk Tests/make.mk Tools/*/make.mk)
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'

@@ -1,0 +1,57 @@
+/// A counter with label names; each distinct set of label values is one ``Counter`` series.
+///
+/// ```swift
+/// let requests = try registry.counterFamily("http_requests_total", help: "Requests.", labelNames: ["route", "status"])
+/// let ok = requests.labels("/v1/triggers/:name", "200")   // keep this handle
+/// ok.increment()
+/// ```
+public final class CounterFamily: Sendable, MetricCollector {
+    /// The metric name.
+    public let name: String
+    /// The HELP text.
+    public let help: String
+    /// The label names, in the order ``labels(_:)`` takes values.
+    public let labelNames: [String]
+    private let children = LabelledChildren<Counter>()
+
+    init(name: String, help: String, labelNames: [String]) {
+        self.name = name
+        self.help = help
+        self.labelNames = labelNames
+    }
+
+    var signature: CollectorSignature { .init(type: .counter, help: help, labelNames: labelNames) }
+
+    /// The series for these label values (one per label name, in order), created at zero on first use.
+    public func labels(_ values: String...) -> Counter {
+        labels(values)
+    }
+
+    /// The series for these label values (one per label name, in order), created at zero on first use.
+    public func labels(_ values: [String]) -> Counter {
+        precondition(
+            values.count == labelNames.count,
+            "metric \(name) takes \(labelNames.count) label values, got \(values.count)")
+        return children.child(for: values) {
+            Counter(labelText: Exposition.labelText(names: labelNames, values: values))
+        }
+    }
+
+    /// Removes the series with these label values (it no longer appears in the output).
+    public func remove(_ values: String...) {
+        children.remove(values)
+    }
+
+    func render(into out: inout String) {
+        let series = children.sorted()
+        if series.isEmpty && !labelNames.isEmpty { return }
+        Exposition.appendHeader(name: name, help: help, type: .counter, to: &out)
+        for counter in series {
+            out += name
+            out += counter.labelText
+            out += " "
+            out += Exposition.formatValue(counter.value)
+            out += "\n"
+        }
+    }
+}

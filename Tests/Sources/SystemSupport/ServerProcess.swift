@@ -125,19 +125,42 @@ public final class ServerProcess: Sendable {
         return PrometheusText(response.text)
     }
 
-    /// Waits until `count` long polls are open on `trigger` (the `prostagma_watchers` gauge), i.e. the agents
-    /// have adopted its state and a trigger from now on reaches them.
+    /// Waits until `count` agents watch `trigger`, so a trigger from now on reaches them: the server's
+    /// `prostagma_watchers{trigger}` gauge (open long polls) reaches `count`, or, should the gauge be missing,
+    /// `GET /v1/agents` lists `count` live agents watching it and they have had a moment to open their poll.
     public func waitForWatchers(_ trigger: String, count: Int, timeout: Duration = .seconds(30)) async throws {
+        let listedSince = Mutex<ContinuousClock.Instant?>(nil)
         try await Poll.check(
-            "\(count) agent(s) long-polling trigger \(trigger) (prostagma_watchers)", timeout: timeout,
+            "\(count) agent(s) long-polling trigger \(trigger)", timeout: timeout,
             state: { [self] in
                 let agents = (try? await self.get("/v1/agents").text) ?? "?"
-                return "GET /v1/agents: \(agents)"
+                let watchers = (try? await self.metrics())?.value("prostagma_watchers", labels: ["trigger": trigger])
+                return "prostagma_watchers=\(watchers.map { "\($0)" } ?? "absent"); GET /v1/agents: \(agents)"
             }
         ) {
             let metrics = try await self.metrics()
-            return (metrics.value("prostagma_watchers", labels: ["trigger": trigger]) ?? 0) >= Double(count)
+            if let watchers = metrics.value("prostagma_watchers", labels: ["trigger": trigger]) {
+                return watchers >= Double(count)
+            }
+            let listed = try await self.liveAgents(watching: trigger) >= count
+            let now = ContinuousClock.now
+            let since = listedSince.withLock { stored -> ContinuousClock.Instant? in
+                if !listed { stored = nil } else if stored == nil { stored = now }
+                return stored
+            }
+            return since.map { now - $0 >= .milliseconds(500) } ?? false
         }
+    }
+
+    /// How many agents `GET /v1/agents` lists as live and watching `trigger`.
+    public func liveAgents(watching trigger: String) async throws -> Int {
+        let response = try await get("/v1/agents")
+        guard response.status == 200, let agents = response.json?["agents"] as? [[String: Any]] else {
+            throw SystemTestError("GET /v1/agents answered \(response.status): \(response.text)")
+        }
+        return agents.filter {
+            ($0["state"] as? String) == "live" && (($0["triggers"] as? [String]) ?? []).contains(trigger)
+        }.count
     }
 
     /// Waits until a run of `trigger` for `count` has been reported by `agent` (if given) and returns it.

@@ -18,7 +18,7 @@ public final class SystemHarness: Sendable {
         self.directory = directory
     }
 
-    /// Runs `body` in a fresh harness named after the calling test function.
+    /// Runs `body` in a fresh harness named `name` (by default the calling test function's name).
     public static func run<T: Sendable>(
         _ name: String = #function, _ body: (SystemHarness) async throws -> T
     ) async throws -> T {

@@ -1,0 +1,100 @@
+import Foundation
+import SystemSupport
+import Testing
+
+/// A CI pipeline that knows only the original tool: the README's curl commands with JSON bodies carrying the
+/// secret (`POST /trigger`, `POST /cache`, `GET /cache` with a body on a GET).
+@Suite("Original protocol pipeline")
+struct OriginalProtocolTests {
+    /// The pipeline as a shell script, the README's curl lines with `trigger` quoted (the README's own line
+    /// leaves it unquoted, which is not JSON).
+    static let pipeline = """
+        #!/bin/sh
+        set -eu
+        # Refresh the server's cache with the new build, check it, then tell the agents to deploy.
+        curl -sf -X POST -d '{"secret": "'$PROSTAGMA_SECRET'", "url": "'$ARTIFACT_URL'"}' $SERVER/cache
+        curl -sf -X GET -d '{"secret": "'$PROSTAGMA_SECRET'", "url": "'$ARTIFACT_URL'"}' $SERVER/cache -o "$OUT/cached.html"
+        curl -sf -X POST -d '{"secret": "'$PROSTAGMA_SECRET'", "trigger": "website"}' $SERVER/trigger
+        curl -sf -X GET -d '{"secret": "'$PROSTAGMA_SECRET'", "trigger": "website"}' $SERVER/trigger > "$OUT/count.json"
+
+        """
+
+    @Test func originalProtocolPipelineTriggersDeploysAndFillsTheCache() async throws {
+        try await SystemHarness.run { harness in
+            let origin = try await harness.startOrigin()
+            let server = try await harness.startServer()
+            let url = try origin.put(Data("<h1>v1</h1>\n".utf8), as: "index.html")
+            let www = harness.path("machine/www")
+            let deploys = harness.path("machine/deploys.log")
+            let agent = try await harness.startAgent(
+                "web", server: server, trigger: "website",
+                script: """
+                    steps:
+                      - download:
+                          url: \(url)
+                          dest: \(www.path)/index.html
+                          cache: true
+                      - shell: echo "deployed $PROSTAGMA_COUNT" >> \(deploys.path)
+
+                    """)
+            try await server.waitForWatchers("website", count: 1)
+            let scriptFile = harness.path("pipeline.sh")
+            try FileSystem.write(Self.pipeline, to: scriptFile)
+            let environment = [
+                "PROSTAGMA_SECRET": server.secret, "SERVER": server.baseURL, "ARTIFACT_URL": url,
+                "OUT": harness.directory.path,
+            ]
+
+            for (round, version) in ["v1", "v2"].enumerated() {
+                let body = "<h1>\(version)</h1>\n"
+                try origin.put(Data(body.utf8), as: "index.html")
+                try await Command.check(["/bin/sh", scriptFile.path], environment: environment)
+                // What the pipeline read back from the cache is what the origin served.
+                #expect(FileSystem.text(harness.path("cached.html")) == body)
+                let count = try #require(
+                    (try? JSONSerialization.jsonObject(with: Data(contentsOf: harness.path("count.json"))))
+                        as? [String: Any])
+                #expect(count["trigger"] as? String == "website")
+                #expect(count["count"] as? Int == round + 1)
+                // The agent deploys once per trigger...
+                try await Poll.check("deploy \(round + 1) of website", timeout: .seconds(30)) {
+                    FileSystem.lines(deploys).count == round + 1
+                }
+                // ...with the cached bytes, even after the origin has moved on (cache: true).
+                try origin.put(Data("<h1>not cached</h1>\n".utf8), as: "index.html")
+                #expect(FileSystem.text(www.appendingPathComponent("index.html")) == body)
+                let run = try await server.waitForRun(of: "website", count: round + 1, agent: agent.name)
+                #expect(run.status == "succeeded")
+            }
+            #expect(FileSystem.lines(deploys) == ["deployed 1", "deployed 2"])
+            // The origin saw one GET per POST /cache, none from the agent (it was served from the cache).
+            let originLog = FileSystem.text(origin.process.log) ?? ""
+            #expect(originLog.components(separatedBy: "\"GET /index.html").count - 1 == 2, "\(originLog)")
+        }
+    }
+
+    @Test func originalProtocolRejectsBadSecretsAndTheReadmesUnquotedKey() async throws {
+        try await SystemHarness.run { harness in
+            let server = try await harness.startServer()
+            let wrong = try await HTTP.request(
+                "POST", server.baseURL + "/trigger", body: Data(#"{"secret": "nope", "trigger": "t"}"#.utf8))
+            #expect(wrong.status == 403)
+            // The README's own line: `trigger: "MY_TRIGGER_NAME"` is not JSON. A clear 400 that says where.
+            let readme = try await HTTP.request(
+                "POST", server.baseURL + "/trigger",
+                body: Data(#"{"secret": "\#(server.secret)", trigger: "MY_TRIGGER_NAME"}"#.utf8))
+            #expect(readme.status == 400)
+            #expect(readme.json?["error"] != nil)
+            let detail = (readme.json?["detail"] as? String ?? "").lowercased()
+            #expect(detail.contains("line") && detail.contains("column"), "detail: \(detail)")
+            // Unknown triggers read 0 with a body on a GET, as the original.
+            let unknown = try await HTTP.request(
+                "GET", server.baseURL + "/trigger",
+                body: Data(#"{"secret": "\#(server.secret)", "trigger": "never-seen"}"#.utf8))
+            #expect(unknown.status == 200)
+            #expect(unknown.json?["count"] as? Int == 0)
+            let state = try await server.state(of: "MY_TRIGGER_NAME")
+            #expect(state.count == 0)
+        }
+    }
+}

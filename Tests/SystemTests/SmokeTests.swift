@@ -12,9 +12,8 @@ struct SmokeTests {
             try FileSystem.makeDirectory(cwd)
             let port = try FreePort.next()
             var environment = Command.baseEnvironment
-            // As `make run`, on a free port instead of 6969 so parallel runs do not collide.
+            // As `make run`: no secret, no data folder; only a free port instead of 6969 so runs do not collide.
             environment["PROSTAGMA_HOST"] = "127.0.0.1:\(port)"
-            environment["PROSTAGMA_SECRET"] = "smoke"
             let process = try harness.spawn(
                 [try await Binaries.server().path], environment: environment, directory: cwd,
                 log: harness.path("server.log"))
@@ -32,6 +31,15 @@ struct SmokeTests {
                 FileManager.default.fileExists(
                     atPath: cwd.appendingPathComponent("prostagma-data").path, isDirectory: &isDirectory)
                     && isDirectory.boolValue, "the default data folder ./prostagma-data was created")
+            // With no secret configured, one is generated into the data folder, readable by its owner only.
+            let secretFile = cwd.appendingPathComponent("prostagma-data/secret")
+            let attributes = try FileManager.default.attributesOfItem(atPath: secretFile.path)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+            let secret = try #require(FileSystem.text(secretFile)).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(secret.count >= 32)
+            let authorized = try await HTTP.get("http://127.0.0.1:\(port)/v1/triggers", bearer: secret)
+            #expect(authorized.status == 200)
+            #expect(try await HTTP.get("http://127.0.0.1:\(port)/v1/triggers", bearer: "wrong").status == 403)
             #expect(await process.stop() == 0, "SIGTERM is a clean shutdown")
         }
     }

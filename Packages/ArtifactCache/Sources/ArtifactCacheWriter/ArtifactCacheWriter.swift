@@ -14,15 +14,25 @@ struct ArtifactCacheWriter {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// Deterministic bytes: xorshift64, mapped to a small alphabet for text so it compresses.
+    /// Deterministic bytes: xorshift64 words, mapped to a small alphabet for text so it compresses.
     static func chunk(_ index: Int, count: Int, seed: UInt64, text: Bool) -> [UInt8] {
         let letters: [UInt8] = Array("abcdefgh \n".utf8)
         var state = seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15 | 1
-        return (0..<count).map { _ in
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return text ? letters[Int(state % UInt64(letters.count))] : UInt8(truncatingIfNeeded: state)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var position = 0
+            while position < count {
+                state ^= state << 13
+                state ^= state >> 7
+                state ^= state << 17
+                var word = state
+                for _ in 0..<Swift.min(8, count - position) {
+                    let byte = UInt8(truncatingIfNeeded: word)
+                    buffer[position] = text ? letters[Int(byte % 10)] : byte
+                    word >>= 8
+                    position += 1
+                }
+            }
+            initialized = count
         }
     }
 

@@ -6,14 +6,21 @@ import Testing
 /// secret (`POST /trigger`, `POST /cache`, `GET /cache` with a body on a GET).
 @Suite("Original protocol pipeline")
 struct OriginalProtocolTests {
-    /// The pipeline as a shell script, the README's curl lines with `trigger` quoted (the README's own line
-    /// leaves it unquoted, which is not JSON).
-    static let pipeline = """
+    /// The pipeline's publish job: the README's curl lines (JSON bodies with the secret) to refresh the
+    /// server's cache with the new build and read it back, with a body on the GET as the original.
+    static let publish = """
         #!/bin/sh
         set -eu
-        # Refresh the server's cache with the new build, check it, then tell the agents to deploy.
         curl -sf -X POST -d '{"secret": "'$PROSTAGMA_SECRET'", "url": "'$ARTIFACT_URL'"}' $SERVER/cache
         curl -sf -X GET -d '{"secret": "'$PROSTAGMA_SECRET'", "url": "'$ARTIFACT_URL'"}' $SERVER/cache -o "$OUT/cached.html"
+
+        """
+
+    /// The pipeline's deploy job: the README's trigger line, with `trigger` quoted (the README's own line
+    /// leaves it unquoted, which is not JSON), then a read of the count.
+    static let deploy = """
+        #!/bin/sh
+        set -eu
         curl -sf -X POST -d '{"secret": "'$PROSTAGMA_SECRET'", "trigger": "website"}' $SERVER/trigger
         curl -sf -X GET -d '{"secret": "'$PROSTAGMA_SECRET'", "trigger": "website"}' $SERVER/trigger > "$OUT/count.json"
 
@@ -23,7 +30,7 @@ struct OriginalProtocolTests {
         try await SystemHarness.run { harness in
             let origin = try await harness.startOrigin()
             let server = try await harness.startServer()
-            let url = try origin.put(Data("<h1>v1</h1>\n".utf8), as: "index.html")
+            let url = try origin.put(Data("<h1>v0</h1>\n".utf8), as: "index.html")
             let www = harness.path("machine/www")
             let deploys = harness.path("machine/deploys.log")
             let agent = try await harness.startAgent(
@@ -38,8 +45,10 @@ struct OriginalProtocolTests {
 
                     """)
             try await server.waitForWatchers("website", count: 1)
-            let scriptFile = harness.path("pipeline.sh")
-            try FileSystem.write(Self.pipeline, to: scriptFile)
+            let publish = harness.path("publish.sh")
+            let deploy = harness.path("deploy.sh")
+            try FileSystem.write(Self.publish, to: publish)
+            try FileSystem.write(Self.deploy, to: deploy)
             let environment = [
                 "PROSTAGMA_SECRET": server.secret, "SERVER": server.baseURL, "ARTIFACT_URL": url,
                 "OUT": harness.directory.path,
@@ -48,26 +57,28 @@ struct OriginalProtocolTests {
             for (round, version) in ["v1", "v2"].enumerated() {
                 let body = "<h1>\(version)</h1>\n"
                 try origin.put(Data(body.utf8), as: "index.html")
-                try await Command.check(["/bin/sh", scriptFile.path], environment: environment)
+                try await Command.check(["/bin/sh", publish.path], environment: environment)
                 // What the pipeline read back from the cache is what the origin served.
                 #expect(FileSystem.text(harness.path("cached.html")) == body)
+                // The origin moves on; only the cache still has this build.
+                try origin.put(Data("<h1>not cached</h1>\n".utf8), as: "index.html")
+
+                try await Command.check(["/bin/sh", deploy.path], environment: environment)
                 let count = try #require(
                     (try? JSONSerialization.jsonObject(with: Data(contentsOf: harness.path("count.json"))))
                         as? [String: Any])
                 #expect(count["trigger"] as? String == "website")
                 #expect(count["count"] as? Int == round + 1)
-                // The agent deploys once per trigger...
+                // The agent deploys once per trigger, with the cached bytes (cache: true).
                 try await Poll.check("deploy \(round + 1) of website", timeout: .seconds(30)) {
                     FileSystem.lines(deploys).count == round + 1
                 }
-                // ...with the cached bytes, even after the origin has moved on (cache: true).
-                try origin.put(Data("<h1>not cached</h1>\n".utf8), as: "index.html")
                 #expect(FileSystem.text(www.appendingPathComponent("index.html")) == body)
                 let run = try await server.waitForRun(of: "website", count: round + 1, agent: agent.name)
                 #expect(run.status == "succeeded")
             }
             #expect(FileSystem.lines(deploys) == ["deployed 1", "deployed 2"])
-            // The origin saw one GET per POST /cache, none from the agent (it was served from the cache).
+            // The origin saw one GET per POST /cache and none from the agent (served from the cache).
             let originLog = FileSystem.text(origin.process.log) ?? ""
             #expect(originLog.components(separatedBy: "\"GET /index.html").count - 1 == 2, "\(originLog)")
         }

@@ -13,6 +13,14 @@ struct Parser {
     var depth = 0
     let fileName: String
     private var lineStarts: [Int] = [0]
+    /// The last mark computed, so that marks along one long line cost O(distance), not O(column).
+    private let lastMark = MarkCache()
+
+    final class MarkCache {
+        var line = -1
+        var offset = 0
+        var column = 1
+    }
 
     init(bytes: [UInt8], fileName: String) {
         var input = bytes
@@ -47,11 +55,18 @@ struct Parser {
         }
         var column = 1
         var k = lineStarts[lo]
+        if lastMark.line == lo && lastMark.offset <= offset {
+            column = lastMark.column
+            k = lastMark.offset
+        }
         let end = min(offset, b.count)
         while k < end {
             if b[k] & 0xC0 != 0x80 { column += 1 }
             k += 1
         }
+        lastMark.line = lo
+        lastMark.offset = max(k, lineStarts[lo])
+        lastMark.column = column
         return YAMLMark(line: lo + 1, column: column)
     }
 

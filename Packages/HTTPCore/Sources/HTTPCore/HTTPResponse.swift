@@ -1,0 +1,75 @@
+import NIOCore
+import NIOHTTP1
+
+/// A response: status, headers and a body (bytes, a stream or a file).
+public struct HTTPResponse: Sendable {
+    /// The status, e.g. `.ok`.
+    public var status: HTTPResponseStatus
+    /// The headers; `Content-Length` is set by the server from the body when the length is known.
+    public var headers: HTTPHeaders
+    /// The body.
+    public var body: ResponseBody
+
+    /// Creates a response with the given status, headers and body.
+    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: ResponseBody = ResponseBody()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A response whose body is the UTF-8 bytes of `text` (`Content-Type: text/plain; charset=utf-8` by default).
+    public init(
+        status: HTTPResponseStatus = .ok,
+        headers: HTTPHeaders = [:],
+        text: String,
+        contentType: String = "text/plain; charset=utf-8"
+    ) {
+        self.init(status: status, headers: headers, body: ResponseBody(string: text))
+        if !self.headers.contains(name: "content-type") { self.headers.add(name: "content-type", value: contentType) }
+    }
+
+    /// A response whose body is `value` encoded as JSON (`Content-Type: application/json`).
+    public static func json(
+        _ value: some Encodable,
+        status: HTTPResponseStatus = .ok,
+        headers: HTTPHeaders = [:]
+    ) throws -> HTTPResponse {
+        var response = HTTPResponse(
+            status: status, headers: headers, body: ResponseBody(buffer: try JSONCoding.encode(value)))
+        response.headers.replaceOrAdd(name: "content-type", value: "application/json")
+        return response
+    }
+
+    /// A response that serves the file at `path` (or the byte `range` of it) in chunks read off the event loop.
+    ///
+    /// The file is opened when the response is written; a missing file then answers 404. With a range the status
+    /// is 206 and `Content-Range` is set; a range past the end of the file answers 416.
+    public static func file(
+        path: String,
+        range: Range<Int64>? = nil,
+        contentType: String = "application/octet-stream",
+        headers: HTTPHeaders = [:]
+    ) -> HTTPResponse {
+        var response = HTTPResponse(
+            status: range == nil ? .ok : .partialContent,
+            headers: headers,
+            body: .file(path: path, range: range)
+        )
+        if !response.headers.contains(name: "content-type") {
+            response.headers.add(name: "content-type", value: contentType)
+        }
+        return response
+    }
+
+    /// A response whose body is produced by `write`, chunk by chunk, with back-pressure.
+    ///
+    /// Without `length` the body is sent chunked; `write` suspends while the client is not reading.
+    public static func stream(
+        status: HTTPResponseStatus = .ok,
+        headers: HTTPHeaders = [:],
+        length: Int? = nil,
+        _ write: @escaping @Sendable (ResponseBodyWriter) async throws -> Void
+    ) -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers, body: .stream(length: length, write))
+    }
+}

@@ -1,0 +1,109 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A broadcast for long polls: many requests wait, one `publish()` wakes them all.
+///
+/// A waiter costs one dictionary entry, one continuation and one scheduled timer, so 10,000 waiting requests are
+/// cheap. To avoid missing an event that happens between checking state and starting to wait, read `generation`
+/// before checking and pass it as `since`: the wait then returns `.event` at once if a publish came in between.
+///
+/// ```swift
+/// let seen = notifier.generation
+/// if state.count != after { return try .json(state) }
+/// let reason = await context.wait(for: notifier, since: seen, until: .now + .seconds(wait))
+/// ```
+public final class Notifier: Sendable {
+    /// The number of publishes so far; compare to know whether something happened.
+    public struct Generation: Sendable, Hashable {
+        /// The raw count.
+        public let value: UInt64
+    }
+
+    private struct State {
+        var generation: UInt64 = 0
+        var waiters: [UInt64: Waiter] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates a notifier with no waiters.
+    public init() {}
+
+    /// The current generation (how many times `publish` ran).
+    public var generation: Generation {
+        Generation(value: state.withLock { $0.generation })
+    }
+
+    /// The number of requests waiting right now (a gauge for metrics).
+    public var waiterCount: Int {
+        state.withLock { $0.waiters.count }
+    }
+
+    /// Wakes every current waiter with `.event`.
+    public func publish() {
+        let waiters = state.withLock { state in
+            state.generation &+= 1
+            defer { state.waiters = [:] }
+            return state.waiters
+        }
+        for waiter in waiters.values { waiter.resume(.event) }
+    }
+
+    /// Waits for the next publish (or one after `since`), the deadline, or `shutdown`.
+    ///
+    /// Timers run on `eventLoop`; cancellation of the waiting task wakes it with `.cancelled`.
+    public func wait(
+        since: Generation? = nil,
+        until deadline: ContinuousClock.Instant,
+        shutdown: ShutdownSignal? = nil,
+        on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()
+    ) async -> WakeReason {
+        await wait(since: since, until: deadline, shutdown: shutdown, closed: nil, on: eventLoop)
+    }
+
+    func wait(
+        since: Generation?,
+        until deadline: ContinuousClock.Instant,
+        shutdown: ShutdownSignal?,
+        closed: EventLoopFuture<Void>?,
+        on eventLoop: any EventLoop
+    ) async -> WakeReason {
+        let waiter = Waiter()
+        guard register(waiter, since: since) else { return .event }
+        defer { remove(waiter) }
+        if let shutdown {
+            guard shutdown.register(waiter) else { return .shutdown }
+        }
+        defer { shutdown?.remove(waiter) }
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else { return .deadline }
+        let timer = eventLoop.scheduleTask(in: TimeAmount(remaining)) { waiter.resume(.deadline) }
+        defer { timer.cancel() }
+        closed?.whenComplete { _ in waiter.resume(.cancelled) }
+        return await withTaskCancellationHandler {
+            await waiter.wait()
+        } onCancel: {
+            waiter.resume(.cancelled)
+        }
+    }
+
+    private func register(_ waiter: Waiter, since: Generation?) -> Bool {
+        state.withLock { state in
+            if let since, since.value != state.generation { return false }
+            state.waiters[waiter.id] = waiter
+            return true
+        }
+    }
+
+    private func remove(_ waiter: Waiter) {
+        _ = state.withLock { $0.waiters.removeValue(forKey: waiter.id) }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,102 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// What a handler gets besides the request: a logger, the connection's event loop and the shutdown signal.
+public struct RequestContext: Sendable {
+    /// A logger with `request_id` metadata; handlers log through it.
+    public var logger: Logger
+    /// The event loop of the connection (timers for long polls run here).
+    public let eventLoop: any EventLoop
+    /// Fires when the server begins a graceful shutdown.
+    public let shutdownSignal: ShutdownSignal
+    /// The peer's address, when known.
+    public var remoteAddress: SocketAddress?
+    /// Completes when the connection closes (a long poll then stops waiting).
+    let connectionClosed: EventLoopFuture<Void>?
+
+    /// Creates a context; the server makes one per request, tests may make their own.
+    public init(
+        logger: Logger,
+        eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
+        shutdownSignal: ShutdownSignal = ShutdownSignal(),
+        remoteAddress: SocketAddress? = nil
+    ) {
+        self.logger = logger
+        self.eventLoop = eventLoop
+        self.shutdownSignal = shutdownSignal
+        self.remoteAddress = remoteAddress
+        self.connectionClosed = nil
+    }
+
+    init(
+        logger: Logger,
+        eventLoop: any EventLoop,
+        shutdownSignal: ShutdownSignal,
+        remoteAddress: SocketAddress?,
+        connectionClosed: EventLoopFuture<Void>?
+    ) {
+        self.logger = logger
+        self.eventLoop = eventLoop
+        self.shutdownSignal = shutdownSignal
+        self.remoteAddress = remoteAddress
+        self.connectionClosed = connectionClosed
+    }
+
+    /// Whether the server is shutting down (a handler should answer rather than start waiting).
+    public var isShuttingDown: Bool { shutdownSignal.isTriggered }
+
+    /// Waits for `notifier` to publish (after `since`, if given), the deadline, or the server's shutdown.
+    ///
+    /// The cheap long-poll primitive: one continuation and one timer per waiting request.
+    public func wait(
+        for notifier: Notifier,
+        since: Notifier.Generation? = nil,
+        until deadline: ContinuousClock.Instant
+    ) async -> WakeReason {
+        await notifier.wait(
+            since: since, until: deadline, shutdown: shutdownSignal, closed: connectionClosed, on: eventLoop)
+    }
+
+    /// Waits until `condition` returns, the deadline passes, or the server shuts down, whichever is first.
+    ///
+    /// `condition` is cancelled when the wait ends for another reason. Costs a few tasks per waiter; prefer
+    /// `wait(for: Notifier, ...)` for thousands of long polls.
+    public func wait(
+        until deadline: ContinuousClock.Instant,
+        for condition: @escaping @Sendable () async throws -> Void
+    ) async -> WakeReason {
+        let shutdown = shutdownSignal
+        return await withTaskGroup(of: WakeReason?.self) { group in
+            group.addTask {
+                do {
+                    try await condition()
+                    return .event
+                } catch {
+                    return Task.isCancelled ? nil : .event
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    return .deadline
+                } catch {
+                    return nil
+                }
+            }
+            group.addTask {
+                await shutdown.wait()
+                return Task.isCancelled ? nil : .shutdown
+            }
+            var reason = WakeReason.shutdown
+            for await result in group {
+                if let result {
+                    reason = result
+                    break
+                }
+            }
+            group.cancelAll()
+            return reason
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import NIOCore
+import NIOPosix
+
+/// The body of a response: bytes, a stream written with back-pressure, or (part of) a file.
+public struct ResponseBody: Sendable {
+    enum Storage: Sendable {
+        case buffer(ByteBuffer)
+        case stream(length: Int?, @Sendable (ResponseBodyWriter) async throws -> Void)
+        case file(path: String, range: Range<Int64>?)
+    }
+
+    let storage: Storage
+
+    /// An empty body.
+    public init() {
+        storage = .buffer(ByteBuffer())
+    }
+
+    /// A body made of `buffer`.
+    public init(buffer: ByteBuffer) {
+        storage = .buffer(buffer)
+    }
+
+    /// A body made of the UTF-8 bytes of `string`.
+    public init(string: String) {
+        storage = .buffer(ByteBuffer(string: string))
+    }
+
+    /// A body made of `bytes`.
+    public init(bytes: some Sequence<UInt8>) {
+        storage = .buffer(ByteBuffer(bytes: bytes))
+    }
+
+    /// A body produced by `write`; `length`, when known, becomes `Content-Length`, else the body is chunked.
+    public static func stream(
+        length: Int? = nil,
+        _ write: @escaping @Sendable (ResponseBodyWriter) async throws -> Void
+    ) -> ResponseBody {
+        ResponseBody(storage: .stream(length: length, write))
+    }
+
+    /// A body that sends the chunks of `sequence` as they come, with back-pressure.
+    public static func stream<S: AsyncSequence & Sendable>(
+        _ sequence: S,
+        length: Int? = nil
+    ) -> ResponseBody where S.Element == ByteBuffer {
+        ResponseBody(
+            storage: .stream(length: length) { writer in
+                for try await chunk in sequence { try await writer.write(chunk) }
+            }
+        )
+    }
+
+    /// A body that serves the file at `path`, or the byte `range` of it.
+    public static func file(path: String, range: Range<Int64>? = nil) -> ResponseBody {
+        ResponseBody(storage: .file(path: path, range: range))
+    }
+
+    init(storage: Storage) {
+        self.storage = storage
+    }
+
+    /// The length when it is known without running the body (bytes, or a stream with a given length).
+    public var knownLength: Int? {
+        switch storage {
+        case .buffer(let buffer): buffer.readableBytes
+        case .stream(let length, _): length
+        case .file: nil
+        }
+    }
+
+    /// Runs the body and gathers all its bytes (the test client uses this); throws past `maxBytes`.
+    public func collect(upTo maxBytes: Int = .max) async throws -> ByteBuffer {
+        switch storage {
+        case .buffer(let buffer):
+            return buffer
+        case .stream(_, let write):
+            let collector = ByteCollector()
+            try await write(ResponseBodyWriter { chunk in try collector.append(chunk, limit: maxBytes) })
+            return collector.buffer
+        case .file(let path, let range):
+            let collector = ByteCollector()
+            _ = try await FileBody.send(path: path, range: range) { _, _ in
+            } body: { chunk in
+                try collector.append(chunk, limit: maxBytes)
+            }
+            return collector.buffer
+        }
+    }
+}
+
+/// Writes the chunks of a streamed response body; `write` suspends while the peer is not reading.
+public struct ResponseBodyWriter: Sendable {
+    let writeChunk: @Sendable (ByteBuffer) async throws -> Void
+
+    /// Creates a writer that hands each chunk to `write` (for adapters and tests).
+    public init(_ write: @escaping @Sendable (ByteBuffer) async throws -> Void) {
+        self.writeChunk = write
+    }
+
+    /// Sends `buffer` as the next chunk of the body.
+    public func write(_ buffer: ByteBuffer) async throws {
+        guard buffer.readableBytes > 0 else { return }
+        try await writeChunk(buffer)
+    }
+
+    /// Sends the UTF-8 bytes of `string` as the next chunk of the body.
+    public func write(_ string: String) async throws {
+        try await write(ByteBuffer(string: string))
+    }
+}

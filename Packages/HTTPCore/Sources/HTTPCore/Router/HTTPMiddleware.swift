@@ -1,0 +1,23 @@
+/// Code that runs around every request the router answers (metrics, auth, logging).
+///
+/// `request.route` holds the matched template (nil for 404/405). Errors a handler throws are already rendered
+/// into a response when `next` returns, so a middleware sees every status; an error a middleware throws is
+/// rendered too.
+///
+/// ```swift
+/// struct Timing: HTTPMiddleware {
+///     func handle(_ request: HTTPRequest, context: RequestContext, next: Next) async throws -> HTTPResponse {
+///         let start = ContinuousClock.now
+///         let response = try await next(request, context)
+///         context.logger.info("\(request.route ?? "-") \(response.status.code) \(ContinuousClock.now - start)")
+///         return response
+///     }
+/// }
+/// ```
+public protocol HTTPMiddleware: Sendable {
+    /// The rest of the chain: later middleware, then the route handler.
+    typealias Next = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+
+    /// Handles `request`, normally by calling `next` and returning (or adjusting) its response.
+    func handle(_ request: HTTPRequest, context: RequestContext, next: Next) async throws -> HTTPResponse
+}

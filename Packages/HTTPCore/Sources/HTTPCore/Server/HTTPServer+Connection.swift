@@ -1,0 +1,104 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+extension HTTPServer {
+    /// Answers the requests of one connection, in order, until the peer closes or keep-alive ends.
+    func serve(_ connection: Connection) async {
+        let channel = connection.channel
+        guard register(channel) else {
+            unregister(channel)
+            try? await connection.channel.close()
+            return
+        }
+        defer { unregister(channel) }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                let reader = RequestPartReader(inbound.makeAsyncIterator())
+                while let head = try await reader.nextHead() {
+                    let keepAlive = try await answer(head, reader: reader, outbound: outbound, channel: channel)
+                    if !keepAlive {
+                        if !reader.bodyFinished { try await lingeringClose(channel, reader: reader) }
+                        break
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Closes our side, then reads and drops the client's unread body for a moment, so that the client reads our
+    /// answer (e.g. a 413) instead of a connection reset.
+    private func lingeringClose(_ channel: any Channel, reader: RequestPartReader) async throws {
+        try? await channel.close(mode: .output)
+        let closer = channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        defer { closer.cancel() }
+        while (try? await reader.discardPart()) == true {}
+    }
+
+    /// Answers one request; returns whether the connection stays open.
+    private func answer(
+        _ head: HTTPRequestHead,
+        reader: RequestPartReader,
+        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+        channel: any Channel
+    ) async throws -> Bool {
+        let start = ContinuousClock.now
+        let id = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
+        var requestLogger = logger
+        requestLogger[metadataKey: "request_id"] = "\(id)"
+        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            let version = head.version
+            reader.beforeFirstRead = {
+                try await outbound.write(.head(HTTPResponseHead(version: version, status: .continue)))
+            }
+        } else {
+            reader.beforeFirstRead = nil
+        }
+        let body = RequestBody(source: BodyChunkSource { try await reader.nextBodyChunk() })
+        let request = HTTPRequest(
+            method: head.method, uri: head.uri, headers: head.headers, version: head.version, body: body)
+        let context = RequestContext(
+            logger: requestLogger,
+            eventLoop: channel.eventLoop,
+            shutdownSignal: shutdownSignal,
+            remoteAddress: channel.remoteAddress,
+            connectionClosed: channel.closeFuture
+        )
+        let (response, route) = await router.dispatch(request, context: context)
+        var keepAlive = head.isKeepAlive
+        if !(try await reader.drainBody(maxBytes: RequestBody.defaultLimit)) { keepAlive = false }
+        if shutdownSignal.isTriggered { keepAlive = false }
+        let (status, bytes, staysOpen) = try await ResponseWriter.write(
+            response,
+            for: head,
+            keepAlive: keepAlive,
+            outbound: outbound,
+            logger: requestLogger
+        )
+        if let level = configuration.accessLogLevel {
+            let elapsed = start.duration(to: .now)
+            requestLogger.log(
+                level: level,
+                "\(head.method.rawValue) \(head.uri) \(status.code)",
+                metadata: [
+                    "remote": "\(channel.remoteAddress?.ipAddress ?? "-")",
+                    "bytes": "\(bytes)",
+                    "ms": "\(elapsed.milliseconds)",
+                    "route": "\(route ?? "-")",
+                ]
+            )
+        }
+        return staysOpen
+    }
+}
+
+extension Duration {
+    /// Milliseconds with three decimals, for logs.
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return (Double(seconds) * 1_000_000 + Double(attoseconds / 1_000_000_000_000)) / 1_000
+    }
+}

@@ -1,0 +1,232 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// An HTTP/1.1 server on SwiftNIO that answers through a `Router`; a swift-service-lifecycle `Service`.
+///
+/// Graceful shutdown (from a `ServiceGroup`, or `triggerGracefulShutdown()`): stop accepting, fire the
+/// `ShutdownSignal` so long polls answer, let in-flight requests finish (answered with `Connection: close`),
+/// close idle keep-alive connections, and cut whatever is left after `shutdownTimeout`.
+///
+/// ```swift
+/// let server = HTTPServer(router: router, configuration: .init(port: 0), logger: logger)
+/// try await ServiceGroup(services: [server], logger: logger).run()
+/// ```
+public final class HTTPServer: Service, Sendable {
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    private enum Phase {
+        case idle
+        case running(any Channel)
+        case shuttingDown
+        case stopped
+    }
+
+    private struct State {
+        var phase = Phase.idle
+        var address: SocketAddress?
+        var addressWaiters: [CheckedContinuation<SocketAddress, any Error>] = []
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        var forceClose: Scheduled<Void>?
+    }
+
+    /// The router that answers requests.
+    public let router: Router
+    /// The configuration given at creation.
+    public let configuration: Configuration
+    /// Fires when graceful shutdown begins; every request's context carries it.
+    public let shutdownSignal: ShutdownSignal
+    let logger: Logger
+    let eventLoopGroup: any EventLoopGroup
+    private let onServerRunning: (@Sendable (SocketAddress) async -> Void)?
+    private let state = Mutex(State())
+    let requestCounter = Atomic<UInt64>(0)
+
+    /// Creates a server; nothing listens until `run()`.
+    ///
+    /// - Parameter onServerRunning: called once the socket is bound, with the bound address (port 0 resolved).
+    public init(
+        router: Router,
+        configuration: Configuration = Configuration(),
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onServerRunning: (@Sendable (SocketAddress) async -> Void)? = nil
+    ) {
+        self.router = router
+        self.configuration = configuration
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+        self.onServerRunning = onServerRunning
+        self.shutdownSignal = ShutdownSignal()
+    }
+
+    /// The bound address; waits until the server listens, throws if it stopped or failed to bind.
+    public var localAddress: SocketAddress {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<SocketAddress, any Error>? = state.withLock { state in
+                    if let address = state.address { return .success(address) }
+                    if case .stopped = state.phase { return .failure(HTTPServerStopped()) }
+                    state.addressWaiters.append(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+    }
+
+    /// The bound port (see `localAddress`).
+    public var port: Int {
+        get async throws { try await localAddress.port ?? configuration.port }
+    }
+
+    /// The number of connections open right now.
+    public var connectionCount: Int {
+        state.withLock { $0.connections.count }
+    }
+
+    /// Listens and serves until a graceful shutdown completes (or the task is cancelled).
+    public func run() async throws {
+        let serverChannel: NIOAsyncChannel<Connection, Never>
+        do {
+            serverChannel = try await bind()
+        } catch {
+            finishWaiters(with: .failure(error))
+            throw error
+        }
+        let address = serverChannel.channel.localAddress
+        let alreadyStopping: Bool = state.withLock { state in
+            if case .idle = state.phase {
+                state.phase = .running(serverChannel.channel)
+                return false
+            }
+            return true
+        }
+        if let address { finishWaiters(with: .success(address)) }
+        logger.info("HTTP server listening", metadata: ["address": "\(address.map { "\($0)" } ?? "?")"])
+        if alreadyStopping { serverChannel.channel.close(promise: nil) }
+        if let address, let onServerRunning { await onServerRunning(address) }
+
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                do {
+                    try await serverChannel.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    }
+                } catch {
+                    logger.error("HTTP server stopped accepting", metadata: ["error": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: {
+            self.triggerGracefulShutdown()
+        }
+        state.withLock { state in
+            state.phase = .stopped
+            state.forceClose?.cancel()
+            state.forceClose = nil
+        }
+        finishWaiters(with: .failure(HTTPServerStopped()))
+        logger.info("HTTP server stopped")
+    }
+
+    /// Begins a graceful shutdown (what a `ServiceGroup` does on SIGTERM); `run()` returns once it is done.
+    public func triggerGracefulShutdown() {
+        let (listener, connections): ((any Channel)?, [any Channel]) = state.withLock { state in
+            guard case .running(let channel) = state.phase else {
+                if case .idle = state.phase { state.phase = .shuttingDown }
+                return (nil, [])
+            }
+            state.phase = .shuttingDown
+            return (channel, Array(state.connections.values))
+        }
+        shutdownSignal.trigger()
+        guard let listener else { return }
+        logger.info("HTTP server shutting down", metadata: ["connections": "\(connections.count)"])
+        listener.close(promise: nil)
+        for connection in connections {
+            connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let timer = listener.eventLoop.scheduleTask(in: TimeAmount(configuration.shutdownTimeout)) { [self] in
+            let left = state.withLock { Array($0.connections.values) }
+            if !left.isEmpty { logger.warning("HTTP server cutting \(left.count) connections at shutdown timeout") }
+            for connection in left { connection.close(promise: nil) }
+        }
+        state.withLock { $0.forceClose = timer }
+    }
+
+    private func finishWaiters(with result: Result<SocketAddress, any Error>) {
+        let waiters = state.withLock { state in
+            if case .success(let address) = result { state.address = address }
+            defer { state.addressWaiters = [] }
+            return state.addressWaiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    func register(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            state.connections[ObjectIdentifier(channel)] = channel
+            if case .running = state.phase { return true }
+            return false
+        }
+    }
+
+    func unregister(_ channel: any Channel) {
+        _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<Connection, Never> {
+        let sslContext = try configuration.tls.map { tls in
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map {
+                NIOSSLCertificateSource.certificate($0)
+            }
+            let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+            return try NIOSSLContext(
+                configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            )
+        }
+        let limits = ConnectionGuard.Limits(
+            headerRead: TimeAmount(configuration.headerReadTimeout),
+            request: configuration.requestTimeout.map(TimeAmount.init),
+            idle: TimeAmount(configuration.idleTimeout),
+            maxHeaderBytes: configuration.maxHeaderSize
+        )
+        let maxConnections = configuration.maxConnections
+        return try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: Int32(configuration.backlog))
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionLimitHandler(maxConnections: maxConnections))
+                }
+            }
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
+                    let guardian = ConnectionGuard(limits: limits)
+                    try sync.addHandler(guardian.rawBytesHandler)
+                    try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try sync.addHandler(guardian.partsHandler)
+                    try sync.addHandler(HTTPServerPipelineHandler())
+                    try sync.addHandler(HTTPServerProtocolErrorHandler())
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+}
+
+/// Thrown by `localAddress` when the server is not (or no longer) listening.
+struct HTTPServerStopped: Error, CustomStringConvertible {
+    var description: String { "the HTTP server is not listening" }
+}

@@ -1,0 +1,70 @@
+import Logging
+
+extension HTTPServer {
+    /// Where and how the server listens, and the limits that protect it.
+    public struct Configuration: Sendable {
+        /// Certificate and key files (PEM) for TLS.
+        public struct TLS: Sendable {
+            /// Path of the PEM certificate chain.
+            public var certificatePath: String
+            /// Path of the PEM private key.
+            public var privateKeyPath: String
+
+            /// Creates a TLS configuration from a certificate chain file and a private key file.
+            public init(certificatePath: String, privateKeyPath: String) {
+                self.certificatePath = certificatePath
+                self.privateKeyPath = privateKeyPath
+            }
+        }
+
+        /// The address to bind, e.g. `127.0.0.1` or `0.0.0.0`.
+        public var host: String
+        /// The port; 0 picks a free one (read it from `localAddress` or `onServerRunning`).
+        public var port: Int
+        /// TLS from certificate and key files; nil serves plain HTTP.
+        public var tls: TLS?
+        /// The most connections open at once; beyond it the server stops accepting until one closes.
+        public var maxConnections: Int
+        /// How long a client may take to send a complete request head (from connect or its first byte).
+        public var headerReadTimeout: Duration
+        /// How long a keep-alive connection may sit with no request.
+        public var idleTimeout: Duration
+        /// How long a client may take to send a request body, from its head; nil for no limit.
+        public var requestTimeout: Duration?
+        /// The largest request head (request line and headers) accepted; larger answers 431.
+        public var maxHeaderSize: Int
+        /// The listen backlog.
+        public var backlog: Int
+        /// After a graceful shutdown begins, how long in-flight requests may take before connections are cut.
+        public var shutdownTimeout: Duration
+        /// The level of the one-line access log per request; nil for none.
+        public var accessLogLevel: Logger.Level?
+
+        /// Creates a configuration; every limit has a default suited to a server holding thousands of long polls.
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 8080,
+            tls: TLS? = nil,
+            maxConnections: Int = 16_384,
+            headerReadTimeout: Duration = .seconds(10),
+            idleTimeout: Duration = .seconds(75),
+            requestTimeout: Duration? = .seconds(60),
+            maxHeaderSize: Int = 16 * 1024,
+            backlog: Int = 1024,
+            shutdownTimeout: Duration = .seconds(30),
+            accessLogLevel: Logger.Level? = .info
+        ) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.maxConnections = maxConnections
+            self.headerReadTimeout = headerReadTimeout
+            self.idleTimeout = idleTimeout
+            self.requestTimeout = requestTimeout
+            self.maxHeaderSize = maxHeaderSize
+            self.backlog = backlog
+            self.shutdownTimeout = shutdownTimeout
+            self.accessLogLevel = accessLogLevel
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+import NIOHTTP1
+
+/// Reads request parts off one connection: heads for the connection loop, body chunks for the request body.
+///
+/// Unchecked `Sendable`: the connection loop and the handler it awaits run one at a time on one task; the
+/// handler's body stream is the only other user, and it is documented as valid only inside the handler.
+final class RequestPartReader: @unchecked Sendable {
+    private var iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
+    private(set) var bodyFinished = true
+    private var pendingHead: HTTPRequestHead?
+    /// Called before the first body chunk is read (to send `100 Continue`).
+    var beforeFirstRead: (@Sendable () async throws -> Void)?
+
+    init(_ iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    /// The next request head, or nil when the peer closed; skips what is left of the previous body.
+    func nextHead() async throws -> HTTPRequestHead? {
+        while true {
+            if let head = pendingHead {
+                pendingHead = nil
+                bodyFinished = false
+                return head
+            }
+            guard let part = try await iterator.next() else { return nil }
+            if case .head(let head) = part {
+                bodyFinished = false
+                return head
+            }
+        }
+    }
+
+    /// The next chunk of the current body, or nil at its end.
+    func nextBodyChunk() async throws -> ByteBuffer? {
+        guard !bodyFinished else { return nil }
+        if let hook = beforeFirstRead {
+            beforeFirstRead = nil
+            try await hook()
+        }
+        while true {
+            guard let part = try await iterator.next() else {
+                bodyFinished = true
+                throw HTTPError(
+                    .badRequest, error: "body_incomplete", detail: "the client closed the connection mid-body")
+            }
+            switch part {
+            case .body(let buffer):
+                if buffer.readableBytes > 0 { return buffer }
+            case .end:
+                bodyFinished = true
+                return nil
+            case .head(let head):
+                // Cannot happen with a well-behaved decoder; keep the head for the loop.
+                pendingHead = head
+                bodyFinished = true
+                return nil
+            }
+        }
+    }
+
+    /// Reads and drops one part, whatever it is; false once the connection has no more.
+    func discardPart() async throws -> Bool {
+        try await iterator.next() != nil
+    }
+
+    /// Reads and drops what is left of the current body, up to `maxBytes`; false if more was left (close then).
+    func drainBody(maxBytes: Int) async throws -> Bool {
+        guard !bodyFinished else { return true }
+        beforeFirstRead = nil  // never invite a body only to throw it away
+        var dropped = 0
+        while let chunk = try await nextBodyChunk() {
+            dropped += chunk.readableBytes
+            if dropped > maxBytes { return false }
+        }
+        return true
+    }
+}

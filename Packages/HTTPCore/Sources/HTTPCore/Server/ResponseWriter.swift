@@ -1,0 +1,144 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// Writes a response onto a connection: head, body (bytes, stream or file) and end.
+enum ResponseWriter {
+    typealias Outbound = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+
+    /// Writes `response` to the request `head`; returns the status sent, the body bytes sent and whether the
+    /// connection may stay open.
+    static func write(
+        _ response: HTTPResponse,
+        for head: HTTPRequestHead,
+        keepAlive: Bool,
+        outbound: Outbound,
+        logger: Logger
+    ) async throws -> (HTTPResponseStatus, Int, Bool) {
+        let sendsBody = head.method != .HEAD && !bodyless(response.status)
+        switch response.body.storage {
+        case .buffer(let buffer):
+            var headers = response.headers
+            var keepAlive = keepAlive
+            setLength(buffer.readableBytes, status: response.status, in: &headers)
+            setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
+            let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+            if sendsBody && buffer.readableBytes > 0 {
+                try await outbound.write(contentsOf: [.head(responseHead), .body(.byteBuffer(buffer)), .end(nil)])
+                return (response.status, buffer.readableBytes, keepAlive)
+            }
+            try await outbound.write(contentsOf: [.head(responseHead), .end(nil)])
+            return (response.status, 0, keepAlive)
+
+        case .stream(let length, let produce):
+            var headers = response.headers
+            var keepAlive = keepAlive
+            if let length { setLength(length, status: response.status, in: &headers) }
+            setConnection(keepAlive: &keepAlive, version: head.version, hasLength: length != nil, in: &headers)
+            try await outbound.write(
+                .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            guard sendsBody else {
+                try await outbound.write(.end(nil))
+                return (response.status, 0, keepAlive)
+            }
+            let counter = ByteCounter()
+            do {
+                try await produce(
+                    ResponseBodyWriter { chunk in
+                        counter.add(chunk.readableBytes)
+                        try await outbound.write(.body(.byteBuffer(chunk)))
+                    }
+                )
+            } catch {
+                // The head is out: the only honest signal left is to cut the connection.
+                logger.error("streamed response failed", metadata: ["error": "\(String(reflecting: error))"])
+                throw error
+            }
+            if let length, counter.value != length {
+                logger.error(
+                    "streamed response length mismatch",
+                    metadata: ["declared": "\(length)", "sent": "\(counter.value)"])
+                throw HTTPError(
+                    .internalServerError, error: "length_mismatch", detail: "declared \(length), sent \(counter.value)")
+            }
+            try await outbound.write(.end(nil))
+            return (response.status, counter.value, keepAlive)
+
+        case .file(let path, let range):
+            var keepAlive = keepAlive
+            var started = false
+            do {
+                let sent = try await FileBody.send(path: path, range: range, sendBody: sendsBody) { length, size in
+                    var headers = response.headers
+                    setLength(Int(length), status: response.status, in: &headers)
+                    if let range {
+                        let last = range.lowerBound + length - 1
+                        headers.replaceOrAdd(name: "content-range", value: "bytes \(range.lowerBound)-\(last)/\(size)")
+                    }
+                    headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
+                    setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
+                    started = true
+                    try await outbound.write(
+                        .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+                } body: { chunk in
+                    try await outbound.write(.body(.byteBuffer(chunk)))
+                }
+                try await outbound.write(.end(nil))
+                return (response.status, Int(sent), keepAlive)
+            } catch FileBody.Failure.rangeNotSatisfiable(let size) where !started {
+                let error = HTTPError(
+                    .rangeNotSatisfiable,
+                    error: "range_not_satisfiable",
+                    detail: "the file has \(size) bytes",
+                    headers: ["content-range": "bytes */\(size)"]
+                )
+                return try await write(
+                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, logger: logger)
+            } catch  where !started {
+                logger.debug("file response failed", metadata: ["path": "\(path)", "error": "\(error)"])
+                let error = HTTPError(.notFound, error: "not_found", detail: "no such file")
+                return try await write(
+                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, logger: logger)
+            }
+        }
+    }
+
+    private static func bodyless(_ status: HTTPResponseStatus) -> Bool {
+        status.code < 200 || status == .noContent || status == .notModified
+    }
+
+    private static func setLength(_ length: Int, status: HTTPResponseStatus, in headers: inout HTTPHeaders) {
+        guard status.code >= 200, status != .noContent else {
+            headers.remove(name: "content-length")
+            return
+        }
+        headers.replaceOrAdd(name: "content-length", value: String(length))
+        headers.remove(name: "transfer-encoding")
+    }
+
+    private static func setConnection(
+        keepAlive: inout Bool,
+        version: HTTPVersion,
+        hasLength: Bool,
+        in headers: inout HTTPHeaders
+    ) {
+        if headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { keepAlive = false }
+        // HTTP/1.0 has no chunked encoding: without a length the end of the body is the end of the connection.
+        if version.major == 1 && version.minor == 0 && !hasLength { keepAlive = false }
+        headers.remove(name: "connection")
+        if !keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if version.major == 1 && version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+    }
+}
+
+/// Counts bytes sent by a streamed body (the writer closure is `@Sendable`, so the count is atomic).
+final class ByteCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    func add(_ bytes: Int) { count.add(bytes, ordering: .relaxed) }
+}

@@ -12,6 +12,6 @@ let package = Package(
         .target(name: "MiniYAML"),
         // `miniyaml [FILE]`: prints a document as JSON, or FILE:LINE:COL: message on stderr.
         .executableTarget(name: "miniyaml", dependencies: ["MiniYAML"]),
-        .testTarget(name: "MiniYAMLTests", dependencies: ["MiniYAML"]),
+        .testTarget(name: "MiniYAMLTests", dependencies: ["MiniYAML", "miniyaml"]),
     ]
 )

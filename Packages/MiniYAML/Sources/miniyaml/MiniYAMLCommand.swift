@@ -6,28 +6,41 @@ import MiniYAML
 
 /// `miniyaml [FILE]`: prints the document as JSON; on an error prints `FILE:LINE:COL: message` and fails.
 enum MiniYAMLCommand {
-    static func run(arguments: [String]) -> Int32 {
+    /// What one invocation prints and returns.
+    struct Outcome: Equatable {
+        var output: String
+        var error: String
+        var status: Int32
+    }
+
+    /// Runs the command: `read` returns a path's bytes ("-" is standard input), or nil when unreadable.
+    static func execute(arguments: [String], read: (String) -> [UInt8]?) -> Outcome {
         guard arguments.count <= 1, arguments.first.map({ !$0.hasPrefix("-") || $0 == "-" }) ?? true else {
-            printError("usage: miniyaml [FILE]   (reads standard input without FILE; prints JSON)")
-            return 2
+            return Outcome(
+                output: "", error: "usage: miniyaml [FILE]   (standard input without FILE; prints JSON)\n", status: 2)
         }
         let path = arguments.first ?? "-"
         let name = path == "-" ? "<stdin>" : path
-        guard let bytes = readAll(path) else {
-            printError("\(name): cannot read: \(String(cString: strerror(errno)))")
-            return 1
+        guard let bytes = read(path) else {
+            return Outcome(output: "", error: "\(name): cannot read: \(String(cString: strerror(errno)))\n", status: 1)
         }
         do {
             let node = try YAMLParser.parse(bytes: bytes, fileName: name)
-            print(node.jsonText())
-            return 0
+            return Outcome(output: node.jsonText() + "\n", error: "", status: 0)
         } catch {
-            printError(error.description)
-            return 1
+            return Outcome(output: "", error: error.description + "\n", status: 1)
         }
     }
 
-    private static func readAll(_ path: String) -> [UInt8]? {
+    /// Runs with the process's arguments, files and standard streams.
+    static func main(arguments: [String]) -> Int32 {
+        let outcome = execute(arguments: arguments, read: readAll)
+        write(outcome.output, to: 1)
+        write(outcome.error, to: 2)
+        return outcome.status
+    }
+
+    static func readAll(_ path: String) -> [UInt8]? {
         let fd = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { if fd != 0 { close(fd) } }
@@ -41,8 +54,15 @@ enum MiniYAMLCommand {
         }
     }
 
-    private static func printError(_ message: String) {
-        var line = message + "\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    private static func write(_ text: String, to fd: Int32) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
     }
 }

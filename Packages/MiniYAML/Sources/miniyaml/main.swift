@@ -4,4 +4,4 @@ import MiniYAML
     import Glibc
 #endif
 
-exit(MiniYAMLCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
+exit(MiniYAMLCommand.main(arguments: Array(CommandLine.arguments.dropFirst())))

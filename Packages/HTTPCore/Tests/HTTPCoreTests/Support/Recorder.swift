@@ -10,3 +10,14 @@ final class Recorder: Sendable {
 
     var entries: [String] { storage.withLock { $0 } }
 }
+
+/// A counter shared with concurrent code.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func increment() {
+        count.add(1, ordering: .relaxed)
+    }
+
+    var value: Int { count.load(ordering: .relaxed) }
+}

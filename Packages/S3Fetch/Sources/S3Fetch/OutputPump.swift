@@ -146,6 +146,7 @@ final class OutputPump: Sendable {
         var killed = false
         var timedOut = false
         var abandoned = false
+        var killedAt: ContinuousClock.Instant? = nil
         var errors = BoundedTail(limit: stderrLimit)
         var scratch = [UInt8](repeating: 0, count: 4096)
 
@@ -166,15 +167,16 @@ final class OutputPump: Sendable {
             if readStdout { fds.append(pollfd(fd: process.stdoutFD, events: Int16(POLLIN), revents: 0)) }
             if stderrOpen { fds.append(pollfd(fd: process.stderrFD, events: Int16(POLLIN), revents: 0)) }
             fds.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
-            // After a kill, pipes close at once unless something outside the group holds them: wait a little.
-            let timeout = killed ? Int32(200) : millisecondsLeft()
+            // After a kill, pipes close as soon as the group is gone (which can take a moment on a loaded
+            // machine); only something outside the group could hold them longer, so give up after 2 s.
+            if killed && killedAt == nil { killedAt = .now }
+            let timeout = killed ? Int32(100) : millisecondsLeft()
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready < 0 {
                 if errno == EINTR { continue }
                 break
             }
-            if ready == 0 && killed {
-                // Nothing more will come in a useful time; stop reading.
+            if ready == 0, let killedAt, ContinuousClock.now - killedAt > .seconds(2) {
                 break
             }
             for entry in fds where entry.revents != 0 {

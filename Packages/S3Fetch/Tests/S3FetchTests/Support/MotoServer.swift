@@ -59,9 +59,12 @@ final class MotoServer: Sendable {
         throw MotoError(message: "moto_server did not answer on port \(port): \(text)")
     }
 
+    /// Kills moto with SIGKILL: Foundation's `Process` starts it with the spawning thread's signal mask, in
+    /// which the test runner's threads block SIGTERM and SIGINT, so a polite signal would wait forever.
+    /// moto keeps everything in memory; there is nothing to flush.
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
@@ -69,8 +72,7 @@ final class MotoServer: Sendable {
     /// Runs the real aws CLI against this server for setup (create buckets, put objects, policies).
     @discardableResult
     func aws(_ arguments: [String]) throws -> Shell.Output {
-        let aws = Shell.which("aws") ?? "/usr/local/bin/aws"
-        let output = try Shell.run(aws, arguments, environment: environment)
+        let output = try Shell.run(Shell.aws, arguments, environment: environment)
         if output.status != 0 {
             throw MotoError(message: "aws \(arguments.joined(separator: " ")) failed: \(output.stderr)")
         }

@@ -38,6 +38,19 @@ enum Shell {
         }
     }
 
+    /// The aws CLI for tests: from PATH, but past a pyenv shim (a bash script that costs a second per call on
+    /// a loaded machine) to the real entry point when there is one.
+    static let aws: String = {
+        guard let found = which("aws") else { return "/usr/local/bin/aws" }
+        if found.contains("/.pyenv/shims/"), let pyenv = which("pyenv"),
+            let output = try? run(pyenv, ["which", "aws"]), output.status == 0
+        {
+            let real = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if FileManager.default.isExecutableFile(atPath: real) { return real }
+        }
+        return found
+    }()
+
     /// A fresh temporary directory.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("s3fetch-tests-\(UUID().uuidString)")
@@ -45,12 +58,27 @@ enum Shell {
         return url
     }
 
-    /// Writes an executable /bin/sh script (a fake aws CLI) and returns its path.
+    /// Writes an executable /bin/sh script (a fake aws CLI) and returns its path. Written through a
+    /// close-on-exec descriptor: a plain write could leak the descriptor into a process another test spawns
+    /// at that moment, and the script would then fail to start with ETXTBSY for as long as that one lives.
     static func script(_ body: String, in directory: URL, name: String = "fake-aws") throws -> String {
-        let url = directory.appendingPathComponent(name)
-        try ("#!/bin/sh\n" + body + "\n").write(to: url, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
-        return url.path
+        let path = directory.appendingPathComponent(name).path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw MotoError(message: "cannot write \(path)") }
+        let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw MotoError(message: "short write to \(path)") }
+        return path
+    }
+
+    /// Waits up to 10 s for the process to be gone (or a zombie); false if it is still running then.
+    static func dies(_ pid: Int32) async -> Bool {
+        for _ in 0..<400 {
+            if !isAlive(pid) { return true }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return !isAlive(pid)
     }
 
     /// Whether a process with this pid still exists (and is not a zombie).

@@ -1,9 +1,16 @@
 import MiniYAML
 import Yams
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Parses one ~1 MiB build-script-like document with MiniYAML and with Yams, the same bytes for both, and
 /// prints a markdown table of the median MB/s over `runs` timed parses (after one warm-up each).
 let arguments = CommandLine.arguments
+if arguments.count > 1 && arguments[1] == "--differential" {
+    exit(Differential.run(paths: Array(arguments.dropFirst(2))))
+}
 let runs = arguments.count > 1 ? Int(arguments[1]) ?? 7 : 7
 let document = BenchDocument.make(minimumBytes: 1 << 20)
 let megabytes = Double(document.utf8.count) / 1_000_000

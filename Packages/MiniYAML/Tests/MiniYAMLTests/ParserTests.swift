@@ -180,4 +180,28 @@ private func parseError(_ yaml: String) -> YAMLError? {
         #expect(text.contains("\".inf\""))
         #expect(try YAMLParser.parse(text).jsonText() == text)
     }
+
+    @Test(arguments: [
+        ("- \t- a", "tab"), ("-\ta: b", "tab"), ("foo: |\n\t\nbar: 1", "tab"), ("a:\n\tb: 1", ""),
+    ])
+    func tabsCannotIndentBlockStructure(yaml: String, word: String) throws {
+        let error = try #require(parseError(yaml))
+        #expect(word.isEmpty || error.message.contains(word))
+    }
+
+    @Test func tabsMaySeparateScalarsAndFlowCollections() throws {
+        #expect(try json("- \t[a]\n-\tb") == #"[["a"],"b"]"#)
+        #expect(try json("a:\tb\nc: 1 \t\n\t\nd: [x]") == #"{"a": "b","c": 1,"d": ["x"]}"#)
+        #expect(try json("foo:\n \tbar") == #"{"foo": "bar"}"#)
+    }
+
+    @Test func blockScalarAtEndOfInputWithoutLineBreakKeepsItsFinalNewline() throws {
+        // As the yaml-test-suite reads it (L24T-01, JEF9-02); libyaml drops the newline here.
+        #expect(try YAMLParser.parse("a: |\n  x")["a"]?.text == "x\n")
+        #expect(try YAMLParser.parse("a: |-\n  x")["a"]?.text == "x")
+    }
+
+    @Test func topLevelBlockScalarMayStartAtColumnOne() throws {
+        #expect(try YAMLParser.parse("--- >\nline1\nline2\n").text == "line1 line2\n")
+    }
 }

@@ -81,7 +81,7 @@ public struct YAMLDecoder: Sendable {
     static func describe(_ path: [any CodingKey]) -> String {
         var out = ""
         for key in path {
-            if let index = key.intValue, key.stringValue == "Index \(index)" || key.stringValue == "\(index)" {
+            if let index = key.intValue, key is NodeUnkeyedContainer.IndexKey || key.stringValue == "Index \(index)" {
                 out += "[\(index)]"
             } else {
                 out += out.isEmpty ? key.stringValue : "." + key.stringValue

@@ -118,4 +118,10 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ yaml: String) -> YAMLEr
         let error = try #require(decodeError([String: String].self, "a: &x 1"))
         #expect(error.description == "script.yml:1:4: unsupported anchor (&) (MiniYAML reads a subset of YAML)")
     }
+
+    @Test func numericMapKeysPrintAsKeysNotIndexes() throws {
+        let error = try #require(decodeError([String: [String: Int]].self, "env:\n  2: x"))
+        #expect(error.message.hasPrefix("at env.2: expected an integer"))
+        #expect((error.line, error.column) == (2, 6))
+    }
 }

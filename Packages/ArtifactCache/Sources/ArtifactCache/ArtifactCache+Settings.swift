@@ -58,6 +58,9 @@ extension ArtifactCache {
             guard (1...9).contains(compressionLevel) else {
                 throw ArtifactCacheError(.invalidSettings, "compressionLevel \(compressionLevel) is outside 1...9")
             }
+            guard compressionThreshold >= 0 else {
+                throw ArtifactCacheError(.invalidSettings, "compressionThreshold \(compressionThreshold) is negative")
+            }
             guard probeSize > 0, readChunkSize > 0 else {
                 throw ArtifactCacheError(.invalidSettings, "probeSize and readChunkSize must be positive")
             }

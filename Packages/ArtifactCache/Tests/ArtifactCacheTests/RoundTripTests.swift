@@ -133,3 +133,42 @@ import Testing
         }
     }
 }
+
+@Suite struct MixedContentTests {
+    @Test(arguments: [(true, StoredEncoding.gzip), (false, .identity)])
+    func theFirstBytesDecideAndTheRestStillReadsBackExactly(textFirst: Bool, expected: StoredEncoding) async throws {
+        let text = Fixture.text(100_000, seed: 21)
+        let random = Fixture.random(400_000, seed: 21)
+        let bytes = textFirst ? text + random : random + text
+        try await withTemporaryDirectory { directory in
+            let cache = try ArtifactCache(directory: directory)
+            let artifact = try await cache.put("m", from: UpstreamResponse(body: chunkedBody(bytes, chunkSize: 30_000)))
+            #expect(artifact.metadata.storedEncoding == expected)
+            #expect(try await collect(artifact.bytes()) == bytes)
+            #expect(try await collect(artifact.bytes(range: 99_000..<101_000)) == Array(bytes[99_000..<101_000]))
+        }
+    }
+
+    @Test func storedRangesAreOffsetsIntoTheBlob() async throws {
+        let bytes = Fixture.text(200_000, seed: 22)
+        try await withTemporaryDirectory { directory in
+            let cache = try ArtifactCache(directory: directory)
+            let artifact = try await cache.put("s", from: UpstreamResponse(body: chunkedBody(bytes, chunkSize: 65536)))
+            let whole = try await collect(artifact.storedBytes())
+            #expect(whole.count == Int(artifact.metadata.storedSize))
+            #expect(try await collect(artifact.storedBytes(range: 10..<20)) == Array(whole[10..<20]))
+            // The stored blob starts with the gzip magic bytes.
+            #expect(Array(whole.prefix(2)) == [0x1F, 0x8B])
+        }
+    }
+
+    @Test func aThresholdAboveOneCompressesEvenRandomData() async throws {
+        let bytes = Fixture.random(100_000, seed: 23)
+        try await withTemporaryDirectory { directory in
+            let cache = try ArtifactCache(directory: directory, settings: .init(compressionThreshold: 2))
+            let artifact = try await cache.put("g", from: UpstreamResponse(body: chunkedBody(bytes, chunkSize: 65536)))
+            #expect(artifact.metadata.storedEncoding == .gzip)
+            #expect(try await collect(artifact.bytes()) == bytes)
+        }
+    }
+}

@@ -48,7 +48,9 @@ memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
     echo "Machine: $cores cores, $memory. The machine was shared with other builds while this ran: figures are noisy."
     echo "A registry of N series: half counters with labels route/method/status, half gauges with labels"
     echo "trigger/host whose values need escaping; time to render the whole text exposition, median and best of"
-    echo "100 rounds (20 for 10,000)."
+    echo "100 rounds (20 for 10,000). \"First render\" includes sorting every family's series; later renders reuse"
+    echo "the cached order until a series is added or removed (the steady state of a server's /metrics)."
+    echo "prometheus_client's output is larger because it adds a \`_created\` sample per counter series."
     echo
     echo "PrometheusMetrics (ours):"
     echo

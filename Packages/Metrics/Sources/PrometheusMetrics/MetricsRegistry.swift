@@ -14,6 +14,8 @@ import Synchronization
 /// ```
 public final class MetricsRegistry: Sendable {
     private let collectors = Mutex<[String: any MetricCollector]>([:])
+    /// The size of the last rendering, so the next one reserves its buffer once instead of regrowing it.
+    private let lastRenderSize = Atomic<Int>(4096)
 
     /// Creates an empty registry.
     public init() {}
@@ -103,10 +105,11 @@ public final class MetricsRegistry: Sendable {
             $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
         }
         var out = ""
-        out.reserveCapacity(4096)
+        out.reserveCapacity(lastRenderSize.load(ordering: .relaxed) + 1024)
         for collector in snapshot {
             collector.render(into: &out)
         }
+        lastRenderSize.store(out.utf8.count, ordering: .relaxed)
         return out
     }
 

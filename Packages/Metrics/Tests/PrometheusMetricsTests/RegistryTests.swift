@@ -80,6 +80,19 @@ import Testing
         #expect(forward.components(separatedBy: "\n").first == "# HELP m1_total h")
     }
 
+    @Test func seriesAddedAfterARenderAppearInOrder() throws {
+        let registry = MetricsRegistry()
+        let family = try registry.gaugeFamily("order", help: "h", labelNames: ["k"])
+        family.labels("b").set(2)
+        family.labels("d").set(4)
+        #expect(registry.render().hasSuffix("order{k=\"b\"} 2\norder{k=\"d\"} 4\n"))
+        family.labels("c").set(3)
+        family.labels("a").set(1)
+        #expect(registry.render().hasSuffix("order{k=\"a\"} 1\norder{k=\"b\"} 2\norder{k=\"c\"} 3\norder{k=\"d\"} 4\n"))
+        #expect(compareBytes("a", "ab") < 0 && compareBytes("b", "ab") > 0 && compareBytes("", "") == 0)
+        #expect(compareBytes("Z", "a") < 0)
+    }
+
     @Test func registeringTheSameFamilyTwiceReturnsTheSameHandle() throws {
         let registry = MetricsRegistry()
         let first = try registry.counter("c_total", help: "h")

@@ -22,6 +22,8 @@ public final class ArtifactCache: Sendable {
     struct Record: Sendable {
         var metadata: ArtifactMetadata
         var lastUse: UInt64
+        /// The `lastAccess` written in the record on disk.
+        var persistedAccess: Date
     }
 
     struct State: Sendable {
@@ -59,7 +61,8 @@ public final class ArtifactCache: Sendable {
         var initial = State()
         for metadata in found.sorted(by: { $0.lastAccess < $1.lastAccess }) {
             initial.tick += 1
-            initial.index[metadata.url] = Record(metadata: metadata, lastUse: initial.tick)
+            initial.index[metadata.url] = Record(
+                metadata: metadata, lastUse: initial.tick, persistedAccess: metadata.lastAccess)
             initial.statistics.storedBytes += metadata.storedSize
         }
         initial.statistics.entries = initial.index.count
@@ -190,23 +193,45 @@ public final class ArtifactCache: Sendable {
     func blobPath(_ metadata: ArtifactMetadata) -> String { directory + "/" + metadata.blobName }
 
     private func openEntry(_ url: String, countHit: Bool) throws -> CachedArtifact? {
-        try state.withLock { state -> CachedArtifact? in
-            guard var record = state.index[url] else { return nil }
+        let (artifact, persist) = try state.withLock { state -> (CachedArtifact?, Bool) in
+            guard var record = state.index[url] else { return (nil, false) }
             let path = blobPath(record.metadata)
             guard let fd = try FileIO.openForReading(path) else {
                 // The blob vanished behind our back (someone cleaned the directory): forget the entry.
                 state.index[url] = nil
                 state.statistics.storedBytes -= record.metadata.storedSize
                 state.statistics.entries = state.index.count
-                return nil
+                return (nil, false)
             }
             state.tick += 1
             record.lastUse = state.tick
             record.metadata.lastAccess = now()
+            let persist =
+                record.metadata.lastAccess.timeIntervalSince(record.persistedAccess) >= Self.accessPersistInterval
+            if persist { record.persistedAccess = record.metadata.lastAccess }
             state.index[url] = record
             if countHit { state.statistics.hits += 1 }
-            return CachedArtifact(
+            let artifact = CachedArtifact(
                 metadata: record.metadata, path: path, fileDescriptor: fd, readChunkSize: settings.readChunkSize)
+            return (artifact, persist)
+        }
+        if persist, let artifact { persistAccess(artifact.metadata) }
+        return artifact
+    }
+
+    /// How stale the access time on disk may get before a read rewrites the record (so LRU order survives a
+    /// restart to within this much).
+    static let accessPersistInterval: TimeInterval = 60
+
+    /// Best effort: rewrites the record with a newer `lastAccess` unless the entry changed meanwhile. Not fsynced:
+    /// losing it in a crash only makes the LRU order slightly older.
+    private func persistAccess(_ metadata: ArtifactMetadata) {
+        let temporary = directory + "/tmp-" + FileIO.randomHex() + ".json.partial"
+        defer { FileIO.remove(temporary) }
+        guard (try? writeRecord(metadata, to: temporary, sync: false)) != nil else { return }
+        state.withLock { state in
+            guard state.index[metadata.url]?.metadata.blobName == metadata.blobName else { return }
+            try? FileIO.rename(temporary, recordPath(metadata.url))
         }
     }
 
@@ -241,7 +266,7 @@ public final class ArtifactCache: Sendable {
                 state.statistics.storedBytes -= old.metadata.storedSize
             }
             state.tick += 1
-            state.index[url] = Record(metadata: metadata, lastUse: state.tick)
+            state.index[url] = Record(metadata: metadata, lastUse: state.tick, persistedAccess: date)
             state.statistics.storedBytes += metadata.storedSize
             // Opened before anything can evict it; the blob was just renamed, so it exists.
             guard let fd = try FileIO.openForReading(path) else {
@@ -276,7 +301,7 @@ public final class ArtifactCache: Sendable {
         return evicted
     }
 
-    private func writeRecord(_ metadata: ArtifactMetadata, to path: String) throws {
+    private func writeRecord(_ metadata: ArtifactMetadata, to path: String, sync: Bool = true) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let data: Data
@@ -288,6 +313,6 @@ public final class ArtifactCache: Sendable {
         let fd = try FileIO.openForWriting(path)
         defer { close(fd) }
         try data.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
-        try FileIO.sync(fd, path: path)
+        if sync { try FileIO.sync(fd, path: path) }
     }
 }

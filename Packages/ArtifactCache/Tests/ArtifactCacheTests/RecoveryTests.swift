@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ArtifactCache
@@ -152,6 +153,26 @@ import Testing
             let cache = try ArtifactCache(directory: directory, settings: .init(maxBytes: 2000))
             #expect(cache.allMetadata.map(\.url) == ["second", "third"])
             #expect(files(in: directory).count == 4)
+        }
+    }
+
+    @Test func readsAreRememberedAcrossReopeningForLRU() async throws {
+        final class Clock: Sendable {
+            let now = Mutex(Date(timeIntervalSince1970: 2_000_000_000))
+            func advance(_ seconds: TimeInterval) { now.withLock { $0 += seconds } }
+        }
+        let clock = Clock()
+        try await withTemporaryDirectory { directory in
+            do {
+                let cache = try ArtifactCache(directory: directory, now: { clock.now.withLock { $0 } })
+                _ = try await put(cache, "old-but-read", Fixture.random(1000, seed: 1))
+                clock.advance(10)
+                _ = try await put(cache, "newer-unread", Fixture.random(1000, seed: 2))
+                clock.advance(ArtifactCache.accessPersistInterval + 1)
+                _ = try cache.artifact(for: "old-but-read")
+            }
+            let cache = try ArtifactCache(directory: directory, settings: .init(maxBytes: 1000))
+            #expect(cache.allMetadata.map(\.url) == ["old-but-read"])
         }
     }
 

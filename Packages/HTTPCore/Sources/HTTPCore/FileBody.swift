@@ -15,20 +15,33 @@ enum FileBody {
     /// `start` receives the byte count before any chunk; errors opening the file are thrown before `start` runs.
     static func send(
         path: String,
-        range: Range<Int64>?,
+        range: ResponseBody.FileRange,
         sendBody: Bool = true,
-        start: (_ length: Int64, _ fileSize: Int64) async throws -> Void,
+        start: (_ length: Int64, _ fileSize: Int64, _ partial: Range<Int64>?) async throws -> Void,
         body: (ByteBuffer) async throws -> Void
     ) async throws -> Int64 {
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
         return try await fileIO.withFileHandle(_deprecatedPath: path, mode: .read) { handle in
             let size = try await fileIO.readFileSize(fileHandle: handle)
-            let wanted = range ?? 0..<size
-            guard wanted.lowerBound >= 0, wanted.lowerBound <= size, range == nil || wanted.lowerBound < size else {
-                throw Failure.rangeNotSatisfiable(fileSize: size)
+            let partial: Range<Int64>?
+            switch range {
+            case .whole:
+                partial = nil
+            case .fixed(let fixed):
+                guard fixed.lowerBound >= 0, fixed.lowerBound < size else {
+                    throw Failure.rangeNotSatisfiable(fileSize: size)
+                }
+                partial = fixed.lowerBound..<min(fixed.upperBound, size)
+            case .header(let header):
+                switch ByteRangeHeader.resolve(header, fileSize: size) {
+                case .whole: partial = nil
+                case .partial(let resolved): partial = resolved
+                case .unsatisfiable: throw Failure.rangeNotSatisfiable(fileSize: size)
+                }
             }
-            let upper = min(wanted.upperBound, size)
-            try await start(upper - wanted.lowerBound, size)
+            let wanted = partial ?? 0..<size
+            let upper = wanted.upperBound
+            try await start(upper - wanted.lowerBound, size, partial)
             guard sendBody else { return 0 }
             var offset = wanted.lowerBound
             while offset < upper {

@@ -45,9 +45,17 @@ public struct HTTPRequest: Sendable {
         self.body = body
     }
 
-    /// Decodes the (collected) body as JSON into a `T`; a malformed body throws `HTTPError` 400.
+    /// Decodes the body as JSON into a `T`; a malformed body throws `HTTPError` 400.
+    ///
+    /// A streamed body is collected up to `RequestBody.defaultLimit` first.
     public func decode<T: Decodable>(_ type: T.Type = T.self) async throws -> T {
-        let buffer = try await body.collect(upTo: RequestBody.defaultLimit)
+        // A collected body was already held to its route's limit; only a stream needs one here.
+        let buffer: ByteBuffer
+        if let collected = body.buffer {
+            buffer = collected
+        } else {
+            buffer = try await body.collect(upTo: RequestBody.defaultLimit)
+        }
         do {
             return try JSONCoding.decode(type, from: buffer)
         } catch {

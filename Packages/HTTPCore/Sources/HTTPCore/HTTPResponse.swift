@@ -61,6 +61,25 @@ public struct HTTPResponse: Sendable {
         return response
     }
 
+    /// A response that serves the file at `path`, honouring the request's `Range` header (a single range: 206 with
+    /// `Content-Range`; past the end: 416; malformed or several ranges: the whole file with 200).
+    public static func file(
+        path: String,
+        request: HTTPRequest,
+        contentType: String = "application/octet-stream",
+        headers: HTTPHeaders = [:]
+    ) -> HTTPResponse {
+        var response = HTTPResponse(
+            status: .ok,
+            headers: headers,
+            body: .file(path: path, rangeHeader: request.headers.first(name: "range"))
+        )
+        if !response.headers.contains(name: "content-type") {
+            response.headers.add(name: "content-type", value: contentType)
+        }
+        return response
+    }
+
     /// A response whose body is produced by `write`, chunk by chunk, with back-pressure.
     ///
     /// Without `length` the body is sent chunked; `write` suspends while the client is not reading.

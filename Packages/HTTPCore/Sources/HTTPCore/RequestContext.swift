@@ -88,7 +88,7 @@ public struct RequestContext: Sendable {
                 await shutdown.wait()
                 return Task.isCancelled ? nil : .shutdown
             }
-            var reason = WakeReason.shutdown
+            var reason = WakeReason.cancelled
             for await result in group {
                 if let result {
                     reason = result

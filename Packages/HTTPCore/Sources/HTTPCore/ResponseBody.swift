@@ -6,7 +6,15 @@ public struct ResponseBody: Sendable {
     enum Storage: Sendable {
         case buffer(ByteBuffer)
         case stream(length: Int?, @Sendable (ResponseBodyWriter) async throws -> Void)
-        case file(path: String, range: Range<Int64>?)
+        case file(path: String, range: FileRange)
+    }
+
+    /// Which part of a file to send.
+    enum FileRange: Sendable {
+        case whole
+        case fixed(Range<Int64>)
+        /// Resolved from a `Range` request header once the file size is known.
+        case header(String)
     }
 
     let storage: Storage
@@ -53,7 +61,13 @@ public struct ResponseBody: Sendable {
 
     /// A body that serves the file at `path`, or the byte `range` of it.
     public static func file(path: String, range: Range<Int64>? = nil) -> ResponseBody {
-        ResponseBody(storage: .file(path: path, range: range))
+        ResponseBody(storage: .file(path: path, range: range.map { .fixed($0) } ?? .whole))
+    }
+
+    /// A body that serves the file at `path`, honouring a `Range: bytes=...` header value (206, or 416 when past
+    /// the end; a malformed or multi-range value serves the whole file).
+    public static func file(path: String, rangeHeader: String?) -> ResponseBody {
+        ResponseBody(storage: .file(path: path, range: rangeHeader.map { .header($0) } ?? .whole))
     }
 
     init(storage: Storage) {
@@ -80,7 +94,7 @@ public struct ResponseBody: Sendable {
             return collector.buffer
         case .file(let path, let range):
             let collector = ByteCollector()
-            _ = try await FileBody.send(path: path, range: range) { _, _ in
+            _ = try await FileBody.send(path: path, range: range) { _, _, _ in
             } body: { chunk in
                 try collector.append(chunk, limit: maxBytes)
             }

@@ -15,6 +15,7 @@ import Testing
             trigger.count += 1
             return try .json(trigger)
         }
+        router.get("/ranged") { request, _ in .file(path: request.query["path"] ?? "", request: request) }
         router.get("/auth") { request, _ in
             HTTPResponse(text: request.headers.first(name: "authorization") ?? "none")
         }
@@ -137,6 +138,17 @@ import Testing
                 let beyond = try await client.execute(
                     .GET, "http://127.0.0.1:\(port)/file?path=\(source)&from=30&to=40")
                 #expect(beyond.status == .rangeNotSatisfiable)
+                let viaHeader = try await client.execute(
+                    .GET,
+                    "http://127.0.0.1:\(port)/ranged?path=\(source)",
+                    headers: ["range": "bytes=-3"]
+                )
+                #expect(viaHeader.status == .partialContent)
+                #expect(viaHeader.text == "hij")
+                #expect(viaHeader.headers.first(name: "content-range") == "bytes 17-19/20")
+                let whole = try await client.execute(.GET, "http://127.0.0.1:\(port)/ranged?path=\(source)")
+                #expect(whole.status == .ok)
+                #expect(whole.text == "0123456789abcdefghij")
             }
         }
     }

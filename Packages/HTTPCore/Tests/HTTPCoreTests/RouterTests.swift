@@ -32,6 +32,10 @@ import Testing
             for try await chunk in request.body { total += chunk.readableBytes }
             return HTTPResponse(text: "\(total)")
         }
+        router.post("/big-json", body: .collect(maxBytes: 300_000)) { request, _ in
+            let values = try await request.decode([String].self)
+            return HTTPResponse(text: "\(values.count)")
+        }
         router.get("/fail") { _, _ in throw Failure() }
         router.get("/teapot") { _, _ in throw HTTPError(.imATeapot, error: "teapot", detail: "short and stout") }
         return router
@@ -115,6 +119,15 @@ import Testing
         try await makeRouter().test { client in
             let response = try await client.execute(.POST, "/small", body: String(repeating: "x", count: size))
             #expect(response.status == expected)
+        }
+    }
+
+    @Test func decodeHonoursTheRouteLimitNotTheDefault() async throws {
+        try await makeRouter().test { client in
+            let values = Array(repeating: String(repeating: "v", count: 100), count: 1000)  // ~100 KB of JSON
+            let response = try await client.execute(.POST, "/big-json", json: values)
+            #expect(response.status == .ok)
+            #expect(response.text == "1000")
         }
     }
 

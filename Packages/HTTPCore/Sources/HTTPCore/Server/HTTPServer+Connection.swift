@@ -76,6 +76,7 @@ extension HTTPServer {
             for: head,
             keepAlive: keepAlive,
             outbound: outbound,
+            eventLoop: channel.eventLoop,
             logger: requestLogger
         )
         if let level = configuration.accessLogLevel {

@@ -15,6 +15,7 @@ enum ResponseWriter {
         for head: HTTPRequestHead,
         keepAlive: Bool,
         outbound: Outbound,
+        eventLoop: any EventLoop,
         logger: Logger
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
         let sendsBody = head.method != .HEAD && !bodyless(response.status)
@@ -49,6 +50,7 @@ enum ResponseWriter {
                     ResponseBodyWriter { chunk in
                         counter.add(chunk.readableBytes)
                         try await outbound.write(.body(.byteBuffer(chunk)))
+                        try await settle(eventLoop)
                     }
                 )
             } catch {
@@ -69,24 +71,32 @@ enum ResponseWriter {
         case .file(let path, let range):
             var keepAlive = keepAlive
             var started = false
+            var status = response.status
             do {
-                let sent = try await FileBody.send(path: path, range: range, sendBody: sendsBody) { length, size in
+                let sent = try await FileBody.send(path: path, range: range, sendBody: sendsBody) {
+                    length, size, partial in
                     var headers = response.headers
                     setLength(Int(length), status: response.status, in: &headers)
-                    if let range {
-                        let last = range.lowerBound + length - 1
-                        headers.replaceOrAdd(name: "content-range", value: "bytes \(range.lowerBound)-\(last)/\(size)")
+                    if let partial {
+                        status = .partialContent
+                        headers.replaceOrAdd(
+                            name: "content-range",
+                            value: "bytes \(partial.lowerBound)-\(partial.upperBound - 1)/\(size)"
+                        )
+                    } else if status == .partialContent {
+                        status = .ok  // a Range header that asked for the whole file
                     }
                     headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
                     setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
                     started = true
                     try await outbound.write(
-                        .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+                        .head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
                 } body: { chunk in
                     try await outbound.write(.body(.byteBuffer(chunk)))
+                    try await settle(eventLoop)
                 }
                 try await outbound.write(.end(nil))
-                return (response.status, Int(sent), keepAlive)
+                return (status, Int(sent), keepAlive)
             } catch FileBody.Failure.rangeNotSatisfiable(let size) where !started {
                 let error = HTTPError(
                     .rangeNotSatisfiable,
@@ -95,14 +105,25 @@ enum ResponseWriter {
                     headers: ["content-range": "bytes */\(size)"]
                 )
                 return try await write(
-                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, logger: logger)
+                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
+                    logger: logger)
             } catch  where !started {
                 logger.debug("file response failed", metadata: ["path": "\(path)", "error": "\(error)"])
                 let error = HTTPError(.notFound, error: "not_found", detail: "no such file")
                 return try await write(
-                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, logger: logger)
+                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
+                    logger: logger)
             }
         }
+    }
+
+    /// Waits until the event loop has handed the chunks written so far to the socket.
+    ///
+    /// The async writer only suspends once the channel reports itself unwritable, which happens on the event loop;
+    /// a fast producer could otherwise queue its whole body before the loop gets a say. After this hop the
+    /// writability is current, so the next write suspends if the peer is slow.
+    private static func settle(_ eventLoop: any EventLoop) async throws {
+        try await eventLoop.submit {}.get()
     }
 
     private static func bodyless(_ status: HTTPResponseStatus) -> Bool {

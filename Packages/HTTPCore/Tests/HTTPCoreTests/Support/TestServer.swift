@@ -36,8 +36,14 @@ func withTestServer<Result: Sendable>(
 struct RawConnection {
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
-    static func connect(port: Int) async throws -> RawConnection {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// Connects to the test server; a small `receiveBuffer` keeps the kernel from absorbing a big response.
+    static func connect(port: Int, receiveBuffer: Int? = nil) async throws -> RawConnection {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let receiveBuffer {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
+        }
+        let channel =
+            try await bootstrap
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)

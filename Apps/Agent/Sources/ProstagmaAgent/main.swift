@@ -1,3 +1,3 @@
 import AgentCore
 
-await AgentCommand.main()
+await AgentCommand.start()

@@ -1,0 +1,86 @@
+/// Everything the agent needs to run, resolved from flags, environment and the optional config file
+/// (flags win over the environment, which wins over the file, which wins over defaults).
+public struct AgentConfiguration: Sendable, Equatable {
+    /// One trigger watched with its build script.
+    public struct Watch: Sendable, Equatable {
+        /// The trigger's name.
+        public var trigger: String
+        /// The build script's path.
+        public var script: String
+
+        /// Makes a watch.
+        public init(trigger: String, script: String) {
+            self.trigger = trigger
+            self.script = script
+        }
+    }
+
+    /// The server's base URL (`http://host:port`, maybe with a path prefix), without a trailing slash.
+    public var server: String
+    /// The shared secret.
+    public var secret: String
+    /// The shell for `shell` steps.
+    public var shell: String
+    /// The port of the metrics endpoint, when metrics are on.
+    public var promPort: Int?
+    /// The triggers watched, each with its script.
+    public var watches: [Watch]
+    /// The state directory.
+    public var stateDirectory: String
+    /// The agent's name in reports and on the server's agent list.
+    public var agentName: String
+    /// The host name.
+    public var host: String
+    /// How often an original server is polled.
+    public var pollInterval: Duration
+    /// PEM file of CA certificates to trust for an HTTPS server (instead of the system's).
+    public var caFile: String?
+    /// How long a running step may continue after SIGTERM.
+    public var grace: Duration
+
+    /// Makes a configuration.
+    public init(
+        server: String, secret: String, shell: String = "/bin/sh", promPort: Int? = nil, watches: [Watch],
+        stateDirectory: String, agentName: String, host: String, pollInterval: Duration = .seconds(5),
+        caFile: String? = nil, grace: Duration = .seconds(10)
+    ) {
+        self.server = server
+        self.secret = secret
+        self.shell = shell
+        self.promPort = promPort
+        self.watches = watches
+        self.stateDirectory = stateDirectory
+        self.agentName = agentName
+        self.host = host
+        self.pollInterval = pollInterval
+        self.caFile = caFile
+        self.grace = grace
+    }
+
+    /// Whether `name` is a valid trigger name: `[A-Za-z0-9._-]{1,128}`.
+    public static func isValidTriggerName(_ name: String) -> Bool {
+        guard (1...128).contains(name.utf8.count) else { return false }
+        return name.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2E
+                || $0 == 0x5F || $0 == 0x2D
+        }
+    }
+
+    /// `PROSTAGMA_HOST` as a base URL: a scheme is added when missing (`host:6969` means
+    /// `http://host:6969`), a trailing slash removed; only http and https are accepted.
+    public static func normalizeServer(_ text: String) throws -> String {
+        var value = text.trimmingWhitespace()
+        guard !value.isEmpty else { throw AgentError.configuration("PROSTAGMA_HOST is empty") }
+        if !value.contains("://") { value = "http://" + value }
+        let lower = value.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            throw AgentError.configuration("PROSTAGMA_HOST `\(text)` must be an http:// or https:// URL")
+        }
+        while value.hasSuffix("/") { value.removeLast() }
+        let afterScheme = value[value.range(of: "://")!.upperBound...]
+        guard !afterScheme.isEmpty, !afterScheme.hasPrefix("/") else {
+            throw AgentError.configuration("PROSTAGMA_HOST `\(text)` has no host name")
+        }
+        return value
+    }
+}

@@ -1,0 +1,106 @@
+/// A build script: environment variables for every step and the steps, run top to bottom.
+///
+/// Decoding validates everything a run would trip over later: exactly one step key per step, no unknown
+/// keys, required fields present, URLs, checksums, modes and timeouts well-formed. Errors are
+/// `DecodingError`s whose coding path points at the offending key, which `ScriptLoader` turns into
+/// `FILE:LINE:COL: message`.
+public struct BuildScript: Sendable, Equatable {
+    /// Variables added to every step's environment (after the agent's own, before `PROSTAGMA_*`).
+    public var env: [String: String]
+    /// The steps, in order.
+    public var steps: [Step]
+    /// Non-fatal remarks found while decoding (e.g. the original README's indentation), with their path.
+    public var warnings: [ScriptWarning]
+
+    /// Makes a script from its parts.
+    public init(env: [String: String] = [:], steps: [Step], warnings: [ScriptWarning] = []) {
+        self.env = env
+        self.steps = steps
+        self.warnings = warnings
+    }
+}
+
+/// A remark about a script that does not stop it from running, located by its coding path.
+public struct ScriptWarning: Sendable, Equatable {
+    /// The keys and indexes leading to the remark's node.
+    public var path: [String]
+    /// What was noticed and what to do about it.
+    public var message: String
+}
+
+/// One step of a build script, with its optional timeout.
+public struct Step: Sendable, Equatable {
+    /// What the step does.
+    public enum Action: Sendable, Equatable {
+        /// Run `command` with `$SHELL -e -c command`.
+        case shell(String)
+        /// Fetch an HTTP(S) URL through the server into a file.
+        case download(Download)
+        /// Fetch an `s3://` object through the server into a file.
+        case downloadS3(Download)
+        /// Extract a zip archive.
+        case unzip(Unzip)
+    }
+
+    /// What the step does.
+    public var action: Action
+    /// The longest the step may take; past it the step fails (a shell step's process group is killed).
+    public var timeout: Duration?
+
+    /// Makes a step.
+    public init(_ action: Action, timeout: Duration? = nil) {
+        self.action = action
+        self.timeout = timeout
+    }
+
+    /// The step key as written in scripts and reported to the server: `shell`, `download`, `download_s3`,
+    /// `unzip`.
+    public var kind: String {
+        switch action {
+        case .shell: "shell"
+        case .download: "download"
+        case .downloadS3: "download_s3"
+        case .unzip: "unzip"
+        }
+    }
+}
+
+/// The fields of a `download` or `download_s3` step.
+public struct Download: Sendable, Equatable {
+    /// The artifact's URL: `http(s)://` for `download`, `s3://bucket/key` for `download_s3`.
+    public var url: String
+    /// Where the file is placed (renamed into place once complete and verified).
+    public var dest: String
+    /// Whether the server may serve a copy it already has.
+    public var cache: Bool
+    /// The expected SHA-256 (lowercase hex), checked before the file is placed.
+    public var sha256: String?
+    /// Permission bits given to the file (e.g. `0o755`).
+    public var mode: UInt32?
+
+    /// Makes a download description.
+    public init(url: String, dest: String, cache: Bool = false, sha256: String? = nil, mode: UInt32? = nil) {
+        self.url = url
+        self.dest = dest
+        self.cache = cache
+        self.sha256 = sha256
+        self.mode = mode
+    }
+}
+
+/// The fields of an `unzip` step.
+public struct Unzip: Sendable, Equatable {
+    /// The archive.
+    public var src: String
+    /// The directory to extract into (created if missing).
+    public var dest: String
+    /// Whether existing files are replaced; when false an existing file fails the step.
+    public var overwrite: Bool
+
+    /// Makes an unzip description.
+    public init(src: String, dest: String, overwrite: Bool = false) {
+        self.src = src
+        self.dest = dest
+        self.overwrite = overwrite
+    }
+}

@@ -1,0 +1,41 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Reads build scripts and config files from disk and decodes them, turning every error into
+/// `FILE:LINE:COL: message`.
+public enum ScriptLoader {
+    /// Reads and validates the build script at `path`.
+    public static func loadScript(_ path: String) throws -> BuildScript {
+        try YAMLDocument.decode(BuildScript.self, file: path, withWarnings: true)
+    }
+
+    /// Reads and validates the agent configuration file at `path`.
+    public static func loadConfig(_ path: String) throws -> ConfigFile {
+        try YAMLDocument.decode(ConfigFile.self, file: path, withWarnings: false)
+    }
+
+    /// Decodes a script from `text`, naming it `fileName` in errors.
+    public static func parseScript(_ text: String, fileName: String) throws -> BuildScript {
+        try YAMLDocument.decode(BuildScript.self, text: text, fileName: fileName, withWarnings: true)
+    }
+
+    /// Decodes a config file from `text`, naming it `fileName` in errors.
+    public static func parseConfig(_ text: String, fileName: String) throws -> ConfigFile {
+        try YAMLDocument.decode(ConfigFile.self, text: text, fileName: fileName, withWarnings: false)
+    }
+
+    /// The warnings of `script` as `FILE:LINE:COL: warning: message` lines.
+    public static func warningLines(_ script: BuildScript, path: String) -> [String] {
+        guard let text = try? FileSystem.read(path) else {
+            return script.warnings.map { "\(path): warning: \($0.message)" }
+        }
+        return script.warnings.map { warning in
+            let mark = YAMLDocument.locate(
+                path: warning.path, in: String(decoding: text, as: UTF8.self), fileName: path)
+            return "\(path):\(mark.line):\(mark.column): warning: \(warning.message)"
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import HTTPCore
+
+/// `HTTPTransport` over HTTPCore's client (AsyncHTTPClient underneath).
+public final class ClientTransport: HTTPTransport {
+    let client: HTTPClient
+
+    /// A transport trusting the CAs of `caFile` (PEM) instead of the system's when given.
+    public init(caFile: String?) throws {
+        let configuration = HTTPClient.Configuration(
+            connectTimeout: .seconds(10), readTimeout: .seconds(120), caFilePath: caFile,
+            headers: ["User-Agent": "prostagma-agent/\(prostagmaVersion)"], decompression: true,
+            followRedirects: false)
+        client = try HTTPClient(configuration: configuration)
+    }
+
+    /// Closes the connections.
+    public func shutdown() async throws { try await client.shutdown() }
+
+    /// See `HTTPTransport.send`.
+    public func send(
+        method: String, url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration
+    ) async throws -> TransportResponse {
+        var h = HTTPHeaders()
+        for (name, value) in headers { h.add(name: name, value: value) }
+        let buffer = body.map { ByteBuffer(bytes: $0) }
+        let response = try await client.execute(
+            HTTPMethod(rawValue: method), url, headers: h, body: buffer, timeout: timeout)
+        return TransportResponse(
+            status: Int(response.status.code), headers: Self.headers(response.headers),
+            body: Array(response.body.readableBytesView))
+    }
+
+    /// See `HTTPTransport.download`.
+    public func download(url: String, headers: [(String, String)], to path: String, timeout: Duration) async throws
+        -> (response: TransportResponse, written: Int64)
+    {
+        var h = HTTPHeaders()
+        for (name, value) in headers { h.add(name: name, value: value) }
+        let result = try await client.download(url, to: path, headers: h, timeout: timeout)
+        return (
+            TransportResponse(status: Int(result.status.code), headers: Self.headers(result.headers), body: []),
+            result.bytesWritten
+        )
+    }
+
+    static func headers(_ headers: HTTPHeaders) -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, value) in headers { out[name.lowercased()] = value }
+        return out
+    }
+}

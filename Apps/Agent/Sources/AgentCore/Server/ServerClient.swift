@@ -1,0 +1,223 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Talks to the Prostagma server: the v1 API when it has one, the original API when `/v1/...` answers 404.
+///
+/// The protocol is probed with the first request and again after every connection failure (a server
+/// upgraded while the agent waited is noticed on reconnect).
+public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, Sendable {
+    /// The server's base URL.
+    public let server: String
+    let secret: String
+    let agentName: String
+    let host: String
+    let pollInterval: Duration
+    let transport: any HTTPTransport
+    /// How long a long poll asks the server to wait (at most 60 s by the API).
+    public let longPollWait: Int
+    private let detected = Mutex<ServerProtocol?>(nil)
+
+    /// A client for `server` authenticating with `secret`.
+    public init(
+        server: String, secret: String, agentName: String, host: String, pollInterval: Duration,
+        transport: any HTTPTransport, longPollWait: Int = 30
+    ) {
+        self.server = server
+        self.secret = secret
+        self.agentName = agentName
+        self.host = host
+        self.pollInterval = pollInterval
+        self.transport = transport
+        self.longPollWait = longPollWait
+    }
+
+    /// The protocol detected so far (nil before the first answer or after a connection failure).
+    public var serverProtocol: ServerProtocol? { detected.withLock { $0 } }
+
+    var v1Headers: [(String, String)] {
+        [
+            ("Authorization", "Bearer \(secret)"), ("X-Prostagma-Agent", agentName), ("X-Prostagma-Host", host),
+            ("Accept", "application/json"),
+        ]
+    }
+
+    struct TriggerAnswer: Decodable {
+        var trigger: String?
+        var count: Int
+        var epoch: String?
+    }
+
+    struct ErrorAnswer: Decodable {
+        var error: String?
+        var detail: String?
+    }
+
+    // MARK: - Watching
+
+    /// See `TriggerSource.poll`.
+    public func poll(trigger: String, known: Observation?) async throws -> PollResult {
+        do {
+            if serverProtocol != .original {
+                if let observation = try await longPoll(trigger: trigger, known: known) {
+                    detected.withLock { $0 = .v1 }
+                    return PollResult(observation: observation, serverProtocol: .v1)
+                }
+                detected.withLock { $0 = .original }
+            }
+            let observation = try await originalPoll(trigger: trigger)
+            return PollResult(observation: observation, serverProtocol: .original)
+        } catch {
+            detected.withLock { $0 = nil }
+            throw error
+        }
+    }
+
+    /// The v1 long poll; nil when the server answers 404 (no v1 API).
+    func longPoll(trigger: String, known: Observation?) async throws -> Observation? {
+        var query = [("wait", String(longPollWait))]
+        if let known {
+            query.append(("after", String(known.count)))
+            if let epoch = known.epoch { query.append(("epoch", epoch)) }
+        }
+        let url = server + "/v1/triggers/" + Self.percentEncode(trigger) + "?" + Self.query(query)
+        var headers = v1Headers
+        headers.append(("X-Prostagma-Poll-Interval", Self.seconds(pollInterval)))
+        let response = try await transport.send(
+            method: "GET", url: url, headers: headers, body: nil, timeout: .seconds(longPollWait + 15))
+        if response.status == 404 { return nil }
+        try check(response, "GET /v1/triggers/\(trigger)", expect: [200])
+        let answer = try decode(TriggerAnswer.self, response, "GET /v1/triggers/\(trigger)")
+        return Observation(count: answer.count, epoch: answer.epoch)
+    }
+
+    /// The original protocol: `GET /trigger` with a JSON body.
+    func originalPoll(trigger: String) async throws -> Observation {
+        let body = try JSONEncoder().encode(["secret": secret, "trigger": trigger])
+        let response = try await transport.send(
+            method: "GET", url: server + "/trigger", headers: [("Content-Type", "application/json")],
+            body: Array(body), timeout: .seconds(30))
+        try check(response, "GET /trigger", expect: [200])
+        let answer = try decode(TriggerAnswer.self, response, "GET /trigger")
+        return Observation(count: answer.count, epoch: nil)
+    }
+
+    // MARK: - Triggering
+
+    /// The outcome of `prostagma-agent trigger`.
+    public struct TriggerOutcome: Sendable {
+        /// The HTTP status (200; with a wait also 409 or 504).
+        public var status: Int
+        /// The trigger's new count, when the server said.
+        public var count: Int?
+        /// The response body as text (JSON), for printing.
+        public var body: String
+        /// Whether the original API was used (no wait possible).
+        public var original: Bool
+    }
+
+    /// Increments `trigger`; with `wait`, asks the v1 server to answer once every live agent has reported.
+    public func increment(trigger: String, wait: Int?) async throws -> TriggerOutcome {
+        var url = server + "/v1/triggers/" + Self.percentEncode(trigger)
+        if let wait { url += "?wait=\(wait)" }
+        let timeout: Duration = .seconds((wait ?? 0) + 30)
+        let response = try await transport.send(
+            method: "POST", url: url, headers: v1Headers, body: nil, timeout: timeout)
+        if response.status == 404 {
+            // No v1 API: the original server.
+            let body = try JSONEncoder().encode(["secret": secret, "trigger": trigger])
+            let original = try await transport.send(
+                method: "POST", url: server + "/trigger", headers: [("Content-Type", "application/json")],
+                body: Array(body), timeout: .seconds(30))
+            try check(original, "POST /trigger", expect: [200])
+            let count = try? JSONDecoder().decode(TriggerAnswer.self, from: Data(original.body)).count
+            return TriggerOutcome(
+                status: original.status, count: count, body: String(decoding: original.body, as: UTF8.self),
+                original: true)
+        }
+        try check(response, "POST /v1/triggers/\(trigger)", expect: wait == nil ? [200] : [200, 409, 504])
+        let count = try? JSONDecoder().decode(TriggerAnswer.self, from: Data(response.body)).count
+        return TriggerOutcome(
+            status: response.status, count: count, body: String(decoding: response.body, as: UTF8.self),
+            original: false)
+    }
+
+    // MARK: - Reports
+
+    /// Sends a run report (`POST /v1/runs`).
+    public func report(_ report: RunReport) async throws {
+        let body = try JSONEncoder().encode(report)
+        var headers = v1Headers
+        headers.append(("Content-Type", "application/json"))
+        let response = try await transport.send(
+            method: "POST", url: server + "/v1/runs", headers: headers, body: Array(body), timeout: .seconds(15))
+        try check(response, "POST /v1/runs", expect: [200, 201])
+    }
+
+    // MARK: - Artifacts
+
+    /// Fetches `url` through the server's `GET /v1/artifacts` into a new file at `path`.
+    public func fetch(url: String, cache: Bool, to path: String) async throws -> FetchedArtifact {
+        let request =
+            server + "/v1/artifacts?" + Self.query([("url", url), ("cache", cache ? "true" : "false")])
+        let (response, written) = try await transport.download(
+            url: request, headers: v1Headers, to: path, timeout: .seconds(3600))
+        if response.status == 404 && serverProtocol == .original {
+            throw AgentError.server("\(server) has no v1 API: download steps need a Prostagma v1 server")
+        }
+        try check(response, "GET /v1/artifacts?url=\(url)", expect: [200])
+        return FetchedArtifact(bytes: written, sha256: response.headers["x-prostagma-sha256"])
+    }
+
+    // MARK: - Helpers
+
+    func check(_ response: TransportResponse, _ what: String, expect: Set<Int>) throws {
+        guard !expect.contains(response.status) else { return }
+        var reason = "HTTP \(response.status)"
+        if let answer = try? JSONDecoder().decode(ErrorAnswer.self, from: Data(response.body)), answer.error != nil {
+            reason += ": " + [answer.error, answer.detail].compactMap { $0 }.joined(separator: ": ")
+        } else if !response.body.isEmpty {
+            reason += ": " + String(decoding: response.body.prefix(200), as: UTF8.self).trimmingWhitespace()
+        }
+        if response.status == 401 || response.status == 403 {
+            reason += " (check PROSTAGMA_SECRET)"
+        }
+        throw AgentError.server("\(server): \(what) answered \(reason)")
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ response: TransportResponse, _ what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(response.body))
+        } catch {
+            throw AgentError.server("\(server): \(what) answered with a body that is not the expected JSON: \(error)")
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return ms % 1000 == 0 ? String(ms / 1000) : String(Double(ms) / 1000)
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E:
+                out.append(Character(Unicode.Scalar(byte)))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+
+    static func query(_ items: [(String, String)]) -> String {
+        items.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Per-trigger state files under a directory (`PROSTAGMA_STATE`), one JSON file per trigger
+/// (`<trigger>.json`), replaced atomically: written to a temporary file, fsynced, renamed, directory fsynced.
+public struct StateStore: Sendable {
+    /// The state directory.
+    public let directory: String
+
+    /// A store in `directory`, created (with parents) if missing.
+    public init(directory: String) throws {
+        self.directory = directory
+        try FileSystem.createDirectories(directory)
+    }
+
+    /// The state file for `trigger`.
+    public func path(for trigger: String) -> String { directory + "/" + trigger + ".json" }
+
+    /// The remembered state of `trigger`, or nil if there is none (first start).
+    public func load(_ trigger: String) throws -> TriggerState? {
+        let file = path(for: trigger)
+        guard let data = try FileSystem.readIfExists(file) else { return nil }
+        do {
+            return try JSONDecoder().decode(TriggerState.self, from: data)
+        } catch {
+            throw AgentError.io("\(file): unreadable state file (\(error)); delete it to start afresh")
+        }
+    }
+
+    /// Remembers `state` durably.
+    public func save(_ state: TriggerState) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = try encoder.encode(state)
+        data.append(0x0A)
+        try FileSystem.writeAtomically(data, to: path(for: state.trigger))
+    }
+}

@@ -1,0 +1,37 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// What the agent remembers about one trigger between restarts: the server's epoch and the last count it
+/// handled (ran to completion, successfully or not) or adopted.
+public struct TriggerState: Sendable, Equatable, Codable {
+    /// The trigger's name.
+    public var trigger: String
+    /// The server database's epoch when the count was seen; nil against the original server (no epochs).
+    public var epoch: String?
+    /// The last count handled or adopted.
+    public var count: Int
+
+    /// Makes a state.
+    public init(trigger: String, epoch: String?, count: Int) {
+        self.trigger = trigger
+        self.epoch = epoch
+        self.count = count
+    }
+}
+
+/// What the server says about a trigger right now.
+public struct Observation: Sendable, Equatable {
+    /// The trigger's count.
+    public var count: Int
+    /// The server's epoch; nil from a server that only speaks the original protocol.
+    public var epoch: String?
+
+    /// Makes an observation.
+    public init(count: Int, epoch: String?) {
+        self.count = count
+        self.epoch = epoch
+    }
+}

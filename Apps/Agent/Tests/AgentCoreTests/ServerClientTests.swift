@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+@testable import AgentCore
+
+@Suite(.serialized) struct ServerClientTests {
+    func client(_ server: StandInServer, transport: ClientTransport, secret: String = StandInServer.secret)
+        -> ServerClient
+    {
+        ServerClient(
+            server: server.url, secret: secret, agentName: "agent-1", host: "host-1", pollInterval: .seconds(5),
+            transport: transport, longPollWait: 5)
+    }
+
+    @Test func fallsBackToTheOriginalProtocolWhenV1Is404() async throws {
+        let server = try await StandInServer.start(.original)
+        let transport = try ClientTransport(caFile: nil)
+        let c = client(server, transport: transport)
+        let first = try await c.poll(trigger: "app", known: nil)
+        #expect(first == PollResult(observation: Observation(count: 0, epoch: nil), serverProtocol: .original))
+        let outcome = try await c.increment(trigger: "app", wait: nil)
+        #expect(outcome.original)
+        #expect(outcome.count == 1)
+        let second = try await c.poll(trigger: "app", known: first.observation)
+        #expect(second.observation.count == 1)
+        let paths = try await server.requests().map { "\($0["method"]!) \($0["path"]!)" }
+        #expect(
+            paths == [
+                "GET /v1/triggers/app", "GET /trigger", "POST /v1/triggers/app", "POST /trigger", "GET /trigger",
+            ], "probed v1 once, then stayed on the original protocol")
+        try? await transport.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func aBadSecretIsAnErrorThatSaysSo() async throws {
+        let server = try await StandInServer.start(.original)
+        let transport = try ClientTransport(caFile: nil)
+        let error = await #expect(throws: AgentError.self) {
+            try await client(server, transport: transport, secret: "wrong").poll(trigger: "app", known: nil)
+        }
+        #expect(error?.message.contains("403") == true)
+        #expect(error?.message.contains("PROSTAGMA_SECRET") == true)
+        try? await transport.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func theV1LongPollAnswersWhenTheTriggerMoves() async throws {
+        let server = try await StandInServer.start(.v1)
+        let transport = try ClientTransport(caFile: nil)
+        let c = client(server, transport: transport)
+        let first = try await c.poll(trigger: "app", known: nil)
+        #expect(first.serverProtocol == .v1)
+        #expect(first.observation.count == 0)
+        #expect(first.observation.epoch != nil)
+        async let moved = c.poll(trigger: "app", known: first.observation)
+        try await Task.sleep(for: .milliseconds(300))
+        let outcome = try await c.increment(trigger: "app", wait: nil)
+        #expect(!outcome.original)
+        let next = try await moved
+        #expect(next.observation.count == 1)
+        #expect(next.observation.epoch == first.observation.epoch)
+        let polls = try await server.requests().filter {
+            $0["path"] as? String == "/v1/triggers/app" && $0["method"] as? String == "GET"
+        }
+        #expect(polls.allSatisfy { $0["agent"] as? String == "agent-1" && $0["poll_interval"] as? String == "5" })
+        #expect((polls.last?["query"] as? [String: String])?["after"] == "0")
+        try? await transport.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func downloadsGoThroughTheServerAndAreVerified() async throws {
+        let server = try await StandInServer.start(.v1)
+        let transport = try ClientTransport(caFile: nil)
+        let c = client(server, transport: transport)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let artifact = "https://origin.test/app.tar"
+        try await server.control(
+            "/_control/artifact?url=" + ServerClient.percentEncode(artifact), body: Array("artifact bytes".utf8))
+        try await server.control(
+            "/_control/artifact?url=" + ServerClient.percentEncode(artifact + "?lying")
+                + "&sha=" + String(repeating: "a", count: 64), body: Array("other bytes".utf8))
+        let dest = try dir.write("app.tar", "previous")
+        let executor = RunExecutor(
+            shell: "/bin/sh", baseEnvironment: [:], loadScript: { fatalError() }, fetcher: c, extractor: NoExtractor(),
+            shutdown: StopSignal(), logger: CapturedLog().logger)
+        let context = RunContext(trigger: "t", count: 1, epoch: nil, runID: "r", agent: "a", host: "h")
+
+        var run = executor
+        run.loadScript = { BuildScript(steps: [Step(.download(Download(url: artifact, dest: dest, cache: true)))]) }
+        #expect(await run.run(context).status == .succeeded)
+        #expect(try String(contentsOfFile: dest, encoding: .utf8) == "artifact bytes")
+        let query = try await server.requests().last?["query"] as? [String: String]
+        #expect(query == ["url": artifact, "cache": "true"])
+
+        try dir.write("app.tar", "previous")
+        run.loadScript = { BuildScript(steps: [Step(.download(Download(url: artifact + "?lying", dest: dest)))]) }
+        let lying = await run.run(context)
+        #expect(lying.status == .failed)
+        #expect(lying.steps[0].message?.contains("announced SHA-256") == true)
+        #expect(try String(contentsOfFile: dest, encoding: .utf8) == "previous")
+
+        run.loadScript = { BuildScript(steps: [Step(.download(Download(url: artifact + "-missing", dest: dest)))]) }
+        let missing = await run.run(context)
+        #expect(missing.status == .failed)
+        #expect(missing.steps[0].message?.contains("502") == true)
+        #expect(try String(contentsOfFile: dest, encoding: .utf8) == "previous")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["app.tar"])
+        try? await transport.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func runsAreReportedAndTriggerWaitMapsToExitCodes() async throws {
+        let server = try await StandInServer.start(.v1)
+        let transport = try ClientTransport(caFile: nil)
+        let c = client(server, transport: transport)
+        // No run reported: the wait runs out (504, exit 2).
+        let timedOut = try await c.increment(trigger: "app", wait: 1)
+        #expect(timedOut.status == 504)
+        #expect(TriggerPrinter.describe(timedOut, trigger: "app", waited: true).1 == 2)
+        // Report a failed run for count 2 while the pipeline waits for it (409, exit 1).
+        async let failedWait = c.increment(trigger: "app", wait: 10)
+        try await Task.sleep(for: .milliseconds(300))
+        let failed = RunReport(
+            id: "r2", agent: "agent-1", host: "host-1", trigger: "app", count: 2, epoch: nil, status: .failed,
+            startedAt: Timestamp.rfc3339(Timestamp.now()), finishedAt: Timestamp.rfc3339(Timestamp.now()),
+            steps: [
+                .init(
+                    index: 0, kind: "shell", status: .failed, durationSeconds: 0.1, exitCode: 3,
+                    message: "exit status 3")
+            ],
+            logTail: "migrating\nboom\n")
+        try await c.report(failed)
+        let outcome = try await failedWait
+        #expect(outcome.status == 409)
+        let (text, code) = TriggerPrinter.describe(outcome, trigger: "app", waited: true)
+        #expect(code == 1)
+        #expect(text.contains("agent-1: failed at step 1 (shell): exit status 3"))
+        #expect(text.contains("| boom"))
+        let stored = try await server.runs()
+        #expect(stored.count == 1)
+        #expect(stored[0]["log_tail"] as? String == "migrating\nboom\n")
+        try? await transport.shutdown()
+        await server.shutdown()
+    }
+}

@@ -147,8 +147,8 @@ public final class ZipArchive: Sendable {
         try checkSupported(entry)
         let memory = buffer.memory
         // One read for the local header and, for small entries, the data too.
-        let guess = 30 + entry.rawName.count + entry.extraLength + 64
-        let want = Int(min(UInt64(memory.count), UInt64(guess) + entry.compressedSize))
+        let guess = min(30 + entry.rawName.count + entry.extraLength + 64, memory.count)
+        let want = Int(min(UInt64(memory.count - guess), entry.compressedSize)) + guess
         let got = try source.read(
             at: entry.localHeaderOffset, into: UnsafeMutableRawBufferPointer(rebasing: memory[0..<want]))
         guard got >= 30 else {

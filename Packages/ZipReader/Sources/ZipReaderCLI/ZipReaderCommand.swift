@@ -47,7 +47,9 @@ public enum ZipReaderCommand {
                     + "  CRC-32    Mode        Name")
             var total: UInt64 = 0
             for entry in archive.entries {
-                total += entry.uncompressedSize
+                total =
+                    total.addingReportingOverflow(entry.uncompressedSize).overflow
+                    ? .max : total + entry.uncompressedSize
                 let kind = entry.isDirectory ? "d" : entry.isSymlink ? "l" : "-"
                 output(
                     pad(String(entry.uncompressedSize), 12) + "  " + pad(String(entry.compressedSize), 12) + "  "

@@ -72,4 +72,17 @@ struct CommandTests {
         #expect(result.status == 1)
         #expect(result.errors.first?.contains("not a zip archive") == true)
     }
+
+    @Test func listSaturatesAHugeTotal() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        var entry = ZipBuilder.Entry("a", "x")
+        entry.uncompressedSize = .max
+        var builder = ZipBuilder([entry, entry])
+        builder.zip64 = true
+        let path = try dir.write(builder.build(), to: "huge.zip")
+        let result = run(["list", path])
+        #expect(result.status == 0)
+        #expect(result.output.last == "2 entries, \(UInt64.max) bytes")
+    }
 }

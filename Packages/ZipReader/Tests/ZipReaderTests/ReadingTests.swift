@@ -188,4 +188,17 @@ struct ReadingTests {
         #expect(error?.kind == .io)
         #expect(error?.description.hasPrefix("/nonexistent/x.zip: ") == true)
     }
+
+    @Test func hugeZip64SizesNeverOverflow() throws {
+        var entry = ZipBuilder.Entry("huge", "x")
+        entry.compressedSize = .max - 3
+        entry.uncompressedSize = .max
+        var builder = ZipBuilder([entry, entry])
+        builder.entries[1].name = Array("huge2".utf8)
+        builder.zip64 = true
+        let archive = try ZipArchive(bytes: builder.build())
+        #expect(archive.entries[0].compressedSize == UInt64.max - 3)
+        #expect(zipError { _ = try archive.read(archive.entries[0]) { _ in } }?.kind == .corrupt)
+        #expect(zipError { _ = try archive.extractAll(to: "/nonexistent/never") }?.kind == .limitExceeded)
+    }
 }

@@ -4,6 +4,9 @@ import NIOCore
 import Testing
 
 @Suite struct ConnectionTests {
+    /// How many `/slow` requests have started (only the shutdown test uses `/slow`).
+    static let slowStarted = Counter()
+
     static func makeRouter() -> Router {
         var router = ServerTests.makeRouter()
         router.post("/count", body: .stream) { request, _ in
@@ -12,6 +15,7 @@ import Testing
             return HTTPResponse(text: "\(total)")
         }
         router.get("/slow") { _, _ in
+            slowStarted.increment()
             try await Task.sleep(for: .milliseconds(300))
             return HTTPResponse(text: "slow done")
         }
@@ -90,14 +94,24 @@ import Testing
         let router = Self.makeRouter()
         let results = try await withTestServer(router) { server, port in
             // An idle keep-alive connection: answered once, then left open.
+            let answered = Counter()
             let idle = Task {
-                try await RawConnection.exchange(port: port, sending: "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+                let connection = try await RawConnection.connect(port: port)
+                return try await connection.channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"))
+                    var text = ""
+                    for try await chunk in inbound {
+                        text += String(buffer: chunk)
+                        if completeResponses(in: text).count == 1 && answered.value == 0 { answered.increment() }
+                    }
+                    return (text: text, closed: true)
+                }
             }
+            while answered.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
             let busy = Task {
                 try await RawConnection.exchange(port: port, sending: "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
             }
-            while server.connectionCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
-            try await Task.sleep(for: .milliseconds(50))
+            while Self.slowStarted.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
             server.triggerGracefulShutdown()
             return [try await idle.value, try await busy.value]
         }

@@ -69,8 +69,8 @@ public final class HTTPServer: Service, Sendable {
         get async throws {
             try await withCheckedThrowingContinuation { continuation in
                 let ready: Result<SocketAddress, any Error>? = state.withLock { state in
-                    if let address = state.address { return .success(address) }
                     if case .stopped = state.phase { return .failure(HTTPServerStopped()) }
+                    if let address = state.address { return .success(address) }
                     state.addressWaiters.append(continuation)
                     return nil
                 }
@@ -95,6 +95,7 @@ public final class HTTPServer: Service, Sendable {
         do {
             serverChannel = try await bind()
         } catch {
+            state.withLock { $0.phase = .stopped }
             finishWaiters(with: .failure(error))
             throw error
         }

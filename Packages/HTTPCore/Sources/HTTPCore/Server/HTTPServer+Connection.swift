@@ -48,7 +48,7 @@ extension HTTPServer {
         let start = ContinuousClock.now
         let id = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
         var requestLogger = logger
-        requestLogger[metadataKey: "request_id"] = "\(id)"
+        requestLogger[metadataKey: "request_id"] = .stringConvertible(id)
         if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             let version = head.version
             reader.beforeFirstRead = {

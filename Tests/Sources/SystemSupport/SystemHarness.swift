@@ -4,9 +4,10 @@ import Synchronization
 /// One scenario's world: its folder under `Tests/output/<test name>/` and every process it starts.
 ///
 /// `SystemHarness.run` creates a fresh folder, runs the scenario, then stops every process the scenario
-/// started (SIGTERM to its group, SIGKILL after a grace period) whatever happened. The folder is removed
-/// when the scenario returned normally and kept when it threw (use `try #require` for the checks that
-/// matter) or when `PROSTAGMA_KEEP_OUTPUT=1`.
+/// started (SIGTERM to its group, SIGKILL after a grace period) whatever happened. The folder is kept
+/// afterwards (Swift Testing does not tell a scenario whether an `#expect` failed, so "kept on failure" means
+/// kept until the scenario's next run replaces it; `make clean` removes them all), unless
+/// `PROSTAGMA_CLEAN_OUTPUT=1` asks to remove the folders of scenarios that returned without throwing.
 public final class SystemHarness: Sendable {
     /// The scenario's own folder.
     public let directory: URL
@@ -31,7 +32,7 @@ public final class SystemHarness: Sendable {
         do {
             let value = try await body(harness)
             await harness.stopAll()
-            if ProcessInfo.processInfo.environment["PROSTAGMA_KEEP_OUTPUT"] != "1" {
+            if ProcessInfo.processInfo.environment["PROSTAGMA_CLEAN_OUTPUT"] == "1" {
                 try? FileManager.default.removeItem(at: directory)
             }
             return value

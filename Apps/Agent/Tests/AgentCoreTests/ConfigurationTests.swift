@@ -102,6 +102,19 @@ import Testing
         #expect(error?.message.contains(message) == true, "got: \(error?.message ?? "")")
     }
 
+    @Test(arguments: [
+        ("deploy:6969", "http://deploy:6969"), ("https://d.example/prefix/", "https://d.example/prefix"),
+        ("HTTP://D:1", "HTTP://D:1"),
+    ])
+    func normalizesTheServerURL(_ given: String, _ expected: String) throws {
+        #expect(try AgentConfiguration.normalizeServer(given) == expected)
+    }
+
+    @Test(arguments: ["http://", "", "ftp://x", "https:///path"])
+    func rejectsServerURLsWithoutAHost(_ given: String) {
+        #expect(throws: AgentError.self) { try AgentConfiguration.normalizeServer(given) }
+    }
+
     @Test func triggerFlagsConflictWithAConfigFile() {
         var options = AgentOptions()
         options.trigger = "x"

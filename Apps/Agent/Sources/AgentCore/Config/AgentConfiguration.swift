@@ -77,7 +77,7 @@ public struct AgentConfiguration: Sendable, Equatable {
             throw AgentError.configuration("PROSTAGMA_HOST `\(text)` must be an http:// or https:// URL")
         }
         while value.hasSuffix("/") { value.removeLast() }
-        let afterScheme = value[value.range(of: "://")!.upperBound...]
+        let afterScheme = value.firstRange(of: "://").map { value[$0.upperBound...] } ?? ""
         guard !afterScheme.isEmpty, !afterScheme.hasPrefix("/") else {
             throw AgentError.configuration("PROSTAGMA_HOST `\(text)` has no host name")
         }

@@ -29,6 +29,10 @@ public struct AgentCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as AgentError {
+            // `FILE:LINE:COL: message` at the start of the line, so editors and terminals can jump to it.
+            printError(error.kind == .invalidScript ? error.message : "prostagma-agent: \(error.message)")
+            exit(withError: ExitCode.failure)
         } catch {
             exit(withError: error)
         }

@@ -202,7 +202,12 @@ public struct RunExecutor: Sendable {
         try FileSystem.createDirectories(directory)
         let temp = FileSystem.temporaryPath(beside: download.dest)
         var placed = false
-        defer { if !placed { unlink(temp) } }
+        defer {
+            if !placed {
+                unlink(temp)
+                unlink(temp + ".partial")  // HTTPCore's own temporary name, should a transfer break off
+            }
+        }
         let fetched = try await fetcher.fetch(url: download.url, cache: download.cache, to: temp)
         if download.sha256 != nil || fetched.sha256 != nil {
             let actual = try FileDigest.sha256Hex(of: temp)

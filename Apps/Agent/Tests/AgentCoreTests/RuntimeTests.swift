@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import AgentCore
+
+@Suite(.serialized) struct RuntimeTests {
+    @Test func againstAnOriginalServerTwoTriggersRunIndependentlyByPolling() async throws {
+        let server = try await StandInServer.start(.original)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(directory: dir.file("state"))
+        try store.save(TriggerState(trigger: "web", epoch: nil, count: 0))
+        try store.save(TriggerState(trigger: "db", epoch: nil, count: 0))
+        let web = try dir.write("web.yaml", "steps:\n  - shell: echo \"web $PROSTAGMA_COUNT\" >> \(dir.file("log"))\n")
+        let db = try dir.write("db.yaml", "steps:\n  - shell: echo \"db $PROSTAGMA_COUNT\" >> \(dir.file("log"))\n")
+        let transport = try ClientTransport(caFile: nil)
+        let client = ServerClient(
+            server: server.url, secret: StandInServer.secret, agentName: "a", host: "h", pollInterval: .seconds(1),
+            transport: transport)
+        let log = CapturedLog()
+        var runtime = AgentRuntime(
+            configuration: AgentConfiguration(
+                server: server.url, secret: StandInServer.secret,
+                watches: [.init(trigger: "web", script: web), .init(trigger: "db", script: db)],
+                stateDirectory: dir.file("state"), agentName: "a", host: "h", pollInterval: .milliseconds(100)),
+            transport: transport, extractor: NoExtractor(), logger: log.logger)
+        runtime.trapSignals = false
+        let running = Task { [runtime] in try await runtime.run() }
+
+        _ = try await client.increment(trigger: "web", wait: nil)
+        _ = try await client.increment(trigger: "web", wait: nil)
+        var handled = false
+        for _ in 0..<200 where !handled {
+            handled = (try? store.load("web")?.count) == 2
+            if !handled { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        _ = try await client.increment(trigger: "db", wait: nil)
+        for _ in 0..<200 where (try? store.load("db")?.count) != 1 { try await Task.sleep(for: .milliseconds(50)) }
+        runtime.stop.fire()
+        try await running.value
+        try? await transport.shutdown()
+        let requests = try await server.requests()
+        await server.shutdown()
+
+        #expect(handled)
+        #expect(try store.load("db")?.count == 1)
+        let lines = try String(contentsOfFile: dir.file("log"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.last == "db 1")
+        #expect(lines.filter { $0.hasPrefix("web") }.last == "web 2")
+        #expect(lines.count <= 3, "web ran at most twice (1 and 2, or only 2 when both increments fell in one poll)")
+        #expect(log.count(containing: "no v1 API") == 2, "one warning per trigger")
+        #expect(!requests.contains { ($0["path"] as? String) == "/v1/runs" }, "no reports to an original server")
+    }
+}

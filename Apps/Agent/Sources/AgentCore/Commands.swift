@@ -113,7 +113,8 @@ struct TriggerCommand: AsyncParsableCommand {
         }
         let settings = try shared.resolve()
         let (server, secret) = try settings.serverAndSecret()
-        let transport = try ClientTransport(caFile: settings.caFile)
+        let transport = try ClientTransport(
+            caFile: settings.caFile, readTimeout: .seconds(max(120, (waitSeconds ?? 0) + 60)))
         let client = ServerClient(
             server: server, secret: secret, agentName: settings.agentName, host: settings.host,
             pollInterval: settings.pollInterval, transport: transport)

@@ -5,9 +5,12 @@ public final class ClientTransport: HTTPTransport {
     let client: HTTPClient
 
     /// A transport trusting the CAs of `caFile` (PEM) instead of the system's when given.
-    public init(caFile: String?) throws {
+    ///
+    /// `readTimeout` bounds the silence between bytes of a response: it must exceed the longest wait a
+    /// request asks of the server (long polls wait 30 s; `trigger --wait` up to an hour).
+    public init(caFile: String?, readTimeout: Duration = .seconds(120)) throws {
         let configuration = HTTPClient.Configuration(
-            connectTimeout: .seconds(10), readTimeout: .seconds(120), caFilePath: caFile,
+            connectTimeout: .seconds(10), readTimeout: readTimeout, caFilePath: caFile,
             headers: ["User-Agent": "prostagma-agent/\(prostagmaVersion)"], decompression: true,
             followRedirects: false)
         client = try HTTPClient(configuration: configuration)

@@ -58,7 +58,7 @@ seconds() { # command... -> elapsed seconds
 }
 
 timed() { # command... -> "elapsed cpu" (cpu = user + system seconds, steadier than elapsed on a busy machine)
-    /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%s %.2f", $1, $2 + $3}'
+    /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%s %.2f\n", $1, $2 + $3}'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%.2f", m}'; }
@@ -88,8 +88,8 @@ rss_unzip=$(peak_rss unzip -o -q "$work/gig.zip" -d "$work/out")
 rm -rf "$work/out"
 rss_ours=$(peak_rss "$zr" extract "$work/gig.zip" "$work/out")
 rm -rf "$work/out"
-gig_ours=$(seconds "$zr" extract "$work/gig.zip" "$work/out"); rm -rf "$work/out"
-gig_unzip=$( (mkdir -p "$work/out"; seconds unzip -o -q "$work/gig.zip" -d "$work/out") ); rm -rf "$work/out"
+gig_ours=$(seconds "$zr" extract "$work/gig.zip" "$work/out" | xargs printf "%.2f"); rm -rf "$work/out"
+gig_unzip=$( (mkdir -p "$work/out"; seconds unzip -o -q "$work/gig.zip" -d "$work/out") | xargs printf "%.2f"); rm -rf "$work/out"
 
 size() { du -m "$1" | cut -f1; }
 count() { unzip -Z1 "$1" | wc -l; }

@@ -20,7 +20,7 @@ start() { # name port -> waits for "listening"
     local log; log=$(mktemp)
     "$bin/$1" "$2" >"$log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 100); do grep -q listening "$log" && return 0; sleep 0.1; done
+    for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$2/plain" && return 0; sleep 0.1; done
     echo "$1 did not start:" >&2; cat "$log" >&2; exit 1
 }
 

@@ -17,7 +17,7 @@ run() { # mode -> JSON line
     local port log pid; port=$(free_port); log=$(mktemp)
     "$bin/HTTPCoreBenchServer" "$port" >"$log" 2>&1 &
     pid=$!
-    for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done
+    for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/waiters" && break; sleep 0.1; done
     local flag=""; [ "$1" = shutdown ] && flag=--shutdown
     python3 Tools/longpoll-load/longpoll-load.py --port "$port" --pid "$pid" --connections "$connections" $flag
     if [ "$1" = shutdown ]; then

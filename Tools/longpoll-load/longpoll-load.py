@@ -86,10 +86,16 @@ def main():
             sockets[sock.fileno()] = sock
         waiting = {sock.fileno() for sock in pending}
         while waiting:
-            for fd, _ in epoll.poll(10):
+            events = epoll.poll(10)
+            if not events:
+                sys.exit(f"{len(waiting)} connections did not complete within 10 s")
+            for fd, _ in events:
                 if fd in waiting:
                     waiting.discard(fd)
-                    sockets[fd].send(request)
+                    try:
+                        sockets[fd].send(request)
+                    except OSError as error:
+                        sys.exit(f"connection {len(sockets)} failed: {error}")
                     epoll.modify(fd, select.EPOLLIN)
                     buffers[fd] = b""
     # Wait until the server holds every poll.

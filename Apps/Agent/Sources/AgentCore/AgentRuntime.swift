@@ -1,6 +1,14 @@
 import Logging
 import UnixSignals
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -50,6 +58,8 @@ public struct AgentRuntime: Sendable {
         let logger = self.logger
         try Self.validateScripts(configuration, logger: logger)
         let store = try StateStore(directory: configuration.stateDirectory)
+        let locks = try configuration.watches.map { try store.lock($0.trigger) }
+        defer { for fd in locks { close(fd) } }
         let metrics = AgentMetrics()
         let client = ServerClient(
             server: configuration.server, secret: configuration.secret, agentName: configuration.agentName,

@@ -19,6 +19,19 @@ import Testing
         #expect(text == "{\"count\":5,\"epoch\":\"e1\",\"trigger\":\"web\"}\n")
     }
 
+    @Test func aTriggerCanBeLockedOnlyOnce() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(directory: dir.path)
+        let fd = try store.lock("web")
+        let error = #expect(throws: AgentError.self) { try store.lock("web") }
+        #expect(error?.message.contains("another agent already watches `web`") == true)
+        let other = try store.lock("db")
+        close(other)
+        close(fd)
+        close(try store.lock("web"))
+    }
+
     @Test func aCorruptStateFileIsAnErrorThatNamesIt() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -37,6 +37,23 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// Takes an exclusive lock on `trigger` in this directory (`<trigger>.lock`, `flock`) for as long as
+    /// the returned descriptor stays open, so two agents sharing a state directory cannot both handle
+    /// one trigger. Throws when another process (or another lock in this one) holds it.
+    public func lock(_ trigger: String) throws -> Int32 {
+        let file = directory + "/" + trigger + ".lock"
+        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { throw AgentError.io("\(file): cannot open: \(FileSystem.errorText())") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let reason =
+                errno == EWOULDBLOCK
+                ? "another agent already watches `\(trigger)` with this state directory" : FileSystem.errorText()
+            close(fd)
+            throw AgentError.io("\(file): \(reason)")
+        }
+        return fd
+    }
+
     /// Remembers `state` durably.
     public func save(_ state: TriggerState) throws {
         let encoder = JSONEncoder()

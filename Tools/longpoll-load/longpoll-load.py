@@ -60,6 +60,7 @@ def main():
     parser.add_argument("--connections", type=int, default=10000)
     parser.add_argument("--wait", type=int, default=60)
     parser.add_argument("--shutdown", action="store_true", help="send SIGTERM instead of publishing")
+    parser.add_argument("--idle", action="store_true", help="only connect (no request) and report the server's RSS")
     args = parser.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -93,11 +94,17 @@ def main():
                 if fd in waiting:
                     waiting.discard(fd)
                     try:
-                        sockets[fd].send(request)
+                        if not args.idle:
+                            sockets[fd].send(request)
                     except OSError as error:
                         sys.exit(f"connection {len(sockets)} failed: {error}")
                     epoll.modify(fd, select.EPOLLIN)
                     buffers[fd] = b""
+    if args.idle:
+        time.sleep(3)
+        print(json.dumps({"connections": args.connections, "mode": "idle connections",
+                          "server_rss_before_kib": baseline, "server_rss_with_idle_connections_kib": rss_kib(args.pid)}))
+        return
     # Wait until the server holds every poll.
     deadline = time.time() + 120
     waiters = 0

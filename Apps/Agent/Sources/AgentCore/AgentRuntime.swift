@@ -117,7 +117,7 @@ public struct AgentRuntime: Sendable {
                     let finalExecutor = executor
                     var loop = TriggerLoop(
                         trigger: watch.trigger, store: store, runScript: { await finalExecutor.run($0) },
-                        reporter: client, makeRunID: { UUID().uuidString.lowercased() }, agent: configuration.agentName,
+                        reporter: client, makeRunID: { RunContext.newRunID() }, agent: configuration.agentName,
                         host: configuration.host, logger: logger)
                     loop.stop = stop
                     loop.onRunFinished = { metrics.runFinished($0, duration: $1) }

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// What identifies one run: which trigger and count, under which id, by which agent.
 public struct RunContext: Sendable, Equatable {
     /// The trigger.
@@ -22,4 +28,9 @@ public struct RunContext: Sendable, Equatable {
         self.agent = agent
         self.host = host
     }
+}
+
+extension RunContext {
+    /// A new random run id (a lowercase UUID).
+    public static func newRunID() -> String { UUID().uuidString.lowercased() }
 }

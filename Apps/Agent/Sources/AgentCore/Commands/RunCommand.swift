@@ -1,0 +1,63 @@
+import ArgumentParser
+import Logging
+
+/// `prostagma-agent run --once`: run a script now and print the step results.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the build script now (--once), print each step's result; exit 1 if it failed.",
+        discussion: "Without --once, the same as `watch`.")
+
+    @OptionGroup var shared: SharedOptions
+    @Flag(name: .long, help: "Run the script once and exit.") var once = false
+    @Option(name: .long, help: "The PROSTAGMA_COUNT the steps see (default 0).") var count = 0
+
+    func run() async throws {
+        guard once else {
+            var watch = WatchCommand()
+            watch.shared = shared
+            try await watch.run()
+            return
+        }
+        let logger = AgentLogging.logger()
+        let settings = try shared.resolve()
+        let (trigger, script) = try Self.pick(settings)
+        let parsed = try ScriptLoader.loadScript(script)
+        for line in ScriptLoader.warningLines(parsed, path: script) { logger.warning("\(line)") }
+        let transport = try ClientTransport(caFile: settings.caFile)
+        let fetcher: any ArtifactFetching
+        if let server = settings.server {
+            fetcher = ServerClient(
+                server: server, secret: settings.secret ?? "", agentName: settings.agentName, host: settings.host,
+                pollInterval: settings.pollInterval, transport: transport)
+        } else {
+            fetcher = NoServerFetcher()
+        }
+        let stop = StopSignal()
+        let executor = RunExecutor(
+            shell: settings.shell, baseEnvironment: ProcessEnvironment.current(),
+            loadScript: { parsed }, fetcher: fetcher, extractor: ZipExtractor(), shutdown: stop,
+            grace: settings.grace, logger: logger)
+        let context = RunContext(
+            trigger: trigger, count: count, epoch: nil, runID: RunContext.newRunID(), agent: settings.agentName,
+            host: settings.host)
+        let report = await SignalScope.run(stop: stop) { await executor.run(context) }
+        try? await transport.shutdown()
+        print(RunPrinter.text(report))
+        if report.status != .succeeded { throw ExitCode(1) }
+    }
+
+    static func pick(_ settings: AgentSettings) throws -> (trigger: String, script: String) {
+        if let script = settings.script { return (settings.trigger ?? "manual", script) }
+        if let trigger = settings.trigger, let watch = settings.watches.first(where: { $0.trigger == trigger }) {
+            return (trigger, watch.script)
+        }
+        if settings.watches.count == 1 { return (settings.watches[0].trigger, settings.watches[0].script) }
+        if settings.watches.isEmpty {
+            throw AgentError.configuration("no script: set PROSTAGMA_SCRIPT or --script")
+        }
+        throw AgentError.configuration(
+            "the config file watches several triggers: choose one with --trigger ("
+                + settings.watches.map(\.trigger).joined(separator: ", ") + ")")
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Formats the outcome of `prostagma-agent trigger` and chooses the exit status.
+public enum TriggerPrinter {
+    struct Outcome: Decodable {
+        var count: Int?
+        var runs: [RunReport]?
+        var pending: [String]?
+    }
+
+    /// The text to print and the exit status: 0 done (all runs succeeded), 1 a run failed, 2 timed out.
+    public static func describe(_ outcome: ServerClient.TriggerOutcome, trigger: String, waited: Bool) -> (
+        String, Int32
+    ) {
+        let decoded = try? JSONDecoder().decode(Outcome.self, from: Data(outcome.body.utf8))
+        let count = outcome.count.map { " to \($0)" } ?? ""
+        var lines = ["\(trigger): incremented\(count)" + (outcome.original ? " (original server: cannot wait)" : "")]
+        guard waited, !outcome.original else { return (lines.joined(separator: "\n"), 0) }
+        for run in decoded?.runs ?? [] {
+            var line = "  \(run.agent): \(run.status.rawValue)"
+            if let failed = run.failedStep {
+                line += " at step \(failed.index + 1) (\(failed.kind))"
+                if let message = failed.message { line += ": \(message)" }
+            }
+            lines.append(line)
+            if run.status == .failed, !run.logTail.isEmpty {
+                let tail = run.logTail.split(separator: "\n", omittingEmptySubsequences: false).suffix(20)
+                lines.append(contentsOf: tail.map { "    | \($0)" })
+            }
+        }
+        let pending = decoded?.pending ?? []
+        switch outcome.status {
+        case 409:
+            lines.append("deploy FAILED")
+            return (lines.joined(separator: "\n"), 1)
+        case 504:
+            lines.append("timed out waiting for: " + (pending.isEmpty ? "(unknown)" : pending.joined(separator: ", ")))
+            return (lines.joined(separator: "\n"), 2)
+        default:
+            lines.append("deploy succeeded on \(decoded?.runs?.count ?? 0) agent(s)")
+            return (lines.joined(separator: "\n"), 0)
+        }
+    }
+}

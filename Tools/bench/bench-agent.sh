@@ -13,7 +13,7 @@ out="$top/Tools/bench/out/agent"
 rm -rf "$out"
 mkdir -p "$out"
 
-build_cmd="swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-static -c release --static-swift-stdlib --product prostagma-agent"
+build_cmd="swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release --static-swift-stdlib -Xswiftc -Osize --product prostagma-agent"
 echo "bench-agent: $build_cmd" >&2
 $build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
 bin_dir=$($build_cmd --show-bin-path)

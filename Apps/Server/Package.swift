@@ -9,14 +9,46 @@ let package = Package(
         .library(name: "ServerCore", targets: ["ServerCore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(path: "../../Packages/HTTPCore"),
+        .package(path: "../../Packages/Metrics"),
+        .package(path: "../../Packages/ArtifactCache"),
+        .package(path: "../../Packages/S3Fetch"),
     ],
     targets: [
         .target(
             name: "ServerCore",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPCore", package: "HTTPCore"),
+                .product(name: "PrometheusMetrics", package: "Metrics"),
+                .product(name: "ArtifactCache", package: "ArtifactCache"),
+                .product(name: "S3Fetch", package: "S3Fetch"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")]
         ),
         .executableTarget(name: "ProstagmaServer", dependencies: ["ServerCore"]),
-        .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore"]),
+        .testTarget(
+            name: "ServerCoreTests",
+            dependencies: [
+                "ServerCore",
+                .product(name: "HTTPCore", package: "HTTPCore"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
     ]
 )

@@ -1,0 +1,121 @@
+import Foundation
+import Synchronization
+
+/// The agents the server has seen, with their liveness (issue 10).
+///
+/// An agent is *live* while one of its long polls is open or it was seen within twice its poll
+/// interval, *stale* after. Records live in memory; changed ones are handed to the store in batches
+/// (``takeDirty()``), so a long poll costs no database write.
+public final class AgentRegistry: Sendable {
+    /// An agent's liveness.
+    public enum Liveness: String, Sendable, CaseIterable {
+        /// Long poll open, or seen within twice its poll interval.
+        case live
+        /// Not seen for longer.
+        case stale
+    }
+
+    /// The smallest poll interval used for liveness, so a bogus `0` does not make agents stale at once.
+    public static let minimumPollInterval = 1.0
+    /// The interval assumed when an agent does not send `X-Prostagma-Poll-Interval` (the agent's default).
+    public static let defaultPollInterval = 5.0
+
+    private struct Entry {
+        var record: AgentRecord
+        var openPolls: Int
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var dirty: Set<String> = []
+    }
+
+    private let state: Mutex<State>
+
+    /// Creates a registry holding `initial` records (loaded from the store).
+    public init(initial: [AgentRecord] = []) {
+        var state = State()
+        for record in initial { state.entries[record.name] = Entry(record: record, openPolls: 0) }
+        self.state = Mutex(state)
+    }
+
+    /// Notes that `name` was seen (a poll or a report), watching `trigger`.
+    public func touch(
+        name: String, host: String?, trigger: String?, pollInterval: Double?, now: Date, runID: String? = nil
+    ) {
+        state.withLock { state in
+            var entry =
+                state.entries[name]
+                ?? Entry(
+                    record: AgentRecord(
+                        name: name, host: host, triggers: [], lastSeen: now,
+                        pollIntervalSeconds: pollInterval ?? Self.defaultPollInterval),
+                    openPolls: 0)
+            entry.record.lastSeen = max(entry.record.lastSeen, now)
+            if let host, !host.isEmpty { entry.record.host = host }
+            if let trigger, !entry.record.triggers.contains(trigger) {
+                entry.record.triggers.append(trigger)
+                entry.record.triggers.sort()
+            }
+            if let pollInterval, pollInterval.isFinite, pollInterval > 0 {
+                entry.record.pollIntervalSeconds = pollInterval
+            }
+            if let runID { entry.record.lastRunID = runID }
+            state.entries[name] = entry
+            state.dirty.insert(name)
+        }
+    }
+
+    /// Marks a long poll of `name` open (`delta` 1) or closed (`delta` -1).
+    public func pollChanged(name: String, delta: Int, now: Date) {
+        state.withLock { state in
+            guard var entry = state.entries[name] else { return }
+            entry.openPolls = max(0, entry.openPolls + delta)
+            entry.record.lastSeen = max(entry.record.lastSeen, now)
+            state.entries[name] = entry
+            state.dirty.insert(name)
+        }
+    }
+
+    /// The liveness rule, pure: live while a poll is open or within twice the poll interval (at least
+    /// the long-poll length, since an agent re-polls only after its previous poll ends).
+    public static func liveness(lastSeen: Date, pollInterval: Double, openPolls: Int, now: Date) -> Liveness {
+        if openPolls > 0 { return .live }
+        let window = max(2 * max(pollInterval, minimumPollInterval), 2 * minimumPollInterval)
+        return now.timeIntervalSince(lastSeen) <= window ? .live : .stale
+    }
+
+    /// Every agent with its liveness at `now`, sorted by name.
+    public func snapshot(now: Date) -> [(record: AgentRecord, liveness: Liveness)] {
+        state.withLock { state in
+            state.entries.values.map { entry in
+                (
+                    entry.record,
+                    Self.liveness(
+                        lastSeen: entry.record.lastSeen, pollInterval: entry.record.pollIntervalSeconds,
+                        openPolls: entry.openPolls, now: now)
+                )
+            }
+        }.sorted { $0.record.name < $1.record.name }
+    }
+
+    /// Names of live agents watching `trigger` at `now` (who a `?wait=` increment waits for).
+    public func liveWatchers(of trigger: String, now: Date) -> [String] {
+        snapshot(now: now).filter { $0.liveness == .live && $0.record.triggers.contains(trigger) }.map(\.record.name)
+    }
+
+    /// Counts per liveness (for `prostagma_agents{state}`).
+    public func counts(now: Date) -> [Liveness: Int] {
+        var counts: [Liveness: Int] = [.live: 0, .stale: 0]
+        for entry in snapshot(now: now) { counts[entry.liveness, default: 0] += 1 }
+        return counts
+    }
+
+    /// Records changed since the last call (to persist).
+    public func takeDirty() -> [AgentRecord] {
+        state.withLock { state in
+            defer { state.dirty.removeAll() }
+            return state.dirty.compactMap { state.entries[$0]?.record }
+        }
+    }
+}

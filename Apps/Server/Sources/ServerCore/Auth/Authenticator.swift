@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+
+/// Checks every kind of credential the server accepts, always in constant time.
+///
+/// Comparisons go through ``constantTimeEquals(_:_:)``: both sides are hashed with SHA-256 first, so
+/// neither the position of the first differing byte nor the secret's length leaks through timing.
+/// The secret is held privately and never rendered by `description`.
+public struct Authenticator: Sendable, CustomStringConvertible {
+    private let secret: [UInt8]
+
+    /// Creates an authenticator for `secret` (non-empty; configuration refuses an empty secret).
+    public init(secret: String) {
+        self.secret = Array(secret.utf8)
+    }
+
+    public var description: String { "Authenticator(secret: <redacted>)" }
+
+    /// The outcome of checking one request's credentials.
+    public enum Outcome: Sendable, Equatable {
+        /// The credentials match.
+        case accepted
+        /// No credentials were presented (401).
+        case missing
+        /// Credentials were presented and are wrong (403).
+        case rejected
+    }
+
+    /// Checks a `secret` field of an original-API JSON body.
+    public func checkBodySecret(_ presented: String?) -> Outcome {
+        guard let presented else { return .missing }
+        return Self.constantTimeEquals(Array(presented.utf8), secret) ? .accepted : .rejected
+    }
+
+    /// Checks the request headers for v1 credentials, in order: `Authorization: Bearer`,
+    /// `X-Hub-Signature-256` (HMAC-SHA256 of `body`), `X-Gitlab-Token`.
+    /// `header` looks a header up case-insensitively.
+    public func checkHeaders(_ header: (String) -> String?, body: [UInt8]) -> Outcome {
+        if let authorization = header("authorization") {
+            return checkAuthorization(authorization)
+        }
+        if let signature = header("x-hub-signature-256") {
+            return checkHubSignature(signature, body: body)
+        }
+        if let token = header("x-gitlab-token") {
+            return Self.constantTimeEquals(Array(token.utf8), secret) ? .accepted : .rejected
+        }
+        return .missing
+    }
+
+    /// Checks `Authorization: Bearer <secret>` (and `Basic`, whose password is the secret, any user).
+    public func checkAuthorization(_ value: String) -> Outcome {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard let space = trimmed.firstIndex(of: " ") else { return .rejected }
+        let scheme = trimmed[..<space].lowercased()
+        let credentials = trimmed[space...].trimmingCharacters(in: .whitespaces)
+        switch scheme {
+        case "bearer":
+            return Self.constantTimeEquals(Array(credentials.utf8), secret) ? .accepted : .rejected
+        case "basic":
+            guard let decoded = Data(base64Encoded: credentials), let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
+            else { return .rejected }
+            let password = Array(decoded[decoded.index(after: colon)...])
+            return Self.constantTimeEquals(password, secret) ? .accepted : .rejected
+        default:
+            return .rejected
+        }
+    }
+
+    /// Checks `X-Hub-Signature-256: sha256=<hex>` against HMAC-SHA256(secret, body).
+    public func checkHubSignature(_ value: String, body: [UInt8]) -> Outcome {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard trimmed.lowercased().hasPrefix("sha256="), let presented = Self.hexBytes(trimmed.dropFirst(7)) else {
+            return .rejected
+        }
+        let expected = Array(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret)))
+        return Self.constantTimeEquals(presented, expected) ? .accepted : .rejected
+    }
+
+    /// The header value a forge would send for `body` (used by tests and tools).
+    public func hubSignature(for body: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Equality whose time depends on neither the contents nor the lengths of the inputs.
+    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let left = SHA256.hash(data: a)
+        let right = SHA256.hash(data: b)
+        var difference: UInt8 = 0
+        for (x, y) in zip(left, right) { difference |= x ^ y }
+        return difference == 0
+    }
+
+    static func hexBytes<S: StringProtocol>(_ text: S) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0, !utf8.isEmpty else { return nil }
+        var result: [UInt8] = []
+        result.reserveCapacity(utf8.count / 2)
+        var i = 0
+        while i < utf8.count {
+            guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else { return nil }
+            result.append(high << 4 | low)
+            i += 2
+        }
+        return result
+    }
+
+    static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

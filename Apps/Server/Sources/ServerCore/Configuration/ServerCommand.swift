@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+
+/// The `prostagma-server` command line: flags over the original environment variables.
+public struct ServerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "prostagma-server",
+        abstract: "Prostagma server: durable triggers, long polls, an artifact cache for agents.",
+        discussion: """
+            Every flag can also be set by the environment variable named in its help (flags win).
+            With no secret configured, a random one is generated into <data>/secret (mode 0600)
+            and printed once. See docs/server.md.
+            """,
+        version: prostagmaVersion
+    )
+
+    /// Listen address.
+    @Option(help: "Listen address host:port (PROSTAGMA_HOST, default 127.0.0.1:6969).")
+    public var host: String?
+
+    /// Shared secret.
+    @Option(help: "Shared secret (PROSTAGMA_SECRET). Visible in `ps`; prefer --secret-file.")
+    public var secret: String?
+
+    /// Secret file.
+    @Option(help: "File holding the shared secret (PROSTAGMA_SECRET_FILE).")
+    public var secretFile: String?
+
+    /// aws CLI.
+    @Option(help: "Path of the aws CLI for s3:// URLs (PROSTAGMA_AWS, default: found on PATH).")
+    public var aws: String?
+
+    /// Data directory.
+    @Option(
+        help: "Data directory: database, artifact cache, generated secret (PROSTAGMA_DATA, default ./prostagma-data).")
+    public var data: String?
+
+    /// Cache budget.
+    @Option(help: "Artifact cache budget, e.g. 2GiB (PROSTAGMA_CACHE_MAX_BYTES, default 2GiB).")
+    public var cacheMaxBytes: String?
+
+    /// URL allow-list.
+    @Option(help: "Comma-separated URL prefixes downloads must start with (PROSTAGMA_ALLOWED_URLS; default: any).")
+    public var allowedUrls: String?
+
+    /// TLS certificate.
+    @Option(help: "PEM certificate chain for HTTPS (PROSTAGMA_TLS_CERT).")
+    public var tlsCert: String?
+
+    /// TLS key.
+    @Option(help: "PEM private key for HTTPS (PROSTAGMA_TLS_KEY).")
+    public var tlsKey: String?
+
+    /// Log format.
+    @Option(help: "Log format: text or json (PROSTAGMA_LOG_FORMAT, default text).")
+    public var logFormat: String?
+
+    public init() {}
+
+    /// The flags as configuration overrides.
+    public var overrides: ServerConfiguration.Overrides {
+        var overrides = ServerConfiguration.Overrides()
+        overrides.host = host
+        overrides.secret = secret
+        overrides.secretFile = secretFile
+        overrides.aws = aws
+        overrides.data = data
+        overrides.cacheMaxBytes = cacheMaxBytes
+        overrides.allowedURLs = allowedUrls
+        overrides.tlsCert = tlsCert
+        overrides.tlsKey = tlsKey
+        overrides.logFormat = logFormat
+        return overrides
+    }
+
+    public func run() async throws {
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.resolve(overrides, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.detail)
+        }
+        try await ServerApplication.run(configuration: configuration)
+    }
+}
+
+/// The version printed by `--version`.
+public let prostagmaVersion = "0.1.0"

@@ -1,0 +1,75 @@
+import ArtifactCache
+import Foundation
+import Logging
+
+/// Everything a request handler needs, built once at start and shared by every route.
+public final class ServerComponents: Sendable {
+    /// The resolved configuration.
+    public let configuration: ServerConfiguration
+    /// Credential checks.
+    public let authenticator: Authenticator
+    /// Trigger names and URLs.
+    public let validator: Validator
+    /// Durable state.
+    public let store: ProstagmaStore
+    /// Committed trigger states and the long polls on them.
+    public let hub: TriggerHub
+    /// Run reports per trigger, as a generation counter that `?wait=` increments wait on.
+    let runHub: TriggerHub
+    /// Agents and their liveness.
+    public let agents: AgentRegistry
+    /// Prometheus metrics.
+    public let metrics: ServerMetrics
+    /// Fetches artifacts into the cache.
+    public let fetcher: ArtifactFetcher
+    /// Logger for server events (never given the secret).
+    public let logger: Logger
+    /// The clock for liveness (injectable for tests).
+    let now: @Sendable () -> Date
+
+    /// Longest long poll (DESIGN.md: 60 s).
+    public static let maximumPollSeconds = 60.0
+    /// Default long poll when `wait` is absent (docs/api.md: 30 s).
+    public static let defaultPollSeconds = 30.0
+    /// Longest `POST /v1/triggers/{name}?wait=` (docs/api.md: 3600 s).
+    public static let maximumDeployWaitSeconds = 3600.0
+
+    /// Opens the store and the cache under the configured data directory.
+    public init(
+        configuration: ServerConfiguration, secret: String, logger: Logger,
+        upstreamTimeout: Duration = .seconds(300), now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        self.configuration = configuration
+        self.authenticator = Authenticator(secret: secret)
+        self.validator = Validator(allowedURLPrefixes: configuration.allowedURLPrefixes)
+        self.store = try ProstagmaStore(directory: configuration.dataDirectory)
+        self.hub = TriggerHub(initial: try store.loadTriggers())
+        self.runHub = TriggerHub()
+        self.agents = AgentRegistry(initial: try store.loadAgents())
+        let cacheDirectory = (configuration.dataDirectory as NSString).appendingPathComponent("cache")
+        let cache = try ArtifactCache(
+            directory: cacheDirectory, settings: ArtifactCache.Settings(maxBytes: configuration.cacheMaxBytes))
+        self.metrics = try ServerMetrics(hub: hub, agents: agents, cache: cache)
+        self.fetcher = ArtifactFetcher(
+            cache: cache, awsPath: configuration.awsPath, timeout: upstreamTimeout, metrics: metrics, logger: logger)
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Increments `name`, publishes the new state to long polls, counts it; returns once durable.
+    public func increment(_ name: String) async throws(ServerError) -> TriggerState {
+        let hub = self.hub
+        let state = try await store.increment(name, now: now(), afterCommit: { hub.publish($0) })
+        metrics.triggersTotal.labels(name).increment()
+        return state
+    }
+
+    /// Writes changed agent records to the store.
+    public func flushAgents() async {
+        do {
+            try await store.saveAgents(agents.takeDirty())
+        } catch {
+            logger.warning("could not store agents", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HTTPCore
+
+/// v1 triggers: increment (optionally waiting for the deploy's outcome), read, long poll, list.
+extension ServerRoutes {
+    struct TriggerList: Encodable {
+        let triggers: [TriggerBody]
+        let epoch: String
+    }
+
+    /// The answer of `POST /v1/triggers/{name}?wait=`: the state plus the runs and the agents not yet reported.
+    struct DeployOutcome: Encodable {
+        let trigger: String
+        let count: Int64
+        let epoch: String
+        let runs: [RunReport]
+        let pending: [String]
+    }
+
+    func addTriggerRoutes(to router: inout Router) {
+        router.post(
+            "/v1/triggers/:name", body: .collect(maxBytes: Self.webhookBodyLimit),
+            guarded { request, context throws(ServerError) in
+                try requireAuth(request)
+                let name = request.parameters["name"] ?? ""
+                try Validator.checkTriggerName(name)
+                let wait = try request.query["wait"].map { text throws(ServerError) in
+                    try Self.seconds(text, name: "wait", default: 0, maximum: ServerComponents.maximumDeployWaitSeconds)
+                }
+                // Who must report is fixed before the increment: agents that start watching later are not awaited.
+                let watchers = components.agents.liveWatchers(of: name, now: components.now())
+                let state = try await components.increment(name)
+                guard let wait else {
+                    return try json(TriggerBody(state, epoch: components.store.epoch, includeLastIncrement: false))
+                }
+                return try await awaitDeploy(state, watchers: watchers, wait: wait, context: context)
+            })
+
+        router.get(
+            "/v1/triggers/:name",
+            guarded { request, context throws(ServerError) in
+                try requireAuth(request)
+                let name = request.parameters["name"] ?? ""
+                try Validator.checkTriggerName(name)
+                let after: Int64? = try request.query["after"].map { text throws(ServerError) in
+                    guard let value = Int64(text) else {
+                        throw .badRequest("'after' is '\(text)'; expected the integer count the agent last saw")
+                    }
+                    return value
+                }
+                let epoch = request.query["epoch"]
+                let wait = try Self.seconds(
+                    request.query["wait"], name: "wait", default: ServerComponents.defaultPollSeconds,
+                    maximum: ServerComponents.maximumPollSeconds)
+                let agent = try noteAgent(request, trigger: name)
+                var state = components.hub.current(name)
+                let ourEpoch = components.store.epoch
+                if let after, epoch == ourEpoch, state.count == after, wait > 0, !context.isShuttingDown {
+                    if let agent { components.agents.pollChanged(name: agent, delta: 1, now: components.now()) }
+                    state = await components.hub.wait(name, after: after, timeout: .milliseconds(Int64(wait * 1000)))
+                    if let agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
+                }
+                return try json(TriggerBody(state, epoch: ourEpoch))
+            })
+
+        router.get(
+            "/v1/triggers",
+            guarded { request, _ throws(ServerError) in
+                try requireAuth(request)
+                let triggers = components.hub.all().map { TriggerBody($0, epoch: nil) }
+                return try json(TriggerList(triggers: triggers, epoch: components.store.epoch))
+            })
+    }
+
+    /// Records the agent named by `X-Prostagma-Agent` (if any) as seen watching `trigger`; returns its name.
+    func noteAgent(_ request: HTTPRequest, trigger: String?, runID: String? = nil) throws(ServerError) -> String? {
+        let interval = try request.headers.first(name: "x-prostagma-poll-interval").map { text throws(ServerError) in
+            guard let value = Double(text), value.isFinite, value > 0, value <= 86_400 else {
+                throw .badRequest("X-Prostagma-Poll-Interval is '\(text)'; expected seconds from 0 to 86400")
+            }
+            return value
+        }
+        guard let agent = request.headers.first(name: "x-prostagma-agent")?.trimmingCharacters(in: .whitespaces),
+            !agent.isEmpty
+        else { return nil }
+        if agent.utf8.count > 256 { throw .badRequest("X-Prostagma-Agent must be at most 256 bytes") }
+        let host = request.headers.first(name: "x-prostagma-host").map { String($0.prefix(256)) }
+        components.agents.touch(
+            name: agent, host: host, trigger: trigger, pollInterval: interval, now: components.now(), runID: runID)
+        return agent
+    }
+
+    /// Waits until every agent in `watchers` reported a run for `state.count`: 200 all succeeded, 409 one
+    /// did not, 504 the wait ran out (with who is pending).
+    func awaitDeploy(_ state: TriggerState, watchers: [String], wait: Double, context: RequestContext)
+        async throws(ServerError) -> HTTPResponse
+    {
+        let epoch = components.store.epoch
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        while true {
+            let generation = components.runHub.current(state.name).count
+            let reported = try components.store.runs(trigger: state.name, limit: 1000).filter {
+                $0.count == state.count && ($0.epoch == nil || $0.epoch == epoch)
+            }
+            var newest: [String: RunReport] = [:]
+            for run in reported where newest[run.agent] == nil { newest[run.agent] = run }
+            let runs = watchers.compactMap { newest[$0] }
+            let pending = watchers.filter { newest[$0] == nil }
+            let outcome = DeployOutcome(
+                trigger: state.name, count: state.count, epoch: epoch, runs: runs, pending: pending)
+            if runs.contains(where: { $0.status != "succeeded" }) { return try json(outcome, status: .conflict) }
+            if pending.isEmpty { return try json(outcome) }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero || context.isShuttingDown || components.runHub.isShutDown {
+                return try json(outcome, status: .gatewayTimeout)
+            }
+            _ = await components.runHub.wait(state.name, after: generation, timeout: remaining)
+        }
+    }
+}

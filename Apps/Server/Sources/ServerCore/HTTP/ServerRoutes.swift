@@ -1,0 +1,144 @@
+import Foundation
+import HTTPCore
+import PrometheusMetrics
+
+/// The server's routes: the original API, v1, `/metrics`, `/healthz`, `/openapi.yaml`.
+///
+/// Handlers throw ``ServerError``; ``guarded(_:)`` renders it as the JSON error body of docs/api.md.
+public struct ServerRoutes: Sendable {
+    /// Shared state.
+    public let components: ServerComponents
+
+    /// Largest `POST /v1/triggers/{name}` body (forge webhooks carry large payloads; only the HMAC reads it).
+    static let webhookBodyLimit = 4 << 20
+    /// Largest `POST /v1/runs` body (a run carries up to 64 KiB of log tail, escaped).
+    static let runBodyLimit = 512 << 10
+
+    /// Creates the routes over `components`.
+    public init(components: ServerComponents) {
+        self.components = components
+    }
+
+    /// Builds the router with every route and the metrics middleware.
+    public func makeRouter() -> Router {
+        var router = Router()
+        router.add(middleware: MetricsMiddleware(metrics: components.metrics))
+        addOriginalRoutes(to: &router)
+        addTriggerRoutes(to: &router)
+        addArtifactRoutes(to: &router)
+        addRunAndAgentRoutes(to: &router)
+        router.get("/metrics") { _, _ in
+            HTTPResponse(text: components.metrics.registry.render(), contentType: Exposition.contentType)
+        }
+        router.get("/healthz") { _, _ in
+            try .json(["status": "ok", "epoch": components.store.epoch])
+        }
+        router.get("/openapi.yaml") { _, _ in
+            HTTPResponse(text: Self.openAPIDocument, contentType: "application/yaml")
+        }
+        return router
+    }
+
+    /// The OpenAPI document shipped as a resource (`Resources/openapi.yaml`).
+    public static let openAPIDocument: String = OpenAPIResource.load()
+
+    // MARK: Helpers
+
+    /// Runs `handler`, rendering a thrown ``ServerError`` as its JSON error response.
+    func guarded(_ handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws(ServerError) -> HTTPResponse)
+        -> Router.Handler
+    {
+        { request, context in
+            do throws(ServerError) {
+                return try await handler(request, context)
+            } catch {
+                if error.status >= 500 {
+                    context.logger.warning(
+                        "request failed", metadata: ["route": "\(request.route ?? "-")", "error": "\(error)"])
+                }
+                return Self.errorResponse(error)
+            }
+        }
+    }
+
+    static func errorResponse(_ error: ServerError) -> HTTPResponse {
+        var headers: HTTPHeaders = [:]
+        if error.status == 401 { headers.add(name: "www-authenticate", value: "Bearer realm=\"prostagma\"") }
+        return HTTPError(
+            HTTPResponseStatus(statusCode: error.status), error: error.code, detail: error.detail, headers: headers
+        ).response
+    }
+
+    static func bytes(_ request: HTTPRequest) -> [UInt8] {
+        request.body.buffer.map { Array($0.readableBytesView) } ?? []
+    }
+
+    /// Checks v1 credentials (bearer, forge signature or token).
+    func requireAuth(_ request: HTTPRequest) throws(ServerError) {
+        let outcome = components.authenticator.checkHeaders(
+            { request.headers.first(name: $0) }, body: Self.bytes(request))
+        switch outcome {
+        case .accepted: return
+        case .missing: throw .unauthorized("send 'Authorization: Bearer <secret>'")
+        case .rejected: throw .forbidden("the credentials do not match the server's secret")
+        }
+    }
+
+    /// Checks the `secret` field of an original-API body.
+    func requireBodySecret(_ secret: String?) throws(ServerError) {
+        switch components.authenticator.checkBodySecret(secret) {
+        case .accepted: return
+        case .missing: throw .unauthorized("the JSON body needs a \"secret\" field")
+        case .rejected: throw .forbidden("bad secret")
+        }
+    }
+
+    func json(_ value: some Encodable, status: HTTPResponseStatus = .ok) throws(ServerError) -> HTTPResponse {
+        do {
+            return try .json(value, status: status)
+        } catch {
+            throw .unavailable("the response could not be encoded: \(error)")
+        }
+    }
+
+    /// Parses an optional number of seconds in `0...maximum`; 400 otherwise.
+    static func seconds(_ text: String?, name: String, default value: Double, maximum: Double) throws(ServerError)
+        -> Double
+    {
+        guard let text else { return value }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+            throw .badRequest("'\(name)' is '\(text)'; expected a number of seconds from 0 to \(Int(maximum))")
+        }
+        return min(seconds, maximum)
+    }
+}
+
+/// A trigger's state as the v1 API renders it.
+struct TriggerBody: Encodable {
+    let trigger: String
+    let count: Int64
+    let epoch: String?
+    let lastIncrement: String?
+    let includeLastIncrement: Bool
+
+    init(_ state: TriggerState, epoch: String?, includeLastIncrement: Bool = true) {
+        trigger = state.name
+        count = state.count
+        self.epoch = epoch
+        lastIncrement = state.lastIncrement.map(Timestamp.format)
+        self.includeLastIncrement = includeLastIncrement
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trigger, count, epoch
+        case lastIncrement = "last_increment"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encode(count, forKey: .count)
+        if let epoch { try container.encode(epoch, forKey: .epoch) }
+        if includeLastIncrement { try container.encode(lastIncrement, forKey: .lastIncrement) }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+
+/// The committed trigger states in memory, and the long polls waiting on them.
+///
+/// The store publishes every committed increment here (in commit order); reads of counts never touch
+/// SQLite. A long poll registers under the same lock that publishing takes, so no increment can fall
+/// between "read the count" and "start waiting". Every waiter of a trigger is woken by each increment.
+public final class TriggerHub: Sendable {
+    private typealias Continuation = CheckedContinuation<TriggerState?, Never>
+
+    private struct State {
+        var triggers: [String: TriggerState] = [:]
+        /// Waiters by trigger, then by id.
+        var waiters: [String: [UInt64: Continuation]] = [:]
+        var nextID: UInt64 = 0
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates a hub holding `initial` states (loaded from the store at start).
+    public init(initial: [TriggerState] = []) {
+        state.withLock { state in
+            for trigger in initial { state.triggers[trigger.name] = trigger }
+        }
+    }
+
+    /// The committed state of `name`; an unknown trigger reads count 0.
+    public func current(_ name: String) -> TriggerState {
+        state.withLock { $0.triggers[name] } ?? TriggerState(name: name, count: 0, lastIncrement: nil)
+    }
+
+    /// Every known trigger, sorted by name.
+    public func all() -> [TriggerState] {
+        state.withLock { Array($0.triggers.values) }.sorted { $0.name < $1.name }
+    }
+
+    /// Records a committed state and wakes every waiter of that trigger. A state older than the one held
+    /// (a smaller count) is ignored.
+    public func publish(_ new: TriggerState) {
+        let woken = state.withLock { state -> [UInt64: Continuation] in
+            if let old = state.triggers[new.name], old.count > new.count { return [:] }
+            state.triggers[new.name] = new
+            return state.waiters.removeValue(forKey: new.name) ?? [:]
+        }
+        for continuation in woken.values { continuation.resume(returning: new) }
+    }
+
+    /// Adds one to `name`'s count and wakes its waiters (used as a generation counter for run reports).
+    public func bump(_ name: String) {
+        let (woken, new) = state.withLock { state -> ([UInt64: Continuation], TriggerState) in
+            let old = state.triggers[name] ?? TriggerState(name: name, count: 0, lastIncrement: nil)
+            let new = TriggerState(name: name, count: old.count + 1, lastIncrement: Date())
+            state.triggers[name] = new
+            return (state.waiters.removeValue(forKey: name) ?? [:], new)
+        }
+        for continuation in woken.values { continuation.resume(returning: new) }
+    }
+
+    /// Open long polls per trigger (for `prostagma_watchers{trigger}`).
+    public func watcherCounts() -> [String: Int] {
+        state.withLock { $0.waiters.mapValues(\.count) }
+    }
+
+    /// Waits until `name`'s count differs from `after`, at most `timeout`; returns the state then.
+    /// Answers at once when the count already differs or the hub is shut down; returns the unchanged
+    /// state when the time runs out or the calling task is cancelled.
+    public func wait(_ name: String, after: Int64, timeout: Duration) async -> TriggerState {
+        let changed: TriggerState? = await withTaskGroup(of: TriggerState?.self) { group in
+            group.addTask { await self.waitForChange(name, after: after) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        return changed ?? current(name)
+    }
+
+    private func waitForChange(_ name: String, after: Int64) async -> TriggerState? {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<TriggerState?, Never>) in
+                let immediate = state.withLock { state -> TriggerState?? in
+                    let current = state.triggers[name] ?? TriggerState(name: name, count: 0, lastIncrement: nil)
+                    if current.count != after || state.closed { return .some(current) }
+                    // Checked under the lock the cancellation handler also takes: either the handler
+                    // runs after this registration and removes it, or the flag is already visible here.
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[name, default: [:]][id] = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Continuation? in
+                guard let waiter = state.waiters[name]?.removeValue(forKey: id) else { return nil }
+                if state.waiters[name]?.isEmpty == true { state.waiters[name] = nil }
+                return waiter
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// Answers every open long poll with its current state and makes later waits return at once
+    /// (graceful shutdown).
+    public func shutdown() {
+        let woken = state.withLock { state -> [(Continuation, TriggerState)] in
+            state.closed = true
+            var woken: [(Continuation, TriggerState)] = []
+            for (name, waiters) in state.waiters {
+                let current = state.triggers[name] ?? TriggerState(name: name, count: 0, lastIncrement: nil)
+                woken += waiters.values.map { ($0, current) }
+            }
+            state.waiters.removeAll()
+            return woken
+        }
+        for (continuation, current) in woken { continuation.resume(returning: current) }
+    }
+
+    /// Whether ``shutdown()`` was called.
+    public var isShutDown: Bool { state.withLock { $0.closed } }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import GRDB
+
+/// The server's durable state in SQLite (WAL) under the data directory: the epoch, trigger counts,
+/// agents and runs.
+///
+/// Durability: the database runs in WAL mode with `synchronous=FULL`, so a commit returns only after
+/// its WAL frames are fsynced. `NORMAL` (the usual WAL choice) survives a process kill but may lose the
+/// newest commits on power loss; "an increment answered 200 is committed" must hold across power
+/// loss, hence `FULL`, with group commit (``GroupCommitter``) paying one fsync for many increments.
+public final class ProstagmaStore: Sendable {
+    /// The database file's name inside the data directory.
+    public static let fileName = "prostagma.sqlite"
+    /// Runs kept; older ones are deleted when newer ones arrive.
+    public static let defaultRunRetention = 10_000
+
+    /// Random id made when the database was created; agents compare it to notice lost data.
+    public let epoch: String
+    /// Where the database lives.
+    public let path: String
+    let pool: DatabasePool
+    private let committer: GroupCommitter
+    private let runRetention: Int
+
+    /// Opens (creating and migrating as needed) the database in `directory`.
+    public init(directory: String, runRetention: Int = ProstagmaStore.defaultRunRetention) throws(ServerError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .configuration("cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
+        path = (directory as NSString).appendingPathComponent(Self.fileName)
+        var configuration = Configuration()
+        configuration.label = "prostagma"
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // Opening a pool switches to WAL and sets synchronous=NORMAL on the writer; writes go through that
+            // one writer connection, so setting FULL on it afterwards governs every commit.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try Self.migrator.migrate(pool)
+            epoch =
+                try pool.read { db in
+                    try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'epoch'")
+                } ?? ""
+        } catch {
+            throw .configuration("cannot open the database \(path): \(error)")
+        }
+        committer = GroupCommitter(writer: pool)
+        self.runRetention = runRetention
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE triggers (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        count INTEGER NOT NULL,
+                        last_increment REAL
+                    );
+                    CREATE TABLE agents (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        host TEXT,
+                        triggers TEXT NOT NULL,
+                        last_seen REAL NOT NULL,
+                        poll_interval REAL NOT NULL,
+                        last_run_id TEXT
+                    );
+                    CREATE TABLE runs (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        trigger TEXT NOT NULL,
+                        agent TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        received_at REAL NOT NULL,
+                        report TEXT NOT NULL
+                    );
+                    CREATE INDEX runs_by_trigger ON runs (trigger, seq);
+                    """)
+            let epoch = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('epoch', ?)", arguments: [epoch])
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('created_at', ?)", arguments: [Timestamp.format(Date())])
+        }
+        return migrator
+    }
+
+    /// Every trigger's committed state.
+    public func loadTriggers() throws(ServerError) -> [TriggerState] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT name, count, last_increment FROM triggers ORDER BY name").map {
+                    TriggerState(
+                        name: $0["name"], count: $0["count"],
+                        lastIncrement: ($0["last_increment"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                }
+            }
+        } catch {
+            throw .unavailable("cannot read triggers: \(error)")
+        }
+    }
+
+    /// Increments `name` and returns its new state once the increment is durable.
+    /// `afterCommit` runs in commit order before the caller resumes (the hub publishes from it).
+    public func increment(
+        _ name: String, now: Date = Date(), afterCommit: (@Sendable (TriggerState) -> Void)? = nil
+    ) async throws(ServerError) -> TriggerState {
+        let time = now.timeIntervalSince1970
+        do {
+            return try await committer.perform(
+                { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO triggers (name, count, last_increment) VALUES (?, 1, ?)
+                            ON CONFLICT(name) DO UPDATE SET count = count + 1, last_increment = excluded.last_increment
+                            """, arguments: [name, time])
+                    let count = try Int64.fetchOne(
+                        db, sql: "SELECT count FROM triggers WHERE name = ?", arguments: [name])
+                    return TriggerState(name: name, count: count ?? 0, lastIncrement: now)
+                }, afterCommit: afterCommit)
+        } catch let error as ServerError {
+            throw error
+        } catch {
+            throw .unavailable("the increment of '\(name)' was not committed: \(error)")
+        }
+    }
+
+    /// Stores a validated run (replacing one with the same id), trims old runs, and returns its id.
+    public func insertRun(_ report: RunReport, receivedAt: Date = Date()) async throws(ServerError) -> RunReport {
+        var report = report
+        if report.id == nil { report.id = UUID().uuidString.lowercased() }
+        let stored = report
+        let json: String
+        do {
+            json = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
+        } catch {
+            throw .unprocessable("the run cannot be encoded: \(error)")
+        }
+        let retention = runRetention
+        do {
+            try await committer.perform { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO runs (id, trigger, agent, count, status, received_at, report)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET trigger = excluded.trigger, agent = excluded.agent,
+                            count = excluded.count, status = excluded.status, report = excluded.report
+                        """,
+                    arguments: [
+                        stored.id, stored.trigger, stored.agent, stored.count, stored.status,
+                        receivedAt.timeIntervalSince1970, json,
+                    ])
+                try db.execute(
+                    sql: """
+                        DELETE FROM runs WHERE seq <= (SELECT seq FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?)
+                        """, arguments: [retention])
+            }
+        } catch {
+            throw .unavailable("the run was not stored: \(error)")
+        }
+        return stored
+    }
+
+    /// Runs, newest first, optionally of one trigger.
+    public func runs(trigger: String? = nil, limit: Int = 100) throws(ServerError) -> [RunReport] {
+        do {
+            let texts = try pool.read { db in
+                if let trigger {
+                    return try String.fetchAll(
+                        db, sql: "SELECT report FROM runs WHERE trigger = ? ORDER BY seq DESC LIMIT ?",
+                        arguments: [trigger, limit])
+                }
+                return try String.fetchAll(
+                    db, sql: "SELECT report FROM runs ORDER BY seq DESC LIMIT ?", arguments: [limit])
+            }
+            let decoder = JSONDecoder()
+            return texts.compactMap { try? decoder.decode(RunReport.self, from: Data($0.utf8)) }
+        } catch {
+            throw .unavailable("cannot read runs: \(error)")
+        }
+    }
+
+    /// One run by id.
+    public func run(id: String) throws(ServerError) -> RunReport? {
+        do {
+            let text = try pool.read { db in
+                try String.fetchOne(db, sql: "SELECT report FROM runs WHERE id = ?", arguments: [id])
+            }
+            return text.flatMap { try? JSONDecoder().decode(RunReport.self, from: Data($0.utf8)) }
+        } catch {
+            throw .unavailable("cannot read run \(id): \(error)")
+        }
+    }
+
+    /// Writes (inserts or replaces) agent records.
+    public func saveAgents(_ agents: [AgentRecord]) async throws(ServerError) {
+        guard !agents.isEmpty else { return }
+        do {
+            try await committer.perform { db in
+                for agent in agents {
+                    let triggers = String(decoding: try JSONEncoder().encode(agent.triggers), as: UTF8.self)
+                    try db.execute(
+                        sql: """
+                            INSERT OR REPLACE INTO agents (name, host, triggers, last_seen, poll_interval, last_run_id)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            agent.name, agent.host, triggers, agent.lastSeen.timeIntervalSince1970,
+                            agent.pollIntervalSeconds, agent.lastRunID,
+                        ])
+                }
+            }
+        } catch {
+            throw .unavailable("agents were not stored: \(error)")
+        }
+    }
+
+    /// Every stored agent.
+    public func loadAgents() throws(ServerError) -> [AgentRecord] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM agents ORDER BY name").map { row in
+                    let triggersText: String = row["triggers"]
+                    let triggers = (try? JSONDecoder().decode([String].self, from: Data(triggersText.utf8))) ?? []
+                    return AgentRecord(
+                        name: row["name"], host: row["host"], triggers: triggers,
+                        lastSeen: Date(timeIntervalSince1970: row["last_seen"]),
+                        pollIntervalSeconds: row["poll_interval"],
+                        lastRunID: row["last_run_id"])
+                }
+            }
+        } catch {
+            throw .unavailable("cannot read agents: \(error)")
+        }
+    }
+
+    /// The `PRAGMA synchronous` and `journal_mode` in force (for tests and `--help` diagnostics).
+    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+        try pool.write { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            )
+        }
+    }
+
+    /// Closes the database (at shutdown); later calls fail.
+    public func close() throws {
+        try pool.close()
+    }
+}

@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+@testable import ServerCore
+
+/// Runs the real `prostagma-server` executable (built beside the tests).
+@Suite(.serialized) struct BinaryTests {
+    static let binary: String = {
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return package.appendingPathComponent(".build/debug/prostagma-server").path
+    }()
+
+    /// Starts the binary with `environment`; returns the process and its output file.
+    static func start(_ environment: [String: String], directory: String) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PROSTAGMA_") }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let output = directory + "/server.log"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return (process, output)
+    }
+
+    static func waitUntilListening(_ port: Int, process: Process) async throws {
+        for _ in 0..<400 {
+            if Origin.canConnect(port) { return }
+            if !process.isRunning { throw ServerError.configuration("the server exited early") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerError.configuration("the server did not listen on \(port)")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary)))
+    func sigtermAnswersOpenLongPollsAndExitsCleanly() async throws {
+        try await withTemporaryDirectory { directory in
+            let port = try Origin.freePort()
+            let (process, log) = try Self.start(
+                [
+                    "PROSTAGMA_HOST": "127.0.0.1:\(port)", "PROSTAGMA_SECRET": "s",
+                    "PROSTAGMA_DATA": directory + "/data",
+                ],
+                directory: directory)
+            defer { if process.isRunning { process.terminate() } }
+            try await Self.waitUntilListening(port, process: process)
+            let client = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton)
+            do {
+                var health = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+                health.method = .GET
+                let healthz = try await client.execute(health, timeout: .seconds(10))
+                let epochJSON = try await healthz.body.collect(upTo: 1 << 16)
+                let epoch = try #require(
+                    (try JSONSerialization.jsonObject(with: Data(epochJSON.readableBytesView)) as? [String: Any])?[
+                        "epoch"]
+                        as? String)
+                var poll = HTTPClientRequest(
+                    url: "http://127.0.0.1:\(port)/v1/triggers/app?after=0&epoch=\(epoch)&wait=60")
+                poll.headers.add(name: "authorization", value: "Bearer s")
+                let start = ContinuousClock.now
+                async let answer = client.execute(poll, timeout: .seconds(90))
+                // Wait until the poll is open, then SIGTERM.
+                for _ in 0..<200 {
+                    let metrics = try await client.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+                    let text = String(buffer: try await metrics.body.collect(upTo: 1 << 22))
+                    if text.contains(#"prostagma_watchers{trigger="app"} 1"#) { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                kill(process.processIdentifier, SIGTERM)
+                let response = try await answer
+                #expect(response.status == .ok)
+                let body = String(buffer: try await response.body.collect(upTo: 1 << 16))
+                #expect(body.contains(#""count":0"#))
+                #expect(ContinuousClock.now - start < .seconds(30))
+                try await client.shutdown()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await offThePool { process.waitUntilExit() }
+            #expect(process.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            let output = try String(contentsOfFile: log, encoding: .utf8)
+            #expect(!output.contains("\"s\""))
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary)))
+    func generatesASecretOnceAndReusesIt() async throws {
+        try await withTemporaryDirectory { directory in
+            var printed: [String] = []
+            for _ in 0..<2 {
+                let port = try Origin.freePort()
+                let (process, log) = try Self.start(
+                    ["PROSTAGMA_HOST": "127.0.0.1:\(port)", "PROSTAGMA_DATA": directory + "/data"], directory: directory
+                )
+                try await Self.waitUntilListening(port, process: process)
+                kill(process.processIdentifier, SIGTERM)
+                try await offThePool { process.waitUntilExit() }
+                printed.append(try String(contentsOfFile: log, encoding: .utf8))
+            }
+            let secret = try String(contentsOfFile: directory + "/data/secret", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(secret.count == 64)
+            #expect(printed[0].contains(secret))
+            #expect(!printed[1].contains(secret))
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary)))
+    func anEmptySecretIsRefusedWithAClearMessage() async throws {
+        try await withTemporaryDirectory { directory in
+            let (process, log) = try Self.start(
+                ["PROSTAGMA_SECRET": "", "PROSTAGMA_DATA": directory + "/data"], directory: directory)
+            try await offThePool { process.waitUntilExit() }
+            #expect(process.terminationStatus != 0)
+            #expect(try String(contentsOfFile: log, encoding: .utf8).contains("secret is empty"))
+        }
+    }
+}

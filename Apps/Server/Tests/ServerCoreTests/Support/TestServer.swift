@@ -1,0 +1,57 @@
+import Foundation
+import HTTPCore
+import Logging
+
+@testable import ServerCore
+
+/// A server's components and router over a temporary data directory, driven without a socket.
+final class TestServer: Sendable {
+    static let secret = "test-secret"
+    let directory: String
+    let components: ServerComponents
+    let router: Router
+
+    init(allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30)) throws {
+        directory = TemporaryDirectory().path
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = directory
+        configuration.port = 0
+        configuration.allowedURLPrefixes = allowedURLs
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        components = try ServerComponents(
+            configuration: configuration, secret: Self.secret, logger: logger, upstreamTimeout: upstreamTimeout)
+        router = ServerRoutes(components: components).makeRouter()
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    struct Response {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func json() throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] ?? [:]
+        }
+    }
+
+    /// Sends a request through the router (no socket).
+    func send(
+        _ method: HTTPMethod, _ uri: String, headers: [(String, String)] = [], body: String? = nil,
+        bearer: Bool = false
+    ) async throws -> Response {
+        var httpHeaders = HTTPHeaders(headers)
+        if bearer { httpHeaders.add(name: "authorization", value: "Bearer \(Self.secret)") }
+        let requestBody = body.map { RequestBody(string: $0) } ?? RequestBody()
+        let request = HTTPRequest(method: method, uri: uri, headers: httpHeaders, body: requestBody)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let response = await router.respond(to: request, context: RequestContext(logger: logger))
+        let buffer = try await response.body.collect()
+        return Response(
+            status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+    }
+}

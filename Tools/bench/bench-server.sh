@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Section `server` of docs/benchmarks.md: prostagma-server (release build) under load.
+#   1. GET /trigger (original API, JSON body on a GET) and POST /trigger (durable increments) under wrk;
+#      reference in the same run: nginx answering a fixed JSON body (`return 200`), an upper bound for
+#      HTTP/1.1 req/s on this machine (the original Go server is not available here to run side by side).
+#   2. Durable increments/s with one connection (fsync-bound) and with 64 (group commit); reference:
+#      Python sqlite3, WAL + synchronous=FULL, one committed UPSERT per increment.
+#   3. Wake-up latency of 1 and 1,000 long polls on one trigger (Tools/bench/ServerBench/longpoll_latency.py).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+duration=${BENCH_SECONDS:-10}
+out="$top/Tools/bench/out/server"
+rm -rf "$out"
+mkdir -p "$out"
+export BENCH_SECRET=bench-secret
+
+build_cmd="swift build --package-path Apps/Server -c release --product prostagma-server"
+echo "bench-server: $build_cmd" >&2
+$build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
+bin="$(swift build --package-path Apps/Server -c release --show-bin-path)/prostagma-server"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+PROSTAGMA_HOST="127.0.0.1:$port" PROSTAGMA_SECRET=$BENCH_SECRET PROSTAGMA_DATA="$out/data" \
+    PROSTAGMA_LOG_FORMAT=text "$bin" >"$out/server.log" 2>&1 &
+server_pid=$!
+nginx_pid=
+cleanup() {
+    kill "$server_pid" 2>/dev/null || true
+    [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.05; done
+base="http://127.0.0.1:$port"
+curl -s -X POST -d "{\"secret\": \"$BENCH_SECRET\", \"trigger\": \"bench\"}" "$base/trigger" >/dev/null
+
+rps() { awk '/Requests\/sec/ {printf "%.0f", $2}' "$1"; }
+lat() { awk '/^    Latency/ {print $2}' "$1"; }
+
+# Reference: nginx with a fixed JSON answer.
+nginx_port=$(free_port)
+mkdir -p "$out/nginx"
+cat >"$out/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $out/nginx;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location / { default_type application/json; return 200 '{"count":1,"trigger":"bench"}'; }
+    }
+}
+NGINX
+nginx -c "$out/nginx/nginx.conf" -p "$out/nginx" &
+nginx_pid=$!
+sleep 0.5
+
+wrk_get="wrk -t2 -c64 -d${duration}s -s Tools/bench/ServerBench/get_trigger.lua $base/trigger"
+wrk_post="wrk -t2 -c64 -d${duration}s -s Tools/bench/ServerBench/post_trigger.lua $base/trigger"
+wrk_post1="wrk -t1 -c1 -d${duration}s -s Tools/bench/ServerBench/post_trigger.lua $base/trigger"
+wrk_nginx="wrk -t2 -c64 -d${duration}s -s Tools/bench/ServerBench/get_trigger.lua http://127.0.0.1:$nginx_port/trigger"
+echo "bench-server: $wrk_get" >&2
+$wrk_get >"$out/get.txt"
+echo "bench-server: $wrk_post" >&2
+before=$(curl -s -X GET -d "{\"secret\": \"$BENCH_SECRET\", \"trigger\": \"bench\"}" "$base/trigger" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+$wrk_post >"$out/post.txt"
+after=$(curl -s -X GET -d "{\"secret\": \"$BENCH_SECRET\", \"trigger\": \"bench\"}" "$base/trigger" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+echo "bench-server: $wrk_post1" >&2
+$wrk_post1 >"$out/post1.txt"
+echo "bench-server: $wrk_nginx" >&2
+$wrk_nginx >"$out/nginx.txt"
+kill "$nginx_pid" 2>/dev/null || true
+nginx_pid=
+sqlite_ref=$(python3 Tools/bench/ServerBench/sqlite_reference.py 500)
+
+# Long-poll wake-up latency.
+ulimit -n 65536 2>/dev/null || ulimit -n 4096 2>/dev/null || true
+wake1=$(python3 Tools/bench/ServerBench/longpoll_latency.py --port "$port" --secret $BENCH_SECRET --polls 1)
+wake1000=$(python3 Tools/bench/ServerBench/longpoll_latency.py --port "$port" --secret $BENCH_SECRET --polls 1000)
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+posted=$((after - before))
+errors_post=$(awk '/Non-2xx/ {print $5}' "$out/post.txt"); errors_post=${errors_post:-0}
+
+cores=$(nproc)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+cat <<MD | Tools/bench/update-section.sh server
+## server: requests/s, durable increments, long-poll wake-up
+
+\`bash Tools/bench/bench-server.sh\` (release build, \`BENCH_SECONDS=$duration\`), $(date -u +%Y-%m-%d), $cores cores,
+$mem. The machine is shared and was busy with other builds and tests during the run: treat the figures as
+lower bounds and compare within the table, not across runs. wrk, the Python clients and the server share
+the same cores.
+
+| measurement | prostagma-server | reference (same run) |
+| --- | --- | --- |
+| \`GET /trigger\` (JSON body), wrk -t2 -c64 | $(rps "$out/get.txt") req/s, mean latency $(lat "$out/get.txt") | nginx fixed JSON: $(rps "$out/nginx.txt") req/s |
+| \`POST /trigger\` (durable increment), wrk -t2 -c64 | $(rps "$out/post.txt") req/s ($posted increments committed, $errors_post non-2xx) | — |
+| durable increments, 1 connection (fsync per commit) | $(rps "$out/post1.txt") /s, mean latency $(lat "$out/post1.txt") | Python sqlite3 WAL+FULL, 1 commit per increment: $sqlite_ref /s |
+| long-poll wake-up, 1 poll | p50 $(field "$wake1" p50_ms) ms, max $(field "$wake1" max_ms) ms | original: 0–5 s polling |
+| long-poll wake-up, 1,000 polls | p50 $(field "$wake1000" p50_ms) ms, p99 $(field "$wake1000" p99_ms) ms, max $(field "$wake1000" max_ms) ms | budget: p99 < 50 ms |
+| server peak resident memory (VmHWM) after all of the above | $((rss_kb / 1024)) MiB | |
+
+Commands: \`$wrk_get\`; \`$wrk_post\`; \`$wrk_post1\`; nginx: \`$wrk_nginx\`;
+\`python3 Tools/bench/ServerBench/longpoll_latency.py --port PORT --secret S --polls 1000\` (asyncio raw
+sockets: opens the polls, waits until \`prostagma_watchers\` shows them all, increments, times each answer
+from the increment's send). Durable = \`synchronous=FULL\` in WAL mode, group commit (docs/server.md).
+MD
+echo "bench-server: done" >&2

@@ -182,6 +182,9 @@ public final class HTTPServer: Service, Sendable {
         _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
+    /// Receive buffer sizes for connections: 512 bytes first (a request head fits), growing for bodies.
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+
     private func bind() async throws -> NIOAsyncChannel<Connection, Never> {
         let sslContext = try configuration.tls.map { tls in
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map {
@@ -209,6 +212,9 @@ public final class HTTPServer: Service, Sendable {
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // Each connection keeps its last receive buffer for reuse; NIO's default first size (2 KiB) is mostly
+            // empty for the few hundred bytes of a long-poll request. Larger reads still grow it.
+            .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -102,31 +102,34 @@ public struct Router: Sendable {
     }
 
     /// Answers `request` and says which route template matched (nil for 404/405).
+    ///
+    /// The frames on the way to a handler stay small (a waiting long poll holds them): matching is synchronous,
+    /// and collecting a body happens in its own function only when there is one to collect.
     func dispatch(_ request: HTTPRequest, context: RequestContext) async -> (response: HTTPResponse, route: String?) {
         var request = request
-        let endpoint: HTTPMiddleware.Next
+        let endpoint = endpoint(for: &request)
+        let chain =
+            middlewares.isEmpty
+            ? endpoint
+            : middlewares.reversed().reduce(endpoint) { next, middleware in
+                { request, context in try await middleware.handle(request, context: context, next: next) }
+            }
+        do {
+            return (try await chain(request, context), request.route)
+        } catch {
+            return (Self.render(error, request: request, context: context), request.route)
+        }
+    }
+
+    /// Matches `request`, sets its route and parameters, and returns what answers it (the handler, 404 or 405).
+    private func endpoint(for request: inout HTTPRequest) -> HTTPMiddleware.Next {
         switch match(method: request.method, path: request.path) {
         case .found(let route, let parameters):
             request.parameters = parameters
             request.route = route.template
-            endpoint = { request, context in
-                do {
-                    var request = request
-                    if case .collect(let limit) = route.policy {
-                        if let declared = request.headers.first(name: "content-length").flatMap(Int.init),
-                            declared > limit
-                        {
-                            throw HTTPError.payloadTooLarge(limit: limit)
-                        }
-                        request.body = RequestBody(buffer: try await request.body.collect(upTo: limit))
-                    }
-                    return try await route.handler(request, context)
-                } catch {
-                    return Self.render(error, request: request, context: context)
-                }
-            }
+            return { request, context in await Self.run(route, request: request, context: context) }
         case .methodNotAllowed(let allow):
-            endpoint = { request, _ in
+            return { request, _ in
                 HTTPError(
                     .methodNotAllowed,
                     error: "method_not_allowed",
@@ -135,17 +138,44 @@ public struct Router: Sendable {
                 ).response
             }
         case .notFound:
-            endpoint = { request, _ in
+            return { request, _ in
                 HTTPError(.notFound, error: "not_found", detail: "no route for \(request.path)").response
             }
         }
-        let chain = middlewares.reversed().reduce(endpoint) { next, middleware in
-            { request, context in try await middleware.handle(request, context: context, next: next) }
+    }
+
+    /// Runs `route`'s handler, collecting the body first (and holding it to the limit) when the route says so.
+    @inline(never)
+    private static func run(_ route: Route, request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        // A request with no body at all (the usual GET) skips the collecting frame.
+        if case .collect(let limit) = route.policy,
+            request.body.buffer?.readableBytes != 0 || request.headers.contains(name: "content-length")
+        {
+            return await runCollecting(route, limit: limit, request: request, context: context)
         }
         do {
-            return (try await chain(request, context), request.route)
+            return try await route.handler(request, context)
         } catch {
-            return (Self.render(error, request: request, context: context), request.route)
+            return render(error, request: request, context: context)
+        }
+    }
+
+    @inline(never)
+    private static func runCollecting(
+        _ route: Route,
+        limit: Int,
+        request: HTTPRequest,
+        context: RequestContext
+    ) async -> HTTPResponse {
+        do {
+            var request = request
+            if let declared = request.headers.first(name: "content-length").flatMap(Int.init), declared > limit {
+                throw HTTPError.payloadTooLarge(limit: limit)
+            }
+            request.body = RequestBody(buffer: try await request.body.collect(upTo: limit))
+            return try await route.handler(request, context)
+        } catch {
+            return render(error, request: request, context: context)
         }
     }
 

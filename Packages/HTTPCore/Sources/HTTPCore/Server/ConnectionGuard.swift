@@ -134,6 +134,14 @@ final class ConnectionGuard {
             context.fireChannelRead(data)
         }
 
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // The decoder reports an unfinished head when the connection closes (e.g. at a graceful shutdown while a
+            // client is mid-head, or after a 431). Nobody can read an answer then, and passing the error on would
+            // have HTTPServerProtocolErrorHandler write a 400 into a closed, quiesced pipeline (NIO traps on that).
+            if !context.channel.isActive, error is HTTPParserError { return }
+            context.fireErrorCaught(error)
+        }
+
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             if case .end = unwrapOutboundIn(data) {
                 owner.state.responseEnded()

@@ -39,6 +39,10 @@ extension HTTPServer {
     }
 
     /// Answers one request; returns whether the connection stays open.
+    ///
+    /// Kept small on purpose: while a long poll waits, this frame and the router's are held per request, and a
+    /// connection's task keeps the deepest frames it ever had. Building the request and writing the answer happen
+    /// in functions whose frames exist only while they run.
     private func answer(
         _ head: HTTPRequestHead,
         reader: RequestPartReader,
@@ -46,18 +50,39 @@ extension HTTPServer {
         channel: any Channel
     ) async throws -> Bool {
         let start = ContinuousClock.now
+        let (request, context) = makeRequest(head, reader: reader, outbound: outbound, channel: channel)
+        let (response, route) = await router.dispatch(request, context: context)
+        return try await finish(
+            head, response: response, route: route, start: start, logger: context.logger, reader: reader,
+            outbound: outbound, channel: channel)
+    }
+
+    /// The request and context a handler sees.
+    private func makeRequest(
+        _ head: HTTPRequestHead,
+        reader: RequestPartReader,
+        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+        channel: any Channel
+    ) -> (HTTPRequest, RequestContext) {
         let id = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
         var requestLogger = logger
         requestLogger[metadataKey: "request_id"] = .stringConvertible(id)
-        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-            let version = head.version
-            reader.beforeFirstRead = {
-                try await outbound.write(.head(HTTPResponseHead(version: version, status: .continue)))
+        let body: RequestBody
+        // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3): nothing to stream.
+        if head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding") {
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                let version = head.version
+                reader.beforeFirstRead = {
+                    try await outbound.write(.head(HTTPResponseHead(version: version, status: .continue)))
+                }
+            } else {
+                reader.beforeFirstRead = nil
             }
+            body = RequestBody(source: BodyChunkSource { try await reader.nextBodyChunk() })
         } else {
             reader.beforeFirstRead = nil
+            body = RequestBody()
         }
-        let body = RequestBody(source: BodyChunkSource { try await reader.nextBodyChunk() })
         let request = HTTPRequest(
             method: head.method, uri: head.uri, headers: head.headers, version: head.version, body: body)
         let context = RequestContext(
@@ -67,7 +92,22 @@ extension HTTPServer {
             remoteAddress: channel.remoteAddress,
             connectionClosed: channel.closeFuture
         )
-        let (response, route) = await router.dispatch(request, context: context)
+        return (request, context)
+    }
+
+    /// Drains what the handler left of the body, writes the response and logs it; returns whether the connection
+    /// stays open.
+    @inline(never)
+    private func finish(
+        _ head: HTTPRequestHead,
+        response: HTTPResponse,
+        route: String?,
+        start: ContinuousClock.Instant,
+        logger requestLogger: Logger,
+        reader: RequestPartReader,
+        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+        channel: any Channel
+    ) async throws -> Bool {
         var keepAlive = head.isKeepAlive
         if !(try await reader.drainBody(maxBytes: RequestBody.defaultLimit)) { keepAlive = false }
         if shutdownSignal.isTriggered { keepAlive = false }

@@ -18,102 +18,148 @@ enum ResponseWriter {
         eventLoop: any EventLoop,
         logger: Logger
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
-        let sendsBody = head.method != .HEAD && !bodyless(response.status)
+        // One small function per kind of body: an async function's frame holds every value any of its branches
+        // keeps across an await, and a connection's task keeps the deepest frames it ever had (see README).
         switch response.body.storage {
         case .buffer(let buffer):
-            var headers = response.headers
-            var keepAlive = keepAlive
-            setLength(buffer.readableBytes, status: response.status, in: &headers)
-            setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
-            let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
-            if sendsBody && buffer.readableBytes > 0 {
-                try await outbound.write(contentsOf: [.head(responseHead), .body(.byteBuffer(buffer)), .end(nil)])
-                return (response.status, buffer.readableBytes, keepAlive)
-            }
-            try await outbound.write(contentsOf: [.head(responseHead), .end(nil)])
-            return (response.status, 0, keepAlive)
-
+            return try await writeBuffer(
+                buffer, response: response, for: head, keepAlive: keepAlive, outbound: outbound)
         case .stream(let length, let produce):
-            var headers = response.headers
-            var keepAlive = keepAlive
-            if let length { setLength(length, status: response.status, in: &headers) }
-            setConnection(keepAlive: &keepAlive, version: head.version, hasLength: length != nil, in: &headers)
-            try await outbound.write(
-                .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
-            guard sendsBody else {
-                try await outbound.write(.end(nil))
-                return (response.status, 0, keepAlive)
-            }
-            let counter = ByteCounter()
-            do {
-                try await produce(
-                    ResponseBodyWriter { chunk in
-                        counter.add(chunk.readableBytes)
-                        try await outbound.write(.body(.byteBuffer(chunk)))
-                        try await settle(eventLoop)
-                    }
-                )
-            } catch {
-                // The head is out: the only honest signal left is to cut the connection.
-                logger.error("streamed response failed", metadata: ["error": "\(String(reflecting: error))"])
-                throw error
-            }
-            if let length, counter.value != length {
-                logger.error(
-                    "streamed response length mismatch",
-                    metadata: ["declared": "\(length)", "sent": "\(counter.value)"])
-                throw HTTPError(
-                    .internalServerError, error: "length_mismatch", detail: "declared \(length), sent \(counter.value)")
-            }
-            try await outbound.write(.end(nil))
-            return (response.status, counter.value, keepAlive)
-
+            return try await writeStream(
+                length: length, produce, response: response, for: head, keepAlive: keepAlive, outbound: outbound,
+                eventLoop: eventLoop, logger: logger)
         case .file(let path, let range):
-            var keepAlive = keepAlive
-            var started = false
-            var status = response.status
-            do {
-                let sent = try await FileBody.send(path: path, range: range, sendBody: sendsBody) {
-                    length, size, partial in
-                    var headers = response.headers
-                    setLength(Int(length), status: response.status, in: &headers)
-                    if let partial {
-                        status = .partialContent
-                        headers.replaceOrAdd(
-                            name: "content-range",
-                            value: "bytes \(partial.lowerBound)-\(partial.upperBound - 1)/\(size)"
-                        )
-                    } else if status == .partialContent {
-                        status = .ok  // a Range header that asked for the whole file
-                    }
-                    headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
-                    setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
-                    started = true
-                    try await outbound.write(
-                        .head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
-                } body: { chunk in
+            return try await writeFile(
+                path: path, range: range, response: response, for: head, keepAlive: keepAlive, outbound: outbound,
+                eventLoop: eventLoop, logger: logger)
+        }
+    }
+
+    @inline(never)
+    private static func writeBuffer(
+        _ buffer: ByteBuffer,
+        response: HTTPResponse,
+        for head: HTTPRequestHead,
+        keepAlive: Bool,
+        outbound: Outbound
+    ) async throws -> (HTTPResponseStatus, Int, Bool) {
+        let sendsBody = head.method != .HEAD && !bodyless(response.status)
+        var headers = response.headers
+        var keepAlive = keepAlive
+        setLength(buffer.readableBytes, status: response.status, in: &headers)
+        setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
+        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+        if sendsBody && buffer.readableBytes > 0 {
+            try await outbound.write(contentsOf: [.head(responseHead), .body(.byteBuffer(buffer)), .end(nil)])
+            return (response.status, buffer.readableBytes, keepAlive)
+        }
+        try await outbound.write(contentsOf: [.head(responseHead), .end(nil)])
+        return (response.status, 0, keepAlive)
+    }
+
+    @inline(never)
+    private static func writeStream(
+        length: Int?,
+        _ produce: @Sendable (ResponseBodyWriter) async throws -> Void,
+        response: HTTPResponse,
+        for head: HTTPRequestHead,
+        keepAlive: Bool,
+        outbound: Outbound,
+        eventLoop: any EventLoop,
+        logger: Logger
+    ) async throws -> (HTTPResponseStatus, Int, Bool) {
+        let sendsBody = head.method != .HEAD && !bodyless(response.status)
+        var headers = response.headers
+        var keepAlive = keepAlive
+        if let length { setLength(length, status: response.status, in: &headers) }
+        setConnection(keepAlive: &keepAlive, version: head.version, hasLength: length != nil, in: &headers)
+        try await outbound.write(
+            .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+        guard sendsBody else {
+            try await outbound.write(.end(nil))
+            return (response.status, 0, keepAlive)
+        }
+        let counter = ByteCounter()
+        do {
+            try await produce(
+                ResponseBodyWriter { chunk in
+                    counter.add(chunk.readableBytes)
                     try await outbound.write(.body(.byteBuffer(chunk)))
                     try await settle(eventLoop)
                 }
-                try await outbound.write(.end(nil))
-                return (status, Int(sent), keepAlive)
-            } catch FileBody.Failure.rangeNotSatisfiable(let size) where !started {
-                let error = HTTPError(
-                    .rangeNotSatisfiable,
-                    error: "range_not_satisfiable",
-                    detail: "the file has \(size) bytes",
-                    headers: ["content-range": "bytes */\(size)"]
-                )
-                return try await write(
-                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
-                    logger: logger)
-            } catch  where !started {
-                logger.debug("file response failed", metadata: ["path": "\(path)", "error": "\(error)"])
-                let error = HTTPError(.notFound, error: "not_found", detail: "no such file")
-                return try await write(
-                    error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
-                    logger: logger)
+            )
+        } catch {
+            // The head is out: the only honest signal left is to cut the connection.
+            logger.error("streamed response failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw error
+        }
+        if let length, counter.value != length {
+            logger.error(
+                "streamed response length mismatch",
+                metadata: ["declared": "\(length)", "sent": "\(counter.value)"])
+            throw HTTPError(
+                .internalServerError, error: "length_mismatch", detail: "declared \(length), sent \(counter.value)")
+        }
+        try await outbound.write(.end(nil))
+        return (response.status, counter.value, keepAlive)
+    }
+
+    @inline(never)
+    private static func writeFile(
+        path: String,
+        range: ResponseBody.FileRange,
+        response: HTTPResponse,
+        for head: HTTPRequestHead,
+        keepAlive: Bool,
+        outbound: Outbound,
+        eventLoop: any EventLoop,
+        logger: Logger
+    ) async throws -> (HTTPResponseStatus, Int, Bool) {
+        let sendsBody = head.method != .HEAD && !bodyless(response.status)
+        var keepAlive = keepAlive
+        var started = false
+        var status = response.status
+        do {
+            let sent = try await FileBody.send(path: path, range: range, sendBody: sendsBody) {
+                length, size, partial in
+                var headers = response.headers
+                setLength(Int(length), status: response.status, in: &headers)
+                if let partial {
+                    status = .partialContent
+                    headers.replaceOrAdd(
+                        name: "content-range",
+                        value: "bytes \(partial.lowerBound)-\(partial.upperBound - 1)/\(size)"
+                    )
+                } else if status == .partialContent {
+                    status = .ok  // a Range header that asked for the whole file
+                }
+                headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
+                setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
+                started = true
+                try await outbound.write(
+                    .head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
+            } body: { chunk in
+                try await outbound.write(.body(.byteBuffer(chunk)))
+                try await settle(eventLoop)
             }
+            try await outbound.write(.end(nil))
+            return (status, Int(sent), keepAlive)
+        } catch FileBody.Failure.rangeNotSatisfiable(let size) where !started {
+            let error = HTTPError(
+                .rangeNotSatisfiable,
+                error: "range_not_satisfiable",
+                detail: "the file has \(size) bytes",
+                headers: ["content-range": "bytes */\(size)"]
+            )
+            return try await write(
+                error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
+                logger: logger)
+        } catch  where !started {
+            logger.debug("file response failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            let error = HTTPError(.notFound, error: "not_found", detail: "no such file")
+            return try await write(
+                error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
+                logger: logger)
         }
     }
 

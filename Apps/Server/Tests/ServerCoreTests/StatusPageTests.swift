@@ -134,6 +134,13 @@ struct StatusPageTests {
         #expect(html.contains("Failed at step 1 (download): HTTP 404 from &lt;origin&gt;"))
     }
 
+    @Test func anExitCodeRepeatedInTheMessageIsSaidOnce() {
+        let step = StatusSnapshot.Step(
+            index: 1, kind: "shell", status: "failed", durationSeconds: 0.1, exitCode: 3, message: "exit status 3")
+        let html = StatusPage.render(Self.snapshot(runs: [Self.run(status: "failed", steps: [step])]))
+        #expect(html.contains("Failed at step 2 (shell): exit code 3</p>"))
+    }
+
     @Test func anAgentsLastRunLinksToItsDetailsWhenShown() {
         let html = StatusPage.render(Self.mixedFleet)
         #expect(html.contains("<a href=\"#run-bad-run\"><span class=\"badge failed\">failed</span></a>"))

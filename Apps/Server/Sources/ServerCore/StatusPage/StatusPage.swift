@@ -206,7 +206,12 @@ public enum StatusPage {
             if let step = run.failingStep {
                 html += "<p class=\"failure\">Failed at \(stepLabel(step))"
                 if let code = step.exitCode { html += ": exit code \(code)" }
-                if let message = step.message, !message.isEmpty { html += ": \(escape(message))" }
+                // The agent's message often repeats the exit code ("exit status 3"): say it once.
+                if let message = step.message, !message.isEmpty,
+                    step.exitCode.map({ message != "exit status \($0)" }) ?? true
+                {
+                    html += ": \(escape(message))"
+                }
                 html += "</p>\n"
             }
             html += stepsTable(run.steps)

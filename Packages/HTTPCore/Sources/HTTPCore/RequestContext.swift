@@ -3,17 +3,58 @@ import NIOCore
 import NIOPosix
 
 /// What a handler gets besides the request: a logger, the connection's event loop and the shutdown signal.
+///
+/// One pointer wide (the values live in a shared, immutable box): every async frame between the server and a handler
+/// holds a copy of the context for as long as a long poll waits, so its size counts once per frame per request.
 public struct RequestContext: Sendable {
+    private final class Storage: Sendable {
+        let logger: Logger
+        let eventLoop: any EventLoop
+        let shutdownSignal: ShutdownSignal
+        let remoteAddress: SocketAddress?
+        let connectionClosed: EventLoopFuture<Void>?
+
+        init(
+            logger: Logger,
+            eventLoop: any EventLoop,
+            shutdownSignal: ShutdownSignal,
+            remoteAddress: SocketAddress?,
+            connectionClosed: EventLoopFuture<Void>?
+        ) {
+            self.logger = logger
+            self.eventLoop = eventLoop
+            self.shutdownSignal = shutdownSignal
+            self.remoteAddress = remoteAddress
+            self.connectionClosed = connectionClosed
+        }
+    }
+
+    private var storage: Storage
+
     /// A logger with `request_id` metadata; handlers log through it.
-    public var logger: Logger
+    public var logger: Logger {
+        get { storage.logger }
+        set {
+            storage = Storage(
+                logger: newValue, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: remoteAddress,
+                connectionClosed: connectionClosed)
+        }
+    }
     /// The event loop of the connection (timers for long polls run here).
-    public let eventLoop: any EventLoop
+    public var eventLoop: any EventLoop { storage.eventLoop }
     /// Fires when the server begins a graceful shutdown.
-    public let shutdownSignal: ShutdownSignal
+    public var shutdownSignal: ShutdownSignal { storage.shutdownSignal }
     /// The peer's address, when known.
-    public var remoteAddress: SocketAddress?
+    public var remoteAddress: SocketAddress? {
+        get { storage.remoteAddress }
+        set {
+            storage = Storage(
+                logger: logger, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: newValue,
+                connectionClosed: connectionClosed)
+        }
+    }
     /// Completes when the connection closes (a long poll then stops waiting).
-    let connectionClosed: EventLoopFuture<Void>?
+    var connectionClosed: EventLoopFuture<Void>? { storage.connectionClosed }
 
     /// Creates a context; the server makes one per request, tests may make their own.
     public init(
@@ -22,11 +63,9 @@ public struct RequestContext: Sendable {
         shutdownSignal: ShutdownSignal = ShutdownSignal(),
         remoteAddress: SocketAddress? = nil
     ) {
-        self.logger = logger
-        self.eventLoop = eventLoop
-        self.shutdownSignal = shutdownSignal
-        self.remoteAddress = remoteAddress
-        self.connectionClosed = nil
+        self.init(
+            logger: logger, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: remoteAddress,
+            connectionClosed: nil)
     }
 
     init(
@@ -36,11 +75,9 @@ public struct RequestContext: Sendable {
         remoteAddress: SocketAddress?,
         connectionClosed: EventLoopFuture<Void>?
     ) {
-        self.logger = logger
-        self.eventLoop = eventLoop
-        self.shutdownSignal = shutdownSignal
-        self.remoteAddress = remoteAddress
-        self.connectionClosed = connectionClosed
+        storage = Storage(
+            logger: logger, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: remoteAddress,
+            connectionClosed: connectionClosed)
     }
 
     /// Whether the server is shutting down (a handler should answer rather than start waiting).

@@ -218,3 +218,26 @@ import Testing
         #expect(!ServerRoutes.acceptsGzip(nil))
     }
 }
+
+@Suite struct StatusRouteTests {
+    @Test func theStatusPageNeedsBasicAuthAndEscapesLogs() async throws {
+        let server = try TestServer()
+        let missing = try await server.send(.GET, "/")
+        #expect(missing.status == 401)
+        #expect(missing.headers.first(name: "www-authenticate")?.hasPrefix("Basic") == true)
+        let wrong = try await server.send(.GET, "/", headers: [("Authorization", "Basic b3BzOndyb25n")])
+        #expect(wrong.status == 403)
+        _ = try await server.send(.GET, "/v1/triggers/app", headers: [("X-Prostagma-Agent", "web-1")], bearer: true)
+        let run =
+            #"{"id": "r9", "agent": "web-2", "trigger": "app", "count": 1, "status": "failed", "log_tail": "<script>x</script>"}"#
+        _ = try await server.send(.POST, "/v1/runs", body: run, bearer: true)
+        let basic = "Basic " + Data("ops:\(TestServer.secret)".utf8).base64EncodedString()
+        let page = try await server.send(.GET, "/", headers: [("Authorization", basic)])
+        #expect(page.status == 200)
+        #expect(page.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
+        #expect(page.text.contains("web-1"))
+        #expect(page.text.contains("web-2"))
+        #expect(page.text.contains("&lt;script&gt;x&lt;/script&gt;"))
+        #expect(!page.text.contains("<script>x</script>"))
+    }
+}

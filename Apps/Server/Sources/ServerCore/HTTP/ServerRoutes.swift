@@ -27,6 +27,7 @@ public struct ServerRoutes: Sendable {
         addTriggerRoutes(to: &router)
         addArtifactRoutes(to: &router)
         addRunAndAgentRoutes(to: &router)
+        addStatusRoute(to: &router)
         router.get("/metrics") { _, _ in
             HTTPResponse(text: components.metrics.registry.render(), contentType: Exposition.contentType)
         }

@@ -186,4 +186,28 @@ import Testing
             #expect(check.status == 0 || check.status == 3, "\(check.output)")
         }
     }
+
+    @Test func anUpstreamThatNeverAnswersIsA504() async throws {
+        // A socket that listens but never accepts: the connection opens, the request is never answered.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = listen(fd, 16)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        try await withLiveServer(upstreamTimeout: .seconds(1)) { server in
+            let response = try await server.send(
+                .GET, "/v1/artifacts?url=http%3A%2F%2F127.0.0.1%3A\(port)%2Fslow", bearer: true)
+            #expect(response.status == 504)
+            #expect((try response.json()["error"] as? String) == "upstream_timeout")
+        }
+    }
 }

@@ -241,3 +241,13 @@ import Testing
         #expect(!page.text.contains("<script>x</script>"))
     }
 }
+
+@Suite struct S3RouteTests {
+    @Test func s3WithoutTheAWSCLIIsA502SayingSo() async throws {
+        let server = try TestServer(awsPath: "/nonexistent/aws")
+        let response = try await server.send(
+            .GET, "/v1/artifacts?url=s3%3A%2F%2Fbucket%2Fapp.zip", bearer: true)
+        #expect(response.status == 502)
+        #expect((try response.json()["detail"] as? String)?.contains("/nonexistent/aws") == true)
+    }
+}

@@ -11,12 +11,13 @@ final class TestServer: Sendable {
     let components: ServerComponents
     let router: Router
 
-    init(allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30)) throws {
+    init(allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30), awsPath: String? = nil) throws {
         directory = TemporaryDirectory().path
         var configuration = ServerConfiguration()
         configuration.dataDirectory = directory
         configuration.port = 0
         configuration.allowedURLPrefixes = allowedURLs
+        configuration.awsPath = awsPath
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         components = try ServerComponents(

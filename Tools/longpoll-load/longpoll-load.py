@@ -8,7 +8,9 @@ The server (Tools/bench/HTTPBench, executable HTTPCoreBenchServer) serves
 The tool reports the server's resident memory before and with the polls open (from /proc/PID/status), and the
 time from sending the publish (or SIGTERM with --shutdown) until the last poll has its complete answer.
 Uses non-blocking sockets and epoll, so one process holds all N connections.
-Usage: longpoll-load.py --port P --pid SERVER_PID [--connections 10000] [--shutdown]
+With --rounds 2 (publish mode only) every connection then sends its next poll on the same keep-alive connection, and
+the RSS and timing are measured again: a connection that has already answered once is what a server of agents holds.
+Usage: longpoll-load.py --port P --pid SERVER_PID [--connections 10000] [--shutdown] [--rounds 2]
 """
 import argparse
 import json
@@ -61,10 +63,13 @@ def main():
     parser.add_argument("--wait", type=int, default=60)
     parser.add_argument("--shutdown", action="store_true", help="send SIGTERM instead of publishing")
     parser.add_argument("--idle", action="store_true", help="only connect (no request) and report the server's RSS")
+    parser.add_argument("--rounds", type=int, default=1, help="polls per connection (keep-alive), publish mode only")
     args = parser.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.rounds > 1 and args.shutdown:
+        sys.exit("--rounds applies to the publish mode only")
     if hard < args.connections + 100:
         sys.exit(f"open-file limit {hard} is too low for {args.connections} connections")
 
@@ -105,7 +110,25 @@ def main():
         print(json.dumps({"connections": args.connections, "mode": "idle connections",
                           "server_rss_before_kib": baseline, "server_rss_with_idle_connections_kib": rss_kib(args.pid)}))
         return
-    # Wait until the server holds every poll.
+    result = {"connections": args.connections}
+    for round_number in range(1, args.rounds + 1):
+        if round_number > 1:
+            for fd, sock in sockets.items():
+                buffers[fd] = b""
+                sock.send(request)
+                epoll.register(fd, select.EPOLLIN)
+        measured = measure_round(args, sockets, epoll, buffers, baseline, opened)
+        if round_number == 1:
+            result.update(measured)
+        else:
+            result[f"round{round_number}"] = measured
+    for sock in sockets.values():
+        sock.close()
+    print(json.dumps(result))
+
+
+def measure_round(args, sockets, epoll, buffers, baseline, opened):
+    """Waits until the server holds every poll, fires the event, and times the answers."""
     deadline = time.time() + 120
     waiters = 0
     while time.time() < deadline:
@@ -147,10 +170,7 @@ def main():
                 failed += 1
             last = time.perf_counter()
             epoll.unregister(fd)
-    for sock in sockets.values():
-        sock.close()
-    print(json.dumps({
-        "connections": args.connections,
+    return {
         "waiting_seen_by_server": waiters,
         "seconds_to_open_all": round(open_seconds, 2),
         "server_rss_before_kib": baseline,
@@ -161,7 +181,7 @@ def main():
         "answered": answered,
         "failed_or_closed": failed,
         "answers": reasons,
-    }))
+    }
 
 
 if __name__ == "__main__":

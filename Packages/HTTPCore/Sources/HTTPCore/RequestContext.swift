@@ -9,6 +9,8 @@ import NIOPosix
 public struct RequestContext: Sendable {
     private final class Storage: Sendable {
         let logger: Logger
+        /// Added to `logger` as `request_id` metadata when read, so that a waiting request holds no metadata copy.
+        let requestID: UInt64?
         let eventLoop: any EventLoop
         let shutdownSignal: ShutdownSignal
         let remoteAddress: SocketAddress?
@@ -16,12 +18,14 @@ public struct RequestContext: Sendable {
 
         init(
             logger: Logger,
+            requestID: UInt64? = nil,
             eventLoop: any EventLoop,
             shutdownSignal: ShutdownSignal,
             remoteAddress: SocketAddress?,
             connectionClosed: EventLoopFuture<Void>?
         ) {
             self.logger = logger
+            self.requestID = requestID
             self.eventLoop = eventLoop
             self.shutdownSignal = shutdownSignal
             self.remoteAddress = remoteAddress
@@ -32,8 +36,16 @@ public struct RequestContext: Sendable {
     private var storage: Storage
 
     /// A logger with `request_id` metadata; handlers log through it.
+    ///
+    /// The server adds the metadata each time this is read (a request waiting in a long poll then holds no logger
+    /// copy of its own); keep it in a local when logging many lines.
     public var logger: Logger {
-        get { storage.logger }
+        get {
+            guard let id = storage.requestID else { return storage.logger }
+            var logger = storage.logger
+            logger[metadataKey: "request_id"] = .stringConvertible(id)
+            return logger
+        }
         set {
             storage = Storage(
                 logger: newValue, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: remoteAddress,
@@ -49,7 +61,8 @@ public struct RequestContext: Sendable {
         get { storage.remoteAddress }
         set {
             storage = Storage(
-                logger: logger, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: newValue,
+                logger: storage.logger, requestID: storage.requestID, eventLoop: eventLoop,
+                shutdownSignal: shutdownSignal, remoteAddress: newValue,
                 connectionClosed: connectionClosed)
         }
     }
@@ -70,13 +83,15 @@ public struct RequestContext: Sendable {
 
     init(
         logger: Logger,
+        requestID: UInt64? = nil,
         eventLoop: any EventLoop,
         shutdownSignal: ShutdownSignal,
         remoteAddress: SocketAddress?,
         connectionClosed: EventLoopFuture<Void>?
     ) {
         storage = Storage(
-            logger: logger, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: remoteAddress,
+            logger: logger, requestID: requestID, eventLoop: eventLoop, shutdownSignal: shutdownSignal,
+            remoteAddress: remoteAddress,
             connectionClosed: connectionClosed)
     }
 

@@ -61,6 +61,40 @@ import Testing
         }
     }
 
+    @Test func requestsWithAndWithoutBodiesAlternateOnOneConnection() async throws {
+        // A request without Content-Length has no body to read: its end part is skipped before the next head.
+        try await withTestServer(Self.makeRouter()) { _, port in
+            let requests =
+                "GET /echo/a HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /small HTTP/1.1\r\nHost: x\r\ncontent-length: 3\r\n\r\nabc"
+                + "GET /echo/b HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /small HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n"
+                + "GET /echo/c HTTP/1.1\r\nHost: x\r\n\r\n"
+            let (text, _) = try await RawConnection.exchange(port: port, sending: requests) {
+                completeResponses(in: $0).count == 5
+            }
+            let bodies = completeResponses(in: text).map { $0.components(separatedBy: "\r\n\r\n").last ?? "" }
+            #expect(bodies == ["a", "got 3", "b", "got 2", "c"])
+        }
+    }
+
+    @Test func eachRequestLogsWithItsOwnRequestID() async throws {
+        var router = Router()
+        router.get("/id") { _, context in
+            HTTPResponse(text: context.logger[metadataKey: "request_id"].map { "\($0)" } ?? "none")
+        }
+        try await withTestServer(router) { _, port in
+            let request = "GET /id HTTP/1.1\r\nHost: x\r\n\r\n"
+            let (text, _) = try await RawConnection.exchange(port: port, sending: request + request) {
+                completeResponses(in: $0).count == 2
+            }
+            let ids = completeResponses(in: text).map { $0.components(separatedBy: "\r\n\r\n").last ?? "" }
+            #expect(ids.count == 2)
+            #expect(!ids.contains("none"))
+            #expect(Set(ids).count == 2)
+        }
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await withTestServer(Self.makeRouter()) { _, port in
             let words = (0..<10).map { "w\($0)" }

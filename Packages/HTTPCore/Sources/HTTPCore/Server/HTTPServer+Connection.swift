@@ -65,8 +65,6 @@ extension HTTPServer {
         channel: any Channel
     ) -> (HTTPRequest, RequestContext) {
         let id = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
-        var requestLogger = logger
-        requestLogger[metadataKey: "request_id"] = .stringConvertible(id)
         let body: RequestBody
         // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3): nothing to stream.
         if head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding") {
@@ -81,12 +79,14 @@ extension HTTPServer {
             body = RequestBody(source: BodyChunkSource { try await reader.nextBodyChunk() })
         } else {
             reader.beforeFirstRead = nil
+            reader.expectNoBody()
             body = RequestBody()
         }
         let request = HTTPRequest(
             method: head.method, uri: head.uri, headers: head.headers, version: head.version, body: body)
         let context = RequestContext(
-            logger: requestLogger,
+            logger: logger,
+            requestID: id,
             eventLoop: channel.eventLoop,
             shutdownSignal: shutdownSignal,
             remoteAddress: channel.remoteAddress,
@@ -120,19 +120,38 @@ extension HTTPServer {
             logger: requestLogger
         )
         if let level = configuration.accessLogLevel {
-            let elapsed = start.duration(to: .now)
-            requestLogger.log(
-                level: level,
-                "\(head.method.rawValue) \(head.uri) \(status.code)",
-                metadata: [
-                    "remote": "\(channel.remoteAddress?.ipAddress ?? "-")",
-                    "bytes": "\(bytes)",
-                    "ms": "\(elapsed.milliseconds)",
-                    "route": "\(route ?? "-")",
-                ]
-            )
+            logAccess(
+                head, status: status, bytes: bytes, route: route, start: start, level: level, logger: requestLogger,
+                channel: channel)
         }
         return staysOpen
+    }
+}
+
+extension HTTPServer {
+    /// The one-line access log (synchronous, so its strings never sit in an async frame).
+    @inline(never)
+    fileprivate func logAccess(
+        _ head: HTTPRequestHead,
+        status: HTTPResponseStatus,
+        bytes: Int,
+        route: String?,
+        start: ContinuousClock.Instant,
+        level: Logger.Level,
+        logger: Logger,
+        channel: any Channel
+    ) {
+        let elapsed = start.duration(to: .now)
+        logger.log(
+            level: level,
+            "\(head.method.rawValue) \(head.uri) \(status.code)",
+            metadata: [
+                "remote": "\(channel.remoteAddress?.ipAddress ?? "-")",
+                "bytes": "\(bytes)",
+                "ms": "\(elapsed.milliseconds)",
+                "route": "\(route ?? "-")",
+            ]
+        )
     }
 }
 

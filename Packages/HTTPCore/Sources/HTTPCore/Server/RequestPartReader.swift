@@ -32,6 +32,12 @@ final class RequestPartReader: @unchecked Sendable {
         }
     }
 
+    /// The current request has no body (no Content-Length, no Transfer-Encoding): nothing to read or drain; its end
+    /// part is skipped by `nextHead()`.
+    func expectNoBody() {
+        bodyFinished = true
+    }
+
     /// The next chunk of the current body, or nil at its end.
     func nextBodyChunk() async throws -> ByteBuffer? {
         guard !bodyFinished else { return nil }

@@ -105,7 +105,11 @@ public struct Router: Sendable {
     ///
     /// The frames on the way to a handler stay small (a waiting long poll holds them): matching is synchronous,
     /// and collecting a body happens in its own function only when there is one to collect.
-    func dispatch(_ request: HTTPRequest, context: RequestContext) async -> (response: HTTPResponse, route: String?) {
+    func dispatch(
+        _ request: consuming HTTPRequest,
+        context: RequestContext
+    ) async -> (response: HTTPResponse, route: String?) {
+        // Consumed: the router sets the route and parameters on the caller's request without copying its box.
         var request = request
         let endpoint = endpoint(for: &request)
         let chain =

@@ -5,28 +5,52 @@ import NIOPosix
 
 extension HTTPServer {
     /// Answers the requests of one connection, in order, until the peer closes or keep-alive ends.
+    ///
+    /// This frame and the ones below it stay allocated for the life of the connection (a task keeps its deepest
+    /// task-allocator slabs), so the work is split into small functions.
     func serve(_ connection: Connection) async {
         let channel = connection.channel
         guard register(channel) else {
-            unregister(channel)
-            try? await connection.channel.close()
+            await reject(channel)
             return
         }
         defer { unregister(channel) }
         do {
             try await connection.executeThenClose { inbound, outbound in
-                let reader = RequestPartReader(inbound.makeAsyncIterator())
-                while let head = try await reader.nextHead() {
-                    let keepAlive = try await answer(head, reader: reader, outbound: outbound, channel: channel)
-                    if !keepAlive {
-                        if !reader.bodyFinished { try await lingeringClose(channel, reader: reader) }
-                        break
-                    }
-                }
+                try await answerRequests(
+                    RequestPartReader(inbound.makeAsyncIterator()), outbound: outbound, channel: channel)
             }
         } catch {
-            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+            logConnectionError(error)
         }
+    }
+
+    /// The loop of one connection: each request head, answered in turn.
+    @inline(never)
+    private func answerRequests(
+        _ reader: RequestPartReader,
+        outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+        channel: any Channel
+    ) async throws {
+        while let head = try await reader.nextHead() {
+            let keepAlive = try await answer(head, reader: reader, outbound: outbound, channel: channel)
+            if !keepAlive {
+                if !reader.bodyFinished { try await lingeringClose(channel, reader: reader) }
+                break
+            }
+        }
+    }
+
+    /// Closes a connection accepted while the server stops.
+    @inline(never)
+    private func reject(_ channel: any Channel) async {
+        unregister(channel)
+        try? await channel.close()
+    }
+
+    @inline(never)
+    private func logConnectionError(_ error: any Error) {
+        logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
     }
 
     /// Closes our side, then reads and drops the client's unread body for a moment, so that the client reads our

@@ -53,12 +53,20 @@ extension ServerRoutes {
                     request.query["wait"], name: "wait", default: ServerComponents.defaultPollSeconds,
                     maximum: ServerComponents.maximumPollSeconds)
                 let agent = try noteAgent(request, trigger: name)
-                var state = components.hub.current(name)
+                let hub = components.hub
+                let notifier = hub.notifier(for: name)
+                let seen = notifier.generation
+                var state = hub.current(name)
                 let ourEpoch = components.store.epoch
-                if let after, epoch == ourEpoch, state.count == after, wait > 0, !context.isShuttingDown {
+                if let after, epoch == ourEpoch, state.count == after, wait > 0, !context.isShuttingDown,
+                    !hub.isShutDown
+                {
                     if let agent { components.agents.pollChanged(name: agent, delta: 1, now: components.now()) }
-                    state = await components.hub.wait(name, after: after, timeout: .milliseconds(Int64(wait * 1000)))
+                    // Ends on an increment, the deadline, graceful shutdown, or the client going away.
+                    _ = await context.wait(
+                        for: notifier, since: seen, until: .now + .milliseconds(Int64(wait * 1000)))
                     if let agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
+                    state = hub.current(name)
                 }
                 return try json(TriggerBody(state, epoch: ourEpoch))
             })

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPCore
 import Synchronization
 
 /// The committed trigger states in memory, and the long polls waiting on them.
@@ -15,6 +16,9 @@ public final class TriggerHub: Sendable {
         var waiters: [String: [UInt64: Continuation]] = [:]
         var nextID: UInt64 = 0
         var closed = false
+        /// One HTTPCore notifier per trigger that HTTP long polls wait on (cheap: a continuation and an
+        /// event-loop timer per poll, and the poll ends when its connection closes).
+        var notifiers: [String: Notifier] = [:]
     }
 
     private let state = Mutex(State())
@@ -39,12 +43,26 @@ public final class TriggerHub: Sendable {
     /// Records a committed state and wakes every waiter of that trigger. A state older than the one held
     /// (a smaller count) is ignored.
     public func publish(_ new: TriggerState) {
-        let woken = state.withLock { state -> [UInt64: Continuation] in
-            if let old = state.triggers[new.name], old.count > new.count { return [:] }
+        let (woken, notifier) = state.withLock { state -> ([UInt64: Continuation], Notifier?) in
+            if let old = state.triggers[new.name], old.count > new.count { return ([:], nil) }
             state.triggers[new.name] = new
-            return state.waiters.removeValue(forKey: new.name) ?? [:]
+            return (state.waiters.removeValue(forKey: new.name) ?? [:], state.notifiers[new.name])
         }
         for continuation in woken.values { continuation.resume(returning: new) }
+        // After the state is stored: a poll that read the notifier's generation before this publish
+        // either sees the new state or is woken (or returns at once) by this call.
+        notifier?.publish()
+    }
+
+    /// The notifier HTTP long polls of `name` wait on: read its `generation`, then ``current(_:)``, then
+    /// wait `since` that generation; no publish can fall in between.
+    public func notifier(for name: String) -> Notifier {
+        state.withLock { state in
+            if let notifier = state.notifiers[name] { return notifier }
+            let notifier = Notifier()
+            state.notifiers[name] = notifier
+            return notifier
+        }
     }
 
     /// Adds one to `name`'s count and wakes its waiters (used as a generation counter for run reports).
@@ -60,7 +78,13 @@ public final class TriggerHub: Sendable {
 
     /// Open long polls per trigger (for `prostagma_watchers{trigger}`).
     public func watcherCounts() -> [String: Int] {
-        state.withLock { $0.waiters.mapValues(\.count) }
+        let (waiters, notifiers) = state.withLock { ($0.waiters.mapValues(\.count), $0.notifiers) }
+        var counts = waiters.filter { $0.value > 0 }
+        for (name, notifier) in notifiers {
+            let waiting = notifier.waiterCount
+            if waiting > 0 { counts[name, default: 0] += waiting }
+        }
+        return counts
     }
 
     /// Waits until `name`'s count differs from `after`, at most `timeout`; returns the state then.
@@ -111,7 +135,7 @@ public final class TriggerHub: Sendable {
     /// Answers every open long poll with its current state and makes later waits return at once
     /// (graceful shutdown).
     public func shutdown() {
-        let woken = state.withLock { state -> [(Continuation, TriggerState)] in
+        let (woken, notifiers) = state.withLock { state -> ([(Continuation, TriggerState)], [Notifier]) in
             state.closed = true
             var woken: [(Continuation, TriggerState)] = []
             for (name, waiters) in state.waiters {
@@ -119,9 +143,10 @@ public final class TriggerHub: Sendable {
                 woken += waiters.values.map { ($0, current) }
             }
             state.waiters.removeAll()
-            return woken
+            return (woken, Array(state.notifiers.values))
         }
         for (continuation, current) in woken { continuation.resume(returning: current) }
+        for notifier in notifiers { notifier.publish() }
     }
 
     /// Whether ``shutdown()`` was called.

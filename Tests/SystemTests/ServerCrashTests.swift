@@ -66,6 +66,10 @@ struct ServerCrashTests {
 
             try await server.restart()
             let after = try await server.state(of: "load")
+            try FileSystem.write(
+                "acknowledged \(outcome.acknowledged) refused \(outcome.refused) lost-in-flight \(outcome.lost) "
+                    + "rejected \(outcome.rejected) count-after-restart \(after.count)\n",
+                to: harness.path("outcome.txt"))
             #expect(after.epoch == before.epoch, "the restart kept the database")
             // Every acknowledged increment survived: nothing acknowledged was lost...
             try #require(

@@ -1,23 +1,27 @@
-# Release artifacts: static-stdlib, stripped binaries in dist/ with SHA256SUMS, from their own build folders
-# (.build-static) so a release build neither invalidates nor waits on the debug/release builds in .build.
+# Release artifacts: static-stdlib, stripped binaries in dist/ with SHA256SUMS. Each app builds in a scratch
+# folder of its own, so a release build neither invalidates nor waits on the debug/release builds in .build.
+# The agent shares its scratch folder and flags (-Osize) with Apps/Agent/make.mk's agent-static target.
 .PHONY: release
 
-RELEASE_APPS := Server:prostagma-server Agent:prostagma-agent
+RELEASE_SERVER := swift build --package-path Apps/Server --scratch-path Apps/Server/.build-static -c release \
+	--static-swift-stdlib
+RELEASE_AGENT := swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release \
+	--static-swift-stdlib -Xswiftc -Osize
 
 release: ## build prostagma-server and prostagma-agent as stripped static-stdlib release binaries into dist/ with SHA256SUMS
 	@set -euo pipefail; mkdir -p $(DIST); \
-	for pair in $(RELEASE_APPS); do \
-		app=$${pair%%:*}; product=$${pair##*:}; \
+	release_one() { \
+		local product=$$1; shift; \
 		echo "release: $$product"; \
-		swift build --package-path Apps/$$app --scratch-path Apps/$$app/.build-static \
-			-c release --static-swift-stdlib --product $$product; \
-		bin=$$(swift build --package-path Apps/$$app --scratch-path Apps/$$app/.build-static \
-			-c release --static-swift-stdlib --show-bin-path); \
+		"$$@" --product $$product; \
+		local bin; bin=$$("$$@" --show-bin-path); \
 		install -m 0755 "$$bin/$$product" $(DIST)/$$product; \
 		strip --strip-all $(DIST)/$$product; \
 		for bundle in "$$bin"/*.resources; do \
 			[ -d "$$bundle" ] || continue; rm -rf "$(DIST)/$$(basename "$$bundle")"; cp -R "$$bundle" $(DIST)/; \
 		done; \
-	done; \
+	}; \
+	release_one prostagma-server $(RELEASE_SERVER); \
+	release_one prostagma-agent $(RELEASE_AGENT); \
 	cd $(DIST) && find prostagma-server prostagma-agent $$(ls -d *.resources 2>/dev/null) -type f | LC_ALL=C sort \
 		| xargs sha256sum > SHA256SUMS && cat SHA256SUMS && ls -l prostagma-server prostagma-agent

@@ -27,7 +27,7 @@ final class RequestPartReader: @unchecked Sendable {
             guard let part = try await iterator.next() else { return nil }
             if case .head(let head) = part {
                 bodyFinished = false
-                return head
+                return Self.compact(head)
             }
         }
     }
@@ -36,6 +36,17 @@ final class RequestPartReader: @unchecked Sendable {
     /// part is skipped by `nextHead()`.
     func expectNoBody() {
         bodyFinished = true
+    }
+
+    /// The head with its headers in an array of their own size: the decoder's array has room for many headers, and
+    /// a long poll holds its head for as long as it waits.
+    private static func compact(_ head: HTTPRequestHead) -> HTTPRequestHead {
+        HTTPRequestHead(
+            version: head.version,
+            method: head.method,
+            uri: head.uri,
+            headers: HTTPHeaders(head.headers.map { ($0.name, $0.value) })
+        )
     }
 
     /// The next chunk of the current body, or nil at its end.

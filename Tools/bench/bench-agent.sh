@@ -2,7 +2,9 @@
 # Section `agent` of docs/benchmarks.md: how light prostagma-agent is.
 #   1. size of the release binary linked with --static-swift-stdlib, before and after strip;
 #   2. resident memory and CPU time of an agent idle on a long poll for IDLE_SECONDS (default 60).
-# The server is the stand-in of Apps/Agent's tests (Python, v1 long poll, 30 s waits), so only the agent is
+# The build uses -Osize (the agent is I/O-bound: size matters more than speed) and --no-export-dynamic
+# (SwiftPM exports every symbol of an executable; nothing loads plugins into the agent). The server is the stand-in
+# of Apps/Agent's tests (Python, v1 long poll, 30 s waits), so only the agent is
 # measured. The reference is the original Go agent's published figures (issue 8: a 14 MB binary idling at
 # about 8 MB resident); its binary is not available on this machine to run side by side.
 set -euo pipefail
@@ -13,7 +15,7 @@ out="$top/Tools/bench/out/agent"
 rm -rf "$out"
 mkdir -p "$out"
 
-build_cmd="swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release --static-swift-stdlib -Xswiftc -Osize --product prostagma-agent"
+build_cmd="swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product prostagma-agent"
 echo "bench-agent: $build_cmd" >&2
 $build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
 bin_dir=$($build_cmd --show-bin-path)
@@ -43,6 +45,8 @@ sleep "$idle"
 cpu_end=$(read_cpu)
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$agent_pid/status")
 hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$agent_pid/status")
+anon_kb=$(awk '/RssAnon/ {print $2}' "/proc/$agent_pid/status")
+file_kb=$(awk '/RssFile/ {print $2}' "/proc/$agent_pid/status")
 threads=$(awk '/Threads/ {print $2}' "/proc/$agent_pid/status")
 total_cpu=$(read_cpu)
 polls=$(grep -c '' "$out/agent.log" || true)
@@ -69,11 +73,15 @@ Machine: $cores cores, $mem; shared with other builds while measured (noisy).
 | release binary, static Swift stdlib | $(mib "$unstripped") | |
 | same, stripped | $(mib "$stripped") | 14 MB |
 | resident memory idle on a long poll (VmRSS) | $(mib $((rss_kb * 1024))) (peak $(mib $((hwm_kb * 1024)))) | about 8 MB |
+| of which anonymous (heap, stacks: RssAnon) | $(mib $((anon_kb * 1024))) | |
+| of which file-backed (the binary's pages: RssFile) | $(mib $((file_kb * 1024))) | |
 | CPU time during $idle s idle | ${cpu_idle_s} s | polls every 5 s |
 | CPU time since start (incl. start-up) | ${cpu_total_s} s | |
 | threads | $threads | |
 
+RssFile is clean pages of the executable mapped from the page cache (shared, dropped first under memory
+pressure); it grows with the binary's size. RssAnon is what the agent itself allocated.
 Dynamic libraries still linked: \`$linked\`. ICU symbols in the binary: $icu (AgentCore uses
 FoundationEssentials, not Foundation, so ICU's data is not linked).
 MD
-echo "bench-agent: stripped $(mib "$stripped"), idle RSS $(mib $((rss_kb * 1024))), idle CPU ${cpu_idle_s}s" >&2
+echo "bench-agent: stripped $(mib "$stripped"), idle RSS $(mib $((rss_kb * 1024))) (anon $(mib $((anon_kb * 1024)))), idle CPU ${cpu_idle_s}s" >&2

@@ -210,4 +210,35 @@ import Testing
             #expect((try response.json()["error"] as? String) == "upstream_timeout")
         }
     }
+
+    @Test func aLongPollWhoseClientLeavesStopsWatching() async throws {
+        try await withLiveServer { server in
+            let epoch = server.components.store.epoch
+            let port = Int(server.base.split(separator: ":").last ?? "") ?? 0
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            #expect(connected == 0)
+            let request = Array(
+                ("GET /v1/triggers/app?after=0&epoch=\(epoch)&wait=60 HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer \(TestServer.secret)\r\n\r\n").utf8)
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            for _ in 0..<500 where server.components.hub.watcherCounts()["app", default: 0] < 1 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(server.components.hub.watcherCounts()["app"] == 1)
+            close(fd)
+            for _ in 0..<500 where server.components.hub.watcherCounts()["app", default: 0] > 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(server.components.hub.watcherCounts()["app"] == nil)
+        }
+    }
 }

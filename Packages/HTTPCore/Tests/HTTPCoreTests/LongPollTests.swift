@@ -30,6 +30,21 @@ import Testing
         #expect(notifier.waiterCount == 0)
     }
 
+    @Test func eachWaiterEndsAtItsOwnDeadlineOnASharedTimer() async {
+        let notifier = Notifier()
+        async let late = notifier.wait(until: .now + .seconds(30))
+        async let soonest = notifier.wait(until: .now + .milliseconds(10))
+        async let early = notifier.wait(until: .now + .milliseconds(40))
+        async let earliest = notifier.wait(until: .now + .milliseconds(20))
+        #expect(await earliest == .deadline)
+        #expect(await soonest == .deadline)
+        #expect(await early == .deadline)
+        #expect(notifier.waiterCount == 1)
+        notifier.publish()
+        #expect(await late == .event)
+        #expect(await notifier.wait(until: .now + .milliseconds(15)) == .deadline)
+    }
+
     @Test func shutdownSignalWakesWaitersAndLaterWaitsReturnAtOnce() async {
         let notifier = Notifier()
         let shutdown = ShutdownSignal()

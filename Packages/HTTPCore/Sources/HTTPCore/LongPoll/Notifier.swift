@@ -4,8 +4,8 @@ import Synchronization
 
 /// A broadcast for long polls: many requests wait, one `publish()` wakes them all.
 ///
-/// A waiter costs one dictionary entry, one continuation and one scheduled timer, so 10,000 waiting requests are
-/// cheap. To avoid missing an event that happens between checking state and starting to wait, read `generation`
+/// A waiter costs one dictionary entry, one continuation and one entry in the notifier's deadline queue (one timer
+/// per notifier, set to the earliest deadline), so 10,000 waiting requests are cheap. To avoid missing an event that happens between checking state and starting to wait, read `generation`
 /// before checking and pass it as `since`: the wait then returns `.event` at once if a publish came in between.
 ///
 /// ```swift
@@ -23,6 +23,9 @@ public final class Notifier: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
+        var deadlines = DeadlineQueue()
+        /// The timer for `deadlines.earliest`, and the deadline it was set for.
+        var timer: (task: Scheduled<Void>, deadline: ContinuousClock.Instant)?
     }
 
     private let state = Mutex(State())
@@ -44,6 +47,9 @@ public final class Notifier: Sendable {
     public func publish() {
         let waiters = state.withLock { state in
             state.generation &+= 1
+            state.deadlines.removeAll()
+            state.timer?.task.cancel()
+            state.timer = nil
             defer { state.waiters = [:] }
             return state.waiters
         }
@@ -76,16 +82,59 @@ public final class Notifier: Sendable {
             guard shutdown.register(waiter) else { return .shutdown }
         }
         defer { shutdown?.remove(waiter) }
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        guard remaining > .zero else { return .deadline }
-        let timer = eventLoop.scheduleTask(in: TimeAmount(remaining)) { waiter.resume(.deadline) }
-        defer { timer.cancel() }
+        guard ContinuousClock.now < deadline else { return .deadline }
+        addDeadline(deadline, for: waiter, on: eventLoop)
+        defer { removeDeadline(deadline, for: waiter) }
         closed?.whenComplete { _ in waiter.resume(.cancelled) }
         return await withTaskCancellationHandler {
             await waiter.wait()
         } onCancel: {
             waiter.resume(.cancelled)
         }
+    }
+
+    private func addDeadline(_ deadline: ContinuousClock.Instant, for waiter: Waiter, on eventLoop: any EventLoop) {
+        state.withLock { state in
+            // A publish may have woken (and forgotten) this waiter already; its wait then returns at once.
+            guard state.waiters[waiter.id] != nil else { return }
+            state.deadlines.insert(deadline, id: waiter.id)
+            setTimer(&state, on: eventLoop)
+        }
+    }
+
+    private func removeDeadline(_ deadline: ContinuousClock.Instant, for waiter: Waiter) {
+        state.withLock { $0.deadlines.remove(deadline, id: waiter.id) }
+    }
+
+    /// Points the timer at the earliest deadline (called with the lock held; scheduling only enqueues).
+    private func setTimer(_ state: inout State, on eventLoop: any EventLoop) {
+        guard let earliest = state.deadlines.earliest else {
+            state.timer?.task.cancel()
+            state.timer = nil
+            return
+        }
+        if let timer = state.timer {
+            if timer.deadline <= earliest { return }
+            timer.task.cancel()
+        }
+        // At least a millisecond: NIO's clock and ContinuousClock may disagree by a hair.
+        let delay = max(ContinuousClock.now.duration(to: earliest), .milliseconds(1))
+        let task = eventLoop.scheduleTask(in: TimeAmount(delay)) { [weak self] () -> Void in
+            guard let self else { return }
+            self.fireDeadlines(on: eventLoop)
+        }
+        state.timer = (task, earliest)
+    }
+
+    private func fireDeadlines(on eventLoop: any EventLoop) {
+        let now = ContinuousClock.now
+        let expired: [Waiter] = state.withLock { state in
+            state.timer = nil
+            let ids = state.deadlines.popExpired(now: now)
+            setTimer(&state, on: eventLoop)
+            return ids.compactMap { state.waiters[$0] }
+        }
+        for waiter in expired { waiter.resume(.deadline) }
     }
 
     private func register(_ waiter: Waiter, since: Generation?) -> Bool {

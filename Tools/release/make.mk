@@ -1,12 +1,14 @@
 # Release artifacts: static-stdlib, stripped binaries in dist/ with SHA256SUMS. Each app builds in a scratch
 # folder of its own, so a release build neither invalidates nor waits on the debug/release builds in .build.
 # The agent shares its scratch folder and flags (-Osize) with Apps/Agent/make.mk's agent-static target.
+# --no-export-dynamic: SwiftPM exports every symbol of an executable, megabytes of dynamic symbol table that
+# strip cannot remove and nothing loads.
 .PHONY: release
 
 RELEASE_SERVER := swift build --package-path Apps/Server --scratch-path Apps/Server/.build-static -c release \
-	--static-swift-stdlib
+	--static-swift-stdlib -Xlinker --no-export-dynamic
 RELEASE_AGENT := swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release \
-	--static-swift-stdlib -Xswiftc -Osize
+	--static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic
 
 release: ## build prostagma-server and prostagma-agent as stripped static-stdlib release binaries into dist/ with SHA256SUMS
 	@set -euo pipefail; mkdir -p $(DIST); \

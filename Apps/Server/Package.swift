@@ -39,7 +39,8 @@ let package = Package(
                 .product(name: "ArtifactCache", package: "ArtifactCache"),
                 .product(name: "S3Fetch", package: "S3Fetch"),
             ],
-            resources: [.copy("Resources/openapi.yaml")]
+            // Embedded as OpenAPIDocument.swift (Tools/embed-openapi.sh): a bare binary serves the real document.
+            exclude: ["Resources/openapi.yaml"]
         ),
         .executableTarget(name: "ProstagmaServer", dependencies: ["ServerCore"]),
         .testTarget(

@@ -50,6 +50,16 @@ import Testing
 
     static let documented = operations(in: ServerRoutes.openAPIDocument)
 
+    @Test func theEmbeddedDocumentIsTheYAMLFileInTheRepository() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/ServerCore/Resources/openapi.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(
+            text == ServerRoutes.openAPIDocument,
+            "openapi.yaml changed without Tools/embed-openapi.sh: the binary would serve a stale document")
+        #expect(text.hasPrefix("openapi: 3."))
+    }
+
     @Test func theDocumentListsTheAPI() {
         let names = Set(Self.documented.map(\.description))
         for expected in [

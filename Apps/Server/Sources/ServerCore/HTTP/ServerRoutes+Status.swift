@@ -15,7 +15,8 @@ extension ServerRoutes {
                 let error: ServerError =
                     outcome == .missing
                     ? .unauthorized("the status page needs HTTP Basic auth: any user name, the secret as password")
-                    : .forbidden("the credentials do not match the server's secret")
+                    // 401, not the API's 403: with the Basic challenge a browser asks for the password again.
+                    : .unauthorized("the credentials do not match the server's secret")
                 var response = Self.errorResponse(error)
                 response.headers.replaceOrAdd(
                     name: "www-authenticate", value: "Basic realm=\"prostagma\", charset=\"UTF-8\"")

@@ -40,8 +40,8 @@ public struct ServerRoutes: Sendable {
         return router
     }
 
-    /// The OpenAPI document shipped as a resource (`Resources/openapi.yaml`).
-    public static let openAPIDocument: String = OpenAPIResource.load()
+    /// The OpenAPI document (`Resources/openapi.yaml`, embedded in the binary by Tools/embed-openapi.sh).
+    public static let openAPIDocument: String = OpenAPIDocument.text
 
     // MARK: Helpers
 

@@ -42,6 +42,15 @@ public struct RequestBody: Sendable, AsyncSequence {
         storage = .stream(source)
     }
 
+    /// The stream of a request that has no body (no Content-Length, no Transfer-Encoding): ends at once, shared.
+    static let absent = RequestBody(source: BodyChunkSource.absent)
+
+    /// Whether this is `absent` (the router collects it as an empty buffer without reading).
+    var isAbsent: Bool {
+        if case .stream(let source) = storage { return source === BodyChunkSource.absent }
+        return false
+    }
+
     /// The collected bytes, or nil for a streamed body that was not collected.
     public var buffer: ByteBuffer? {
         if case .buffer(let buffer) = storage { return buffer }
@@ -99,6 +108,9 @@ extension HTTPError {
 
 /// Where a streamed body's chunks come from; a class so that iterators share progress.
 final class BodyChunkSource: Sendable {
+    /// The source of a request without a body.
+    static let absent = BodyChunkSource { nil }
+
     let nextChunk: @Sendable () async throws -> ByteBuffer?
 
     init(next: @escaping @Sendable () async throws -> ByteBuffer?) {

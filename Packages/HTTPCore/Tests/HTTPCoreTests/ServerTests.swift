@@ -78,6 +78,26 @@ import Testing
         }
     }
 
+    @Test func aRequestWithoutBodyIsAnEmptyStreamOrAnEmptyCollectedBuffer() async throws {
+        var router = Router()
+        router.get("/streamed", body: .stream) { request, _ in
+            var chunks = 0
+            for try await _ in request.body { chunks += 1 }
+            return HTTPResponse(text: "buffer: \(request.body.buffer == nil ? "nil" : "set"), chunks: \(chunks)")
+        }
+        router.get("/collected") { request, _ in
+            HTTPResponse(text: "collected: \(request.body.buffer?.readableBytes ?? -1)")
+        }
+        try await withTestServer(router) { _, port in
+            let requests = "GET /streamed HTTP/1.1\r\nHost: x\r\n\r\nGET /collected HTTP/1.1\r\nHost: x\r\n\r\n"
+            let (text, _) = try await RawConnection.exchange(port: port, sending: requests) {
+                completeResponses(in: $0).count == 2
+            }
+            let bodies = completeResponses(in: text).map { $0.components(separatedBy: "\r\n\r\n").last ?? "" }
+            #expect(bodies == ["buffer: nil, chunks: 0", "collected: 0"])
+        }
+    }
+
     @Test func eachRequestLogsWithItsOwnRequestID() async throws {
         var router = Router()
         router.get("/id") { _, context in

@@ -131,6 +131,8 @@ public struct Router: Sendable {
         case .found(let route, let parameters):
             request.parameters = parameters
             request.route = route.template
+            // No body at all: collected as empty here, in place, so the handler runs without a collecting frame.
+            if case .collect = route.policy, request.body.isAbsent { request.body = RequestBody() }
             return { request, context in await Self.run(route, request: request, context: context) }
         case .methodNotAllowed(let allow):
             return { request, _ in

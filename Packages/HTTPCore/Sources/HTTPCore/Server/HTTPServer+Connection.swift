@@ -104,7 +104,7 @@ extension HTTPServer {
         } else {
             reader.beforeFirstRead = nil
             reader.expectNoBody()
-            body = RequestBody()
+            body = .absent
         }
         let request = HTTPRequest(
             method: head.method, uri: head.uri, headers: head.headers, version: head.version, body: body)

@@ -93,7 +93,7 @@ import Testing
         let env = environment(server, dir: dir, script: script)
         let first = Agent(environment: env)
         try await first.waitForLog("first start: adopting count 1")
-        #expect(try StateStore(directory: dir.file("state")).load("app")?.count == 1)
+        #expect(try await Self.waitFor { try StateStore(directory: dir.file("state")).load("app")?.count == 1 })
 
         try await server.control("/_control/set?trigger=app&count=2")
         #expect(try await Self.waitFor { FileManager.default.fileExists(atPath: dir.file("step.pid")) })

@@ -57,14 +57,14 @@ public struct TriggerLoop: Sendable {
             case .nothing:
                 continue
             case .adopt(let warning):
+                let state = TriggerState(trigger: trigger, epoch: observed.epoch, count: observed.count)
+                try store.save(state)
+                stored = state
                 if let warning {
                     logger.warning("[\(trigger)] \(warning)")
                 } else {
                     logger.info("[\(trigger)] first start: adopting count \(observed.count) without running")
                 }
-                let state = TriggerState(trigger: trigger, epoch: observed.epoch, count: observed.count)
-                try store.save(state)
-                stored = state
             case .run(let count):
                 if stop.isFired { return reports }
                 let context = RunContext(

@@ -137,6 +137,7 @@ import Testing
         #expect(code == 1)
         #expect(text.contains("agent-1: failed at step 1 (shell): exit status 3"))
         #expect(text.contains("| boom"))
+        #expect(!text.contains("    | \n"), "no empty tail line")
         let stored = try await server.runs()
         #expect(stored.count == 1)
         #expect(stored[0]["log_tail"] as? String == "migrating\nboom\n")

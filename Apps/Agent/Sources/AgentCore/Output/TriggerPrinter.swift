@@ -28,7 +28,9 @@ public enum TriggerPrinter {
             }
             lines.append(line)
             if run.status == .failed, !run.logTail.isEmpty {
-                let tail = run.logTail.split(separator: "\n", omittingEmptySubsequences: false).suffix(20)
+                var all = run.logTail.split(separator: "\n", omittingEmptySubsequences: false)
+                if all.last?.isEmpty == true { all.removeLast() }
+                let tail = all.suffix(20)
                 lines.append(contentsOf: tail.map { "    | \($0)" })
             }
         }

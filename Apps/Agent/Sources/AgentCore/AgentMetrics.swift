@@ -28,7 +28,8 @@ public struct AgentMetrics: Sendable {
             help: "When the last run of each result finished (seconds since 1970).",
             labelNames: ["trigger", "result"])
         triggerCount = try! registry.gaugeFamily(
-            "prostagma_agent_trigger_count", help: "The trigger's count as last seen on the server.",
+            // DESIGN.md: prostagma_agent_trigger_count; promtool rejects a gauge ending in _count (docs/decisions.md).
+            "prostagma_agent_trigger_count_current", help: "The trigger's count as last seen on the server.",
             labelNames: ["trigger"])
         pollErrors = try! registry.counter(
             "prostagma_agent_poll_errors_total", help: "Failed requests to the server while watching.")

@@ -180,7 +180,7 @@ import Testing
         let metrics = try await server.send(.GET, "/metrics")
         #expect(metrics.status == 200)
         for name in [
-            #"prostagma_triggers_total{trigger="app"} 1"#, #"prostagma_trigger_count{trigger="app"} 1"#,
+            #"prostagma_triggers_total{trigger="app"} 1"#, #"prostagma_trigger_count_current{trigger="app"} 1"#,
             "prostagma_http_requests_total{", "prostagma_http_request_duration_seconds_bucket{",
             "prostagma_artifact_cache_hits_total", "prostagma_artifact_cache_misses_total",
             "prostagma_artifact_cache_bytes", "process_resident_memory_bytes", #"prostagma_agents{state="stale"} 0"#,

@@ -30,7 +30,9 @@ public final class ServerMetrics: Sendable {
             help: "Time to fetch an artifact from upstream into the cache.",
             labelNames: ["source"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300])
         try registry.computed(
-            "prostagma_trigger_count", help: "Current count of each trigger (durable).", labelNames: ["trigger"]
+            // DESIGN.md names it prostagma_trigger_count; promtool rejects a gauge ending in _count (docs/decisions.md).
+            "prostagma_trigger_count_current", help: "Current count of each trigger (durable).",
+            labelNames: ["trigger"]
         ) {
             hub.all().map { Sample(labelValues: [$0.name], value: Double($0.count)) }
         }

@@ -29,6 +29,9 @@ public enum ServerApplication {
             print(
                 "prostagma-server: no secret configured; generated one into \(resolved.path ?? "?"): \(resolved.secret)"
             )
+            // stdout is block-buffered when it is a file or a pipe (journald, `> server.log`): without a flush
+            // the one line that shows the secret would appear only when the server exits.
+            fflush(nil)
         }
         let components = try ServerComponents(configuration: configuration, secret: resolved.secret, logger: logger)
         let server = makeHTTPServer(components: components, logger: logger)

@@ -100,9 +100,11 @@ import Testing
                     ["PROSTAGMA_HOST": "127.0.0.1:\(port)", "PROSTAGMA_DATA": directory + "/data"], directory: directory
                 )
                 try await Self.waitUntilListening(port, process: process)
+                // Read while the server runs: an operator tails the log of a live server, and a line stuck
+                // in stdout's buffer until exit would never show them the secret.
+                printed.append(try String(contentsOfFile: log, encoding: .utf8))
                 kill(process.processIdentifier, SIGTERM)
                 try await offThePool { process.waitUntilExit() }
-                printed.append(try String(contentsOfFile: log, encoding: .utf8))
             }
             let secret = try String(contentsOfFile: directory + "/data/secret", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -11,7 +11,7 @@ RELEASE_AGENT := swift build --package-path Apps/Agent --scratch-path Apps/Agent
 	--static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic
 
 release: ## build prostagma-server and prostagma-agent as stripped static-stdlib release binaries into dist/ with SHA256SUMS
-	@set -euo pipefail; mkdir -p $(DIST); \
+	@set -euo pipefail; mkdir -p $(DIST); rm -rf $(DIST)/*.resources; \
 	release_one() { \
 		local product=$$1; shift; \
 		echo "release: $$product"; \

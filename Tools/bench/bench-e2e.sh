@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Section `e2e` of docs/benchmarks.md: the release-built prostagma-server and prostagma-agent end to end.
+#   1. trigger -> run start: (a) one real agent watching a trigger, triggered N times in sequence, from just
+#      before the POST to its shell step's timestamp (Tools/bench/e2e/one_agent.py); (b) 1 and 1,000
+#      simulated agents as concurrent v1 long polls, from just before the increment to each answer, over
+#      several rounds (Tools/bench/e2e/waiters.py). Reference: the original agent polls every 5 s (0-5 s).
+#   2. artifact from the server's cache to an agent's disk (`prostagma-agent run --once`, one `download` step
+#      with `cache: true`) next to nginx -> `curl -o` of the same file on loopback, for ~200 MB of random
+#      bytes and ~200 MB of text; best of 3. Also `curl -o` from the server's cache, to split the agent's
+#      share from the server's.
+#   3. the server's resident memory idle after start and with 1,000 polls waiting.
+# Every process started here runs in its own process group and is stopped on exit. Only 127.0.0.1.
+# Knobs: E2E_AGENT_ROUNDS (50), E2E_POLLS (1000), E2E_ROUNDS (20), E2E_MB (200), E2E_REPEAT (3).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+agent_rounds=${E2E_AGENT_ROUNDS:-50}
+polls=${E2E_POLLS:-1000}
+rounds=${E2E_ROUNDS:-20}
+size_mb=${E2E_MB:-200}
+repeat=${E2E_REPEAT:-3}
+out="$top/Tools/bench/out/e2e"
+rm -rf "$out"
+mkdir -p "$out"/{origin,dest,nginx,state}
+secret=e2e-bench-secret
+log() { echo "bench-e2e: $*" >&2; }
+
+groups=()
+cleanup() {
+    local pid
+    for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    sleep 0.3
+    for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+# start_group CMD...: runs CMD in a new session (its own process group), records its pid in $started.
+start_group() {
+    setsid "$@" &
+    started=$!
+    groups+=("$started")
+}
+stop_group() {
+    kill -TERM -- "-$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+now_ns() { date +%s%N; }
+
+server_build="nice swift build -c release --package-path Apps/Server"
+agent_build="nice swift build -c release --package-path Apps/Agent"
+log "$server_build"
+$server_build >"$out/build-server.log" 2>&1 || { tail -30 "$out/build-server.log" >&2; exit 1; }
+log "$agent_build"
+$agent_build >"$out/build-agent.log" 2>&1 || { tail -30 "$out/build-agent.log" >&2; exit 1; }
+server_bin="$(swift build -c release --package-path Apps/Server --show-bin-path)/prostagma-server"
+agent_bin="$(swift build -c release --package-path Apps/Agent --show-bin-path)/prostagma-agent"
+
+# --- the server -------------------------------------------------------------------------------------------
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+port=$(free_port)
+base="http://127.0.0.1:$port"
+PROSTAGMA_HOST="127.0.0.1:$port" PROSTAGMA_SECRET=$secret PROSTAGMA_DATA="$out/data" \
+    PROSTAGMA_CACHE_MAX_BYTES=2GiB PROSTAGMA_LOG_FORMAT=text start_group "$server_bin" >"$out/server.log" 2>&1
+server_pid=$started
+for _ in $(seq 200); do curl -s -o /dev/null "$base/healthz" && break; sleep 0.05; done
+curl -sf -o /dev/null "$base/healthz" || { log "the server did not start"; cat "$out/server.log" >&2; exit 1; }
+sleep 2
+rss_idle=$(rss_kib "$server_pid")
+log "server idle VmRSS ${rss_idle} KiB"
+
+# --- 1a: one real agent -----------------------------------------------------------------------------------
+stamps="$out/stamps.txt"
+printf 'steps:\n  - shell: echo "$PROSTAGMA_COUNT $EPOCHREALTIME" >> %s\n' "$stamps" >"$out/one.yaml"
+PROSTAGMA_HOST=$base PROSTAGMA_SECRET=$secret PROSTAGMA_TRIGGER=e2e-one PROSTAGMA_SCRIPT="$out/one.yaml" \
+    PROSTAGMA_STATE="$out/state" PROSTAGMA_SHELL=/bin/bash PROSTAGMA_AGENT_NAME=e2e-agent \
+    start_group "$agent_bin" >"$out/agent.log" 2>&1
+agent_pid=$started
+one_cmd="python3 Tools/bench/e2e/one_agent.py --port PORT --secret S --stamps FILE --rounds $agent_rounds"
+log "$one_cmd"
+one=$(python3 Tools/bench/e2e/one_agent.py --port "$port" --secret $secret --stamps "$stamps" --rounds "$agent_rounds")
+log "1 agent: $one"
+stop_group "$agent_pid"
+
+# --- 1b: 1 and 1,000 simulated agents ---------------------------------------------------------------------
+rss_before_polls=$(rss_kib "$server_pid")
+wait1_cmd="python3 Tools/bench/e2e/waiters.py --port PORT --secret S --polls 1 --rounds $rounds --trigger e2e-one-poll"
+log "$wait1_cmd"
+wait1=$(python3 Tools/bench/e2e/waiters.py --port "$port" --secret $secret --polls 1 --rounds "$rounds" --trigger e2e-one-poll)
+log "1 poll: $(field "$wait1" p50_ms) / $(field "$wait1" p99_ms) ms"
+wait100=$(python3 Tools/bench/e2e/waiters.py --port "$port" --secret $secret --polls 100 --rounds "$rounds" --pid "$server_pid" --trigger e2e-100)
+log "100 polls: $(field "$wait100" p50_ms) / $(field "$wait100" p99_ms) ms"
+waitn_cmd="python3 Tools/bench/e2e/waiters.py --port PORT --secret S --polls $polls --rounds $rounds --pid SERVER_PID"
+log "$waitn_cmd"
+waitn=$(python3 Tools/bench/e2e/waiters.py --port "$port" --secret $secret --polls "$polls" --rounds "$rounds" --pid "$server_pid")
+echo "$waitn" >"$out/waiters.json"
+log "$polls polls: p50 $(field "$waitn" p50_ms) p99 $(field "$waitn" p99_ms) ms"
+rss_polls=$(field "$waitn" server_rss_with_polls_kib)
+sleep 1
+rss_after_polls=$(rss_kib "$server_pid")
+
+fsync=$(python3 Tools/bench/e2e/fsync_probe.py "$out" 50)
+
+# --- 2: artifacts -----------------------------------------------------------------------------------------
+log "writing ${size_mb} MB of random bytes and ${size_mb} MB of text"
+head -c "$((size_mb * 1000000))" /dev/urandom >"$out/origin/random.bin"
+python3 Tools/bench/e2e/make_text.py "$out/origin/text.log" "$size_mb"
+origin_port=$(free_port)
+start_group python3 -m http.server --bind 127.0.0.1 --directory "$out/origin" "$origin_port" >"$out/origin.log" 2>&1
+origin_pid=$started
+nginx_port=$(free_port)
+cat >"$out/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    sendfile on;
+    client_body_temp_path $out/nginx;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $out/origin;
+    }
+}
+NGINX
+start_group nginx -c "$out/nginx/nginx.conf" -p "$out/nginx" -g 'daemon off;'
+nginx_pid=$started
+for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$origin_port/" && curl -s -o /dev/null "http://127.0.0.1:$nginx_port/random.bin" -r 0-0 && break
+    sleep 0.1
+done
+
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+mbps() { awk -v bytes="$1" -v s="$2" 'BEGIN { printf "%.0f", bytes / 1e6 / s }'; }
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+declare -A result
+for name in random.bin text.log; do
+    bytes=$(stat -c %s "$out/origin/$name")
+    url="http://127.0.0.1:$origin_port/$name"
+    encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$url")
+    log "warming the cache with $name"
+    curl -sf -o /dev/null -H "Authorization: Bearer $secret" "$base/v1/artifacts?url=$encoded&cache=true"
+    printf 'steps:\n  - download:\n      url: %s\n      dest: %s\n      cache: true\n' "$url" "$out/dest/agent-$name" \
+        >"$out/download-$name.yaml"
+    agent_times=() nginx_times=() server_times=()
+    for attempt in $(seq "$repeat"); do
+        rm -f "$out/dest/agent-$name" "$out/dest/nginx-$name" "$out/dest/server-$name"
+        t0=$(now_ns)
+        PROSTAGMA_HOST=$base PROSTAGMA_SECRET=$secret PROSTAGMA_STATE="$out/state" \
+            "$agent_bin" run --once --script "$out/download-$name.yaml" >"$out/download-$name-$attempt.log" 2>&1
+        t1=$(now_ns)
+        agent_times+=("$(seconds "$t0" "$t1")")
+        t0=$(now_ns)
+        curl -sf -o "$out/dest/nginx-$name" "http://127.0.0.1:$nginx_port/$name"
+        t1=$(now_ns)
+        nginx_times+=("$(seconds "$t0" "$t1")")
+        t0=$(now_ns)
+        curl -sf -o "$out/dest/server-$name" -H "Authorization: Bearer $secret" "$base/v1/artifacts?url=$encoded&cache=true"
+        t1=$(now_ns)
+        server_times+=("$(seconds "$t0" "$t1")")
+    done
+    cmp -s "$out/origin/$name" "$out/dest/agent-$name" || { log "the agent's copy of $name differs"; exit 1; }
+    cmp -s "$out/origin/$name" "$out/dest/nginx-$name" || { log "nginx's copy of $name differs"; exit 1; }
+    cmp -s "$out/origin/$name" "$out/dest/server-$name" || { log "curl's copy of $name from the server differs"; exit 1; }
+    a=$(best "${agent_times[@]}") n=$(best "${nginx_times[@]}") s=$(best "${server_times[@]}")
+    result[$name]="$bytes $a $n $s"
+    log "$name: agent ${agent_times[*]} s; nginx->curl ${nginx_times[*]} s; server->curl ${server_times[*]} s"
+    rm -f "$out/dest/"*
+done
+gz=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' -H "Authorization: Bearer $secret" \
+    "$base/v1/artifacts?url=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "http://127.0.0.1:$origin_port/text.log")&cache=true")
+stop_group "$nginx_pid"
+stop_group "$origin_pid"
+rss_end=$(rss_kib "$server_pid")
+rm -f "$out/origin/"*
+
+# --- the section ------------------------------------------------------------------------------------------
+cores=$(nproc)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+verdict() { awk -v v="$1" -v limit="$2" 'BEGIN { if (v < limit) print "met"; else print "**missed**" }'; }
+row() {
+    local label=$1 bytes a n s
+    read -r bytes a n s <<<"${result[$2]}"
+    local am nm sm
+    am=$(mbps "$bytes" "$a") nm=$(mbps "$bytes" "$n") sm=$(mbps "$bytes" "$s")
+    local ratio
+    ratio=$(awk -v a="$am" -v n="$nm" 'BEGIN { printf "%.0f", a / n * 100 }')
+    local ok
+    ok=$(awk -v r="$ratio" 'BEGIN { if (r >= 80) print "met"; else print "**missed**" }')
+    echo "| $label ($((bytes / 1000000)) MB) | $am MB/s ($a s) | $nm MB/s ($n s) | $ratio % ($ok) | $sm MB/s ($s s) |"
+}
+p99n=$(field "$waitn" p99_ms)
+cat <<MD | Tools/bench/update-section.sh e2e
+## e2e: release binaries end to end
+
+\`bash Tools/bench/bench-e2e.sh\` ($(date -u +%Y-%m-%d)), which builds both apps with \`$server_build\` and
+\`$agent_build\` (default .build folders) and runs the binaries as separate processes on 127.0.0.1.
+Machine: $cores cores, $mem. **The machine is shared**: other builds and tests ran during the measurement,
+and every client (Python, curl) shares the same cores with the server and the agent; treat the figures as
+upper bounds for latency and lower bounds for throughput.
+
+### Trigger -> run start
+
+| measurement | p50 | p99 | max | budget / reference |
+| --- | --- | --- | --- | --- |
+| 1 real agent, $agent_rounds triggers in sequence: POST -> its shell step starts | $(field "$one" p50_ms) ms | $(field "$one" p99_ms) ms | $(field "$one" max_ms) ms | original: 0-5 s (5 s polling) |
+| 1 simulated long poll, $rounds rounds: increment -> answer | $(field "$wait1" p50_ms) ms | $(field "$wait1" p99_ms) ms | $(field "$wait1" max_ms) ms | original: 0-5 s |
+| 100 simulated long polls, $rounds rounds: increment -> answer | $(field "$wait100" p50_ms) ms | $(field "$wait100" p99_ms) ms | $(field "$wait100" max_ms) ms | |
+| $polls simulated long polls, $rounds rounds ($(field "$waitn" samples) answers): increment -> answer | $(field "$waitn" p50_ms) ms | $p99n ms | $(field "$waitn" max_ms) ms | DESIGN: p99 < 50 ms, $(verdict "$p99n" 50) |
+
+Breakdown. Per round with $polls polls: median of the rounds' p99 $(field "$waitn" round_p99_median_ms) ms, best
+round's p99 $(field "$waitn" round_p99_best_ms) ms. The increment's own answer (a new connection, one durable
+commit) arrived after $(field "$wait1" increment_p50_ms) ms with 1 poll waiting, $(field "$wait100" increment_p50_ms) ms with 100,
+$(field "$waitn" increment_p50_ms) ms with $polls (median). The server's CPU time per round (utime + stime from
+/proc/PID/stat, 10 ms ticks averaged over the rounds): $(field "$wait100" server_cpu_ms_per_round) ms with 100 polls,
+$(field "$waitn" server_cpu_ms_per_round) ms with $polls. A 4 KiB write + fsync on this disk took
+$(field "$fsync" fsync_p50_ms) ms (p50) / $(field "$fsync" fsync_p99_ms) ms (p99) in the same run
+(\`python3 Tools/bench/e2e/fsync_probe.py DIR 50\`): the floor under every durable increment.
+
+- 1 agent: \`$one_cmd\`. The agent (\`prostagma-agent\`, watch mode, \`PROSTAGMA_SHELL=/bin/bash\`) runs one
+  step \`echo "\$PROSTAGMA_COUNT \$EPOCHREALTIME" >> FILE\` (a bash builtin, no extra process); the latency
+  is that timestamp minus the wall clock just before the \`POST /v1/triggers/e2e-one\` (a fresh connection,
+  durable commit included), so it covers the commit, the long poll's answer, the agent starting the run and
+  spawning bash. Before each trigger the tool waits until the agent's poll is open again.
+- Simulated agents: \`$waitn_cmd\` (and \`--polls 1\`, \`--polls 100\`): one keep-alive connection per agent sending
+  \`GET /v1/triggers/T?after=N&epoch=E&wait=60\` with \`Authorization: Bearer\` and \`X-Prostagma-Agent\`;
+  each round waits until \`prostagma_watchers\` shows them all, then times every answer from just before the
+  increment (sent on a socket in the same epoll loop). One Python epoll loop reads the answers one after
+  another on the same cores, so the p99 includes the client's own reading time.
+- The original Go server and agent cannot be built here (no Go toolchain, no network): its reference is
+  its design, a 5 s polling interval, so a run starts 0-5 s (2.5 s on average) after the trigger.
+
+### Artifact from the server's cache to an agent's disk
+
+Best of $repeat, MB = 10^6 bytes. Files served by \`python3 -m http.server\` (the origin), fetched once into
+the server's cache (\`GET /v1/artifacts?url=...&cache=true\`), then timed:
+
+| file | agent \`download\` step (server cache -> disk) | nginx -> \`curl -o\` (same file) | agent / nginx (DESIGN: >= 80 %) | \`curl -o\` from the server's cache |
+| --- | --- | --- | --- | --- |
+$(row "random bytes (incompressible)" random.bin)
+$(row "log-like text" text.log)
+
+- Agent: \`PROSTAGMA_HOST=... PROSTAGMA_SECRET=... prostagma-agent run --once --script download.yaml\`
+  with one step \`download: {url: ORIGIN/FILE, dest: DIR/FILE, cache: true}\`; the time is the whole
+  process (start, script check, the download into a temporary file, its SHA-256 check against the server's
+  header, rename).
+- nginx: \`nginx -c CONF -p PREFIX -g 'daemon off;'\` (1 worker, \`sendfile on\`, root = the origin's
+  directory) and \`curl -sf -o DIR/FILE http://127.0.0.1:PORT/FILE\`.
+- Server -> curl: \`curl -sf -o DIR/FILE -H 'Authorization: Bearer S' 'http://127.0.0.1:PORT/v1/artifacts?url=...&cache=true'\`
+  (curl sends no \`Accept-Encoding\`, so the server inflates the stored gzip of a compressible artifact;
+  the text file is stored as $((gz / 1000000)) MB of gzip).
+- All outputs land on the same disk (page cache) and are compared with \`cmp\` against the origin's file.
+
+### Server memory (VmRSS from /proc/PID/status)
+
+| state | VmRSS |
+| --- | --- |
+| idle, 2 s after start | $(mib "$rss_idle") |
+| after the 1-agent runs, before the polls | $(mib "$rss_before_polls") |
+| with $polls long polls waiting (highest of the $rounds rounds) | $(mib "$rss_polls") |
+| 1 s after the polls closed | $(mib "$rss_after_polls") |
+| after the artifact transfers | $(mib "$rss_end") |
+MD
+log "done"

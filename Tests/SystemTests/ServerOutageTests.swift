@@ -84,7 +84,7 @@ struct ServerOutageTests {
             try await server.waitForWatchers("slow", count: 1, timeout: .seconds(60))
             #expect(FileSystem.lines(marks) == ["start \(count)", "end \(count)"], "the run is not repeated")
             // CI waiting with ?wait= and the status page need that run: it must reach the server once it is back.
-            try await withKnownIssue(
+            await withKnownIssue(
                 """
                 The agent posts a run report once (TriggerLoop: `could not report run`) and drops it when the \
                 server is unreachable, so a run that ends during an outage is never reported

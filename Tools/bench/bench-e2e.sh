@@ -10,7 +10,8 @@
 #      share from the server's.
 #   3. the server's resident memory idle after start and with 1,000 polls waiting.
 # Every process started here runs in its own process group and is stopped on exit. Only 127.0.0.1.
-# Knobs: E2E_AGENT_ROUNDS (50), E2E_POLLS (1000), E2E_ROUNDS (20), E2E_MB (200), E2E_REPEAT (3).
+# Knobs: E2E_AGENT_ROUNDS (50), E2E_POLLS (1000), E2E_ROUNDS (20), E2E_MB (200), E2E_REPEAT (3);
+# E2E_AGENT_BIN (skip the agent's build and use that binary: for trying the script out, not for figures).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -53,10 +54,14 @@ server_build="nice swift build -c release --package-path Apps/Server"
 agent_build="nice swift build -c release --package-path Apps/Agent"
 log "$server_build"
 $server_build >"$out/build-server.log" 2>&1 || { tail -30 "$out/build-server.log" >&2; exit 1; }
-log "$agent_build"
-$agent_build >"$out/build-agent.log" 2>&1 || { tail -30 "$out/build-agent.log" >&2; exit 1; }
 server_bin="$(swift build -c release --package-path Apps/Server --show-bin-path)/prostagma-server"
-agent_bin="$(swift build -c release --package-path Apps/Agent --show-bin-path)/prostagma-agent"
+if [ -n "${E2E_AGENT_BIN:-}" ]; then
+    agent_bin=$E2E_AGENT_BIN  # for trying the script out only: the figures are for the release build
+else
+    log "$agent_build"
+    $agent_build >"$out/build-agent.log" 2>&1 || { tail -30 "$out/build-agent.log" >&2; exit 1; }
+    agent_bin="$(swift build -c release --package-path Apps/Agent --show-bin-path)/prostagma-agent"
+fi
 
 # --- the server -------------------------------------------------------------------------------------------
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
@@ -136,7 +141,7 @@ done
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 mbps() { awk -v bytes="$1" -v s="$2" 'BEGIN { printf "%.0f", bytes / 1e6 / s }'; }
 best() { printf '%s\n' "$@" | sort -g | head -1; }
-declare -A result
+declare -A result breakdown
 for name in random.bin text.log; do
     bytes=$(stat -c %s "$out/origin/$name")
     url="http://127.0.0.1:$origin_port/$name"
@@ -145,14 +150,17 @@ for name in random.bin text.log; do
     curl -sf -o /dev/null -H "Authorization: Bearer $secret" "$base/v1/artifacts?url=$encoded&cache=true"
     printf 'steps:\n  - download:\n      url: %s\n      dest: %s\n      cache: true\n' "$url" "$out/dest/agent-$name" \
         >"$out/download-$name.yaml"
-    agent_times=() nginx_times=() server_times=()
+    agent_times=() nginx_times=() server_times=() agent_cpu=() agent_step=()
     for attempt in $(seq "$repeat"); do
         rm -f "$out/dest/agent-$name" "$out/dest/nginx-$name" "$out/dest/server-$name"
         t0=$(now_ns)
         PROSTAGMA_HOST=$base PROSTAGMA_SECRET=$secret PROSTAGMA_STATE="$out/state" \
+            /usr/bin/time -f '%U %S' -o "$out/cpu-$name-$attempt.txt" \
             "$agent_bin" run --once --script "$out/download-$name.yaml" >"$out/download-$name-$attempt.log" 2>&1
         t1=$(now_ns)
         agent_times+=("$(seconds "$t0" "$t1")")
+        agent_cpu+=("$(awk '{printf "%.2f", $1 + $2}' "$out/cpu-$name-$attempt.txt")")
+        agent_step+=("$(sed -n 's/.*download: succeeded in \([0-9.]*\)s.*/\1/p' "$out/download-$name-$attempt.log" | tail -1)")
         t0=$(now_ns)
         curl -sf -o "$out/dest/nginx-$name" "http://127.0.0.1:$nginx_port/$name"
         t1=$(now_ns)
@@ -167,6 +175,10 @@ for name in random.bin text.log; do
     cmp -s "$out/origin/$name" "$out/dest/server-$name" || { log "curl's copy of $name from the server differs"; exit 1; }
     a=$(best "${agent_times[@]}") n=$(best "${nginx_times[@]}") s=$(best "${server_times[@]}")
     result[$name]="$bytes $a $n $s"
+    t0=$(now_ns)
+    sha256sum "$out/dest/agent-$name" >/dev/null
+    t1=$(now_ns)
+    breakdown[$name]="agent wall ${agent_times[*]} s, of which the step (download + SHA-256 pass + rename) ${agent_step[*]} s; agent CPU (user+sys) ${agent_cpu[*]} s; \`sha256sum\` of the same file (page cache) $(seconds "$t0" "$t1") s"
     log "$name: agent ${agent_times[*]} s; nginx->curl ${nginx_times[*]} s; server->curl ${server_times[*]} s"
     rm -f "$out/dest/"*
 done
@@ -212,7 +224,9 @@ upper bounds for latency and lower bounds for throughput.
 | 100 simulated long polls, $rounds rounds: increment -> answer | $(field "$wait100" p50_ms) ms | $(field "$wait100" p99_ms) ms | $(field "$wait100" max_ms) ms | |
 | $polls simulated long polls, $rounds rounds ($(field "$waitn" samples) answers): increment -> answer | $(field "$waitn" p50_ms) ms | $p99n ms | $(field "$waitn" max_ms) ms | DESIGN: p99 < 50 ms, $(verdict "$p99n" 50) |
 
-Breakdown. Per round with $polls polls: median of the rounds' p99 $(field "$waitn" round_p99_median_ms) ms, best
+Breakdown. 1 agent: the increment's own round trip (POST on a fresh connection, durable commit) was
+$(field "$one" post_p50_ms) ms at the median, as the client read it (the step may start before the client
+has read that answer). Per round with $polls polls: median of the rounds' p99 $(field "$waitn" round_p99_median_ms) ms, best
 round's p99 $(field "$waitn" round_p99_best_ms) ms. The increment's own answer (a new connection, one durable
 commit) arrived after $(field "$wait1" increment_p50_ms) ms with 1 poll waiting, $(field "$wait100" increment_p50_ms) ms with 100,
 $(field "$waitn" increment_p50_ms) ms with $polls (median). The server's CPU time per round (utime + stime from
@@ -253,6 +267,10 @@ $(row "log-like text" text.log)
 - Server -> curl: \`curl -sf -o DIR/FILE -H 'Authorization: Bearer S' 'http://127.0.0.1:PORT/v1/artifacts?url=...&cache=true'\`
   (curl sends no \`Accept-Encoding\`, so the server inflates the stored gzip of a compressible artifact;
   the text file is stored as $((gz / 1000000)) MB of gzip).
+- Breakdown, random bytes: ${breakdown[random.bin]}.
+- Breakdown, text: ${breakdown[text.log]}.
+- The agent writes the body to a temporary file, then reads it again to check its SHA-256 against the
+  server's \`X-Prostagma-SHA256\` (a second pass), renames it and fsyncs the directory; curl does none of that.
 - All outputs land on the same disk (page cache) and are compared with \`cmp\` against the origin's file.
 
 ### Server memory (VmRSS from /proc/PID/status)

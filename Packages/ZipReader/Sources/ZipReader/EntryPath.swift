@@ -4,9 +4,14 @@ enum EntryPath {
     ///
     /// Refused: NUL bytes, backslashes (a separator on Windows, so `..\x` would escape there), absolute names,
     /// and `..` components. Empty and `.` components are dropped, so `a//./b` is `a/b`. An empty result is
-    /// the destination itself (allowed only for a directory entry, e.g. `./`).
+    /// the destination itself (allowed only for a directory entry, e.g. `./`). A name with no bytes at all is
+    /// refused whatever the entry claims to be: no tool writes one, and a "directory" without a name would
+    /// otherwise be skipped unread, hiding data that is corrupt (Go's issue 11146 archive).
     static func components(of entry: ZipEntry) throws -> [String] {
         let name = entry.name
+        if entry.rawName.isEmpty {
+            throw ZipError(.unsafe, entry: name, "unsafe: the entry has no name")
+        }
         if entry.rawName.contains(0) || name.unicodeScalars.contains("\0") {
             throw ZipError(.unsafe, entry: name, "unsafe: the name contains a NUL byte")
         }

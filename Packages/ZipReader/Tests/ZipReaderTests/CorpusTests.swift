@@ -113,6 +113,11 @@ struct CorpusTests {
             let error = zipError { _ = try archive.data(for: entry) }
             #expect(error?.kind == kind, "\(error.map(String.init(describing:)) ?? "no error")")
             #expect(error?.entry == name)
+            // An entry that cannot be read must also fail the extraction of the whole archive.
+            let dir = try TempDirectory()
+            defer { dir.remove() }
+            let extraction = zipError { _ = try archive.extractAll(to: dir.sub("out")) }
+            #expect(extraction != nil, "extractAll succeeded although entry \"\(name)\" cannot be read")
         case .extractionRefused(let kind):
             let archive = try ZipArchive(path: path)
             let dir = try TempDirectory()

@@ -26,6 +26,7 @@ struct SafetyTests {
                 return [entry]
             }, kind: .unsafe),
         Hostile(label: "empty name", entries: { [.init("", "x")] }, kind: .unsafe),
+        Hostile(label: "empty name on a directory", entries: { [.directory("")] }, kind: .unsafe),
         Hostile(label: "absolute symlink", entries: { [.symlink("link", to: "/etc/passwd")] }, kind: .unsafe),
         Hostile(label: "escaping symlink", entries: { [.symlink("a/link", to: "../../outside")] }, kind: .unsafe),
         Hostile(

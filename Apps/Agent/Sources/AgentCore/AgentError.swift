@@ -21,11 +21,21 @@ public struct AgentError: Error, Sendable, CustomStringConvertible, Equatable {
     public let kind: Kind
     /// The full message, including the location when there is one.
     public let message: String
+    /// The HTTP status the server answered with, for `.server` errors that got an answer.
+    public var httpStatus: Int?
 
     /// Makes an error of `kind` with `message`.
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, httpStatus: Int? = nil) {
         self.kind = kind
         self.message = message
+        self.httpStatus = httpStatus
+    }
+
+    /// True when the server understood the request and refused it (4xx other than 408 and 429): sending
+    /// the same request again cannot succeed.
+    public var isRefusedByServer: Bool {
+        guard kind == .server, let status = httpStatus else { return false }
+        return (400..<500).contains(status) && status != 408 && status != 429
     }
 
     /// The message, as printed on the terminal.

@@ -120,6 +120,7 @@ public struct AgentRuntime: Sendable {
                         reporter: client, makeRunID: { RunContext.newRunID() }, agent: configuration.agentName,
                         host: configuration.host, logger: logger)
                     loop.stop = stop
+                    loop.outbox = try ReportOutbox(stateDirectory: store.directory, trigger: watch.trigger)
                     loop.onRunFinished = { metrics.runFinished($0, duration: $1) }
                     loop.onObservation = { metrics.observed(watch.trigger, $0) }
                     let finalLoop = loop

@@ -186,7 +186,7 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         if response.status == 401 || response.status == 403 {
             reason += " (check PROSTAGMA_SECRET)"
         }
-        throw AgentError.server("\(server): \(what) answered \(reason)")
+        throw AgentError(.server, "\(server): \(what) answered \(reason)", httpStatus: response.status)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: TransportResponse, _ what: String) throws -> T {

@@ -13,6 +13,13 @@ public struct TriggerLoop: Sendable {
     public var runScript: @Sendable (RunContext) async -> RunReport
     /// Reports runs (nil against an original server, or when reporting is off).
     public var reporter: (any RunReporting)?
+    /// Keeps reports until the server accepts them, so a run that ends while the server is down (or just
+    /// before the agent stops) is reported later. Without one, each report is sent once.
+    public var outbox: ReportOutbox?
+    /// Sleeps between delivery attempts of pending reports (injectable for tests).
+    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    /// A number in [0, 1) for the retry back-off's jitter (injectable for tests).
+    public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
     /// Makes a run id.
     public var makeRunID: @Sendable () -> String
     /// The agent's name and host, for run contexts.
@@ -45,9 +52,71 @@ public struct TriggerLoop: Sendable {
     }
 
     /// Consumes `states` (newest-only buffering gives the coalescing) until it ends or a run is cancelled.
-    /// Returns the runs' reports, in order.
+    /// Returns the runs' reports, in order. With an outbox, pending reports are delivered alongside, and
+    /// once more before returning.
     @discardableResult
     public func run(states: AsyncStream<PollResult>) async throws -> [RunReport] {
+        guard let outbox, let reporter else { return try await consume(states, enqueued: nil) }
+        let (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await deliverPending(outbox, through: reporter, wakeUps: signals) }
+            let reports: [RunReport]
+            do {
+                reports = try await consume(states, enqueued: signal)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+            // A last attempt, e.g. for the report of a run cancelled by SIGTERM; what fails stays on disk.
+            note(await outbox.deliver(through: reporter), failing: false)
+            return reports
+        }
+    }
+
+    /// Delivers pending reports whenever one is added, retrying with back-off (1 s to 30 s) while the server
+    /// cannot take them; idle (no timer) when nothing is pending.
+    func deliverPending(_ outbox: ReportOutbox, through reporter: any RunReporting, wakeUps: AsyncStream<Void>) async {
+        var backoff = Backoff()
+        var failing = false
+        var iterator = wakeUps.makeAsyncIterator()
+        while !Task.isCancelled {
+            if outbox.isEmpty {
+                guard await iterator.next() != nil else { return }
+            }
+            let delivery = await outbox.deliver(through: reporter)
+            failing = note(delivery, failing: failing)
+            if delivery.failure != nil {
+                do { try await sleep(backoff.nextDelay(random: random)) } catch { return }
+            } else {
+                backoff.reset()
+            }
+        }
+    }
+
+    /// Logs a delivery pass: one line when reports start waiting for the server and one when they get
+    /// through, plus each report refused for good. Returns whether delivery is failing now.
+    @discardableResult
+    func note(_ delivery: ReportOutbox.Delivery, failing: Bool) -> Bool {
+        for refused in delivery.refused {
+            logger.warning("[\(trigger)] run \(refused.id) not reported, the server refused it: \(refused.reason)")
+        }
+        if let failure = delivery.failure {
+            if !failing {
+                logger.warning(
+                    "[\(trigger)] could not report runs yet (kept in \(outbox?.directory ?? "?")): \(failure)")
+            }
+            return true
+        }
+        if failing && !delivery.delivered.isEmpty {
+            logger.info("[\(trigger)] reported \(delivery.delivered.count) pending run(s)")
+        }
+        return false
+    }
+
+    func consume(_ states: AsyncStream<PollResult>, enqueued: AsyncStream<Void>.Continuation?) async throws
+        -> [RunReport]
+    {
         var stored = try store.load(trigger)
         var reports: [RunReport] = []
         for await result in states {
@@ -81,10 +150,21 @@ public struct TriggerLoop: Sendable {
                 }
                 reports.append(report)
                 if let reporter, result.serverProtocol == .v1 {
-                    do {
-                        try await reporter.report(report)
-                    } catch {
-                        logger.warning("[\(trigger)] could not report run \(report.id): \(error)")
+                    if let outbox, let enqueued {
+                        do {
+                            for dropped in try outbox.add(report) {
+                                logger.warning("[\(trigger)] outbox full: dropped the report of run \(dropped)")
+                            }
+                            enqueued.yield()
+                        } catch {
+                            logger.warning("[\(trigger)] could not keep the report of run \(report.id): \(error)")
+                        }
+                    } else {
+                        do {
+                            try await reporter.report(report)
+                        } catch {
+                            logger.warning("[\(trigger)] could not report run \(report.id): \(error)")
+                        }
                     }
                 }
                 if report.status == .cancelled { return reports }

@@ -6,16 +6,6 @@ import Testing
 /// at that step with a clear message, later steps are skipped, and nothing is written outside `dest`.
 @Suite("Malicious archives in an unzip step")
 struct MaliciousArchiveTests {
-    /// Confirmed product bugs, by archive, reported in issue 9's report: the scenario still runs and its
-    /// "nothing outside dest" checks still apply; only the "run fails" checks are expected to fail until fixed.
-    static let knownBugs: [String: String] = [
-        "derived-issue11146.zip": """
-        ZipReader's extraction plan skips an entry whose name has no path component (here "", a file entry \
-        with a truncated data descriptor) without reading it, so the unzip step succeeds writing nothing, \
-        although ZipArchive.data(for:) of that entry throws .corrupt (Go: ErrUnexpectedEOF; Info-ZIP refuses)
-        """
-    ]
-
     @Test func corpusManifestListsMaliciousArchives() throws {
         let errors = ZipCorpus.errorEntries()
         try #require(!ZipCorpus.entries().isEmpty, "no MANIFEST.tsv under \(ZipCorpus.root.path)")
@@ -62,22 +52,15 @@ struct MaliciousArchiveTests {
             let count = try await server.trigger("unpack")
             let run = try await server.waitForRun(of: "unpack", count: count, timeout: .seconds(60))
 
-            let checkRunFailed = {
-                #expect(run.status == "failed", "\(archive.name) (\(archive.expectation))")
-                let step = try #require(run.steps.first, "the run reports its steps")
-                #expect(step.kind == "unzip")
-                #expect(step.status == "failed")
-                let message = step.message ?? ""
-                // A clear message names the problem, not just "error".
-                #expect(message.count >= 12, "message for \(archive.name): \(message)")
-                #expect(run.steps.dropFirst().allSatisfy { $0.status == "skipped" })
-                #expect(FileSystem.lines(after).isEmpty, "the step after the failed unzip did not run")
-            }
-            if let bug = Self.knownBugs[archive.file.lastPathComponent] {
-                withKnownIssue(Comment(rawValue: bug)) { try checkRunFailed() }
-            } else {
-                try checkRunFailed()
-            }
+            #expect(run.status == "failed", "\(archive.name) (\(archive.expectation))")
+            let step = try #require(run.steps.first, "the run reports its steps")
+            #expect(step.kind == "unzip")
+            #expect(step.status == "failed")
+            let message = step.message ?? ""
+            // A clear message names the problem, not just "error".
+            #expect(message.count >= 12, "message for \(archive.name): \(message)")
+            #expect(run.steps.dropFirst().allSatisfy { $0.status == "skipped" })
+            #expect(FileSystem.lines(after).isEmpty, "the step after the failed unzip did not run")
             let outsideAfter = FileSystem.tree(jail).filter { !$0.hasPrefix("a/b/dest/") }
             #expect(outsideAfter == outsideBefore, "nothing written outside dest by \(archive.name)")
             let victimsAfter = victims.filter { path in FileManager.default.fileExists(atPath: path) }

@@ -57,7 +57,7 @@ struct ServerOutageTests {
             let marks = harness.path("machine/marks.log")
             try FileSystem.makeDirectory(marks.deletingLastPathComponent())
             let agent = try await harness.startAgent(
-                "late-reporter", server: server, trigger: "slow",
+                "late", server: server, trigger: "slow",
                 script: """
                     steps:
                       - shell: |
@@ -84,15 +84,8 @@ struct ServerOutageTests {
             try await server.waitForWatchers("slow", count: 1, timeout: .seconds(60))
             #expect(FileSystem.lines(marks) == ["start \(count)", "end \(count)"], "the run is not repeated")
             // CI waiting with ?wait= and the status page need that run: it must reach the server once it is back.
-            await withKnownIssue(
-                """
-                The agent posts a run report once (TriggerLoop: `could not report run`) and drops it when the \
-                server is unreachable, so a run that ends during an outage is never reported
-                """
-            ) {
-                let run = try await server.waitForRun(of: "slow", count: count, timeout: .seconds(10))
-                #expect(run.status == "succeeded")
-            }
+            let run = try await server.waitForRun(of: "slow", count: count, timeout: .seconds(10))
+            #expect(run.status == "succeeded")
         }
     }
 }

@@ -13,7 +13,7 @@ DIST     := dist
 -include $(wildcard Packages/*/make.mk Apps/*/make.mk Tests/make.mk Tools/*/make.mk)
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 deps: ## install what building and testing need (Debian packages, pip tools); quiet when nothing is missing
 	@bash Tools/deps.sh

@@ -36,6 +36,8 @@ fi
 need_pip=()
 python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null || need_pip+=("moto[server]")
 command -v aws >/dev/null 2>&1 || need_pip+=("awscli")
+# The reference the metrics benchmark renders against (make bench-metrics).
+python3 -c 'import prometheus_client' 2>/dev/null || need_pip+=("prometheus-client")
 if [ ${#need_pip[@]} -gt 0 ]; then
     echo "deps: pip installing ${need_pip[*]}"
     python3 -m pip install -q --disable-pip-version-check "${need_pip[@]}"

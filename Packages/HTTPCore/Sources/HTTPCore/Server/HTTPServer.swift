@@ -120,6 +120,9 @@ public final class HTTPServer: Service, Sendable {
                             group.addTask { await self.serve(connection) }
                         }
                     }
+                } catch is CancellationError {
+                    // The task running the server was cancelled (a ServiceGroup stopping it): a normal end.
+                    logger.debug("HTTP server stopped accepting: cancelled")
                 } catch {
                     logger.error("HTTP server stopped accepting", metadata: ["error": "\(error)"])
                 }

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 PACKAGES := $(patsubst %/Package.swift,%,$(wildcard Packages/*/Package.swift))
 APPS     := Apps/Server Apps/Agent
-SWIFT_SOURCES := $(wildcard Packages/*/Sources Packages/*/Tests Apps/*/Sources Apps/*/Tests Tools/*/Sources Tests/Sources Tests/SystemTests)
+SWIFT_SOURCES := $(wildcard Packages/*/Sources Packages/*/Tests Apps/*/Sources Apps/*/Tests Tools/*/Sources Tests/Support Tests/SystemTests)
 DIST     := dist
 
 .PHONY: help deps build test run server agent bench lint format clean

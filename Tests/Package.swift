@@ -8,7 +8,7 @@ let package = Package(
     name: "SystemTests",
     platforms: [.macOS(.v15)],
     targets: [
-        .target(name: "SystemSupport", path: "Sources/SystemSupport"),
+        .target(name: "SystemSupport", path: "Support/SystemSupport"),
         .testTarget(name: "SystemTests", dependencies: ["SystemSupport"], path: "SystemTests"),
     ]
 )

@@ -4,7 +4,7 @@ import Foundation
 public enum Repository {
     /// The repository root (the folder holding `Makefile`, `Apps/` and `Tests/`).
     public static let root: URL = {
-        // <root>/Tests/Sources/SystemSupport/Repository.swift
+        // <root>/Tests/Support/SystemSupport/Repository.swift
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
     }()

@@ -1,8 +1,16 @@
 /// The `Decoder` over one `YAMLNode`.
+///
+/// Every fixed-width integer and both floating-point types have their own path here (never a fallback to
+/// `T(from:)`), so each width gets its own range check and message.
 struct NodeDecoder: Decoder {
     let node: YAMLNode
     let codingPath: [any CodingKey]
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    let userInfo: [CodingUserInfoKey: Any]
+
+    /// The decoder of `node`, reached from this one by `key`; it shares this decoder's `userInfo`.
+    func child(_ node: YAMLNode, _ key: any CodingKey) -> NodeDecoder {
+        NodeDecoder(node: node, codingPath: codingPath + [key], userInfo: userInfo)
+    }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .mapping(let pairs, _) = node else {
@@ -10,16 +18,17 @@ struct NodeDecoder: Decoder {
                 [String: Any].self,
                 .init(codingPath: codingPath, debugDescription: "expected a mapping, found \(node.kindDescription)"))
         }
-        return KeyedDecodingContainer(NodeKeyedContainer<Key>(pairs: pairs, node: node, codingPath: codingPath))
+        return KeyedDecodingContainer(NodeKeyedContainer<Key>(pairs: pairs, parent: self))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .sequence(let items, _) = node else {
+            // "list" rather than "sequence": the word people who write configuration files use.
             throw DecodingError.typeMismatch(
                 [Any].self,
-                .init(codingPath: codingPath, debugDescription: "expected a sequence, found \(node.kindDescription)"))
+                .init(codingPath: codingPath, debugDescription: "expected a list, found \(node.kindDescription)"))
         }
-        return NodeUnkeyedContainer(items: items, codingPath: codingPath)
+        return NodeUnkeyedContainer(items: items, parent: self)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
@@ -35,6 +44,7 @@ struct NodeDecoder: Decoder {
                 codingPath: codingPath, debugDescription: "expected \(expected), found \(node.kindDescription)\(hint)"))
     }
 
+    /// Any non-null scalar, as written: `mode: 0755` and `PORT: 8080` read as "0755" and "8080".
     func decodeString() throws -> String {
         guard case .scalar(let text, _, _) = node, !node.isNull else { throw mismatch(String.self, "a string") }
         return text
@@ -50,25 +60,32 @@ struct NodeDecoder: Decoder {
         case .int(let value):
             guard let result = T(exactly: value) else { throw outOfRange(type) }
             return result
-        case .bigInt:
-            throw outOfRange(type)
+        case .bigInt(let digits):
+            // Past Int's range but maybe within UInt64's (or UInt's).
+            guard let result = T(digits, radix: 10) else { throw outOfRange(type) }
+            return result
         default:
             throw mismatch(type, "an integer")
         }
     }
 
-    private func outOfRange<T>(_ type: T.Type) -> DecodingError {
-        DecodingError.dataCorrupted(
-            .init(codingPath: codingPath, debugDescription: "integer \(node.text ?? "") does not fit in \(type)"))
+    func decodeFloatingPoint<T: BinaryFloatingPoint>(_ type: T.Type) throws -> T {
+        let value: Double
+        switch node.scalarValue {
+        case .int(let integer): value = Double(integer)
+        case .bigInt(let digits): value = Double(digits) ?? .nan
+        case .double(let double): value = double
+        default: throw mismatch(type, "a number")
+        }
+        let result = T(value)
+        // Rounding is expected; a finite number turning infinite is not (e.g. 1e300 as a Float).
+        guard result.isFinite || !value.isFinite else { throw outOfRange(type) }
+        return result
     }
 
-    func decodeDouble() throws -> Double {
-        switch node.scalarValue {
-        case .int(let value): return Double(value)
-        case .bigInt(let digits): return Double(digits) ?? .nan
-        case .double(let value): return value
-        default: throw mismatch(Double.self, "a number")
-        }
+    private func outOfRange<T>(_ type: T.Type) -> DecodingError {
+        DecodingError.dataCorrupted(
+            .init(codingPath: codingPath, debugDescription: "value \(node.text ?? "") does not fit \(type)"))
     }
 }
 
@@ -76,8 +93,8 @@ extension NodeDecoder: SingleValueDecodingContainer {
     func decodeNil() -> Bool { node.isNull }
     func decode(_ type: Bool.Type) throws -> Bool { try decodeBool() }
     func decode(_ type: String.Type) throws -> String { try decodeString() }
-    func decode(_ type: Double.Type) throws -> Double { try decodeDouble() }
-    func decode(_ type: Float.Type) throws -> Float { Float(try decodeDouble()) }
+    func decode(_ type: Double.Type) throws -> Double { try decodeFloatingPoint(type) }
+    func decode(_ type: Float.Type) throws -> Float { try decodeFloatingPoint(type) }
     func decode(_ type: Int.Type) throws -> Int { try decodeInteger(type) }
     func decode(_ type: Int8.Type) throws -> Int8 { try decodeInteger(type) }
     func decode(_ type: Int16.Type) throws -> Int16 { try decodeInteger(type) }

@@ -1,14 +1,13 @@
 /// A keyed container over a mapping's pairs; `allKeys` keeps source order.
 struct NodeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let pairs: [(key: YAMLNode, value: YAMLNode)]
-    let node: YAMLNode
-    let codingPath: [any CodingKey]
+    /// The decoder of the mapping itself.
+    let parent: NodeDecoder
     private let index: [String: Int]
 
-    init(pairs: [(key: YAMLNode, value: YAMLNode)], node: YAMLNode, codingPath: [any CodingKey]) {
+    init(pairs: [(key: YAMLNode, value: YAMLNode)], parent: NodeDecoder) {
         self.pairs = pairs
-        self.node = node
-        self.codingPath = codingPath
+        self.parent = parent
         var index: [String: Int] = [:]
         for (position, pair) in pairs.enumerated() {
             let text = pair.key.text ?? ""
@@ -16,6 +15,8 @@ struct NodeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         }
         self.index = index
     }
+
+    var codingPath: [any CodingKey] { parent.codingPath }
 
     var allKeys: [Key] { pairs.compactMap { Key(stringValue: $0.key.text ?? "") } }
 
@@ -26,14 +27,16 @@ struct NodeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
             throw DecodingError.keyNotFound(
                 key, .init(codingPath: codingPath, debugDescription: "missing key '\(key.stringValue)'"))
         }
-        return NodeDecoder(node: pairs[position].value, codingPath: codingPath + [key])
+        return parent.child(pairs[position].value, key)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try decoder(for: key).node.isNull }
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decoder(for: key).decodeBool() }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try decoder(for: key).decodeString() }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try decoder(for: key).decodeDouble() }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try decoder(for: key).decodeDouble()) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+        try decoder(for: key).decodeFloatingPoint(type)
+    }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try decoder(for: key).decodeFloatingPoint(type) }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try decoder(for: key).decodeInteger(type) }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try decoder(for: key).decodeInteger(type) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try decoder(for: key).decodeInteger(type) }
@@ -56,6 +59,6 @@ struct NodeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try decoder(for: key).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { NodeDecoder(node: node, codingPath: codingPath) }
+    func superDecoder() throws -> any Decoder { parent }
     func superDecoder(forKey key: Key) throws -> any Decoder { try decoder(for: key) }
 }

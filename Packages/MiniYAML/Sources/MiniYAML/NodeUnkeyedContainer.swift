@@ -10,13 +10,16 @@ struct NodeUnkeyedContainer: UnkeyedDecodingContainer {
     }
 
     let items: [YAMLNode]
-    let codingPath: [any CodingKey]
+    /// The decoder of the sequence itself.
+    let parent: NodeDecoder
     private(set) var currentIndex = 0
 
-    init(items: [YAMLNode], codingPath: [any CodingKey]) {
+    init(items: [YAMLNode], parent: NodeDecoder) {
         self.items = items
-        self.codingPath = codingPath
+        self.parent = parent
     }
+
+    var codingPath: [any CodingKey] { parent.codingPath }
 
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
@@ -30,7 +33,7 @@ struct NodeUnkeyedContainer: UnkeyedDecodingContainer {
                     debugDescription: "the sequence has only \(items.count) items"))
         }
         defer { currentIndex += 1 }
-        return NodeDecoder(node: items[currentIndex], codingPath: codingPath + [IndexKey(currentIndex)])
+        return parent.child(items[currentIndex], IndexKey(currentIndex))
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -41,8 +44,8 @@ struct NodeUnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decode(_ type: Bool.Type) throws -> Bool { try next(type).decodeBool() }
     mutating func decode(_ type: String.Type) throws -> String { try next(type).decodeString() }
-    mutating func decode(_ type: Double.Type) throws -> Double { try next(type).decodeDouble() }
-    mutating func decode(_ type: Float.Type) throws -> Float { Float(try next(type).decodeDouble()) }
+    mutating func decode(_ type: Double.Type) throws -> Double { try next(type).decodeFloatingPoint(type) }
+    mutating func decode(_ type: Float.Type) throws -> Float { try next(type).decodeFloatingPoint(type) }
     mutating func decode(_ type: Int.Type) throws -> Int { try next(type).decodeInteger(type) }
     mutating func decode(_ type: Int8.Type) throws -> Int8 { try next(type).decodeInteger(type) }
     mutating func decode(_ type: Int16.Type) throws -> Int16 { try next(type).decodeInteger(type) }

@@ -1,13 +1,20 @@
 /// Decodes `Decodable` values from YAML text or from a parsed `YAMLNode`.
 ///
-/// Scalars decode by the YAML 1.2 core schema: `Bool` needs a plain `true`/`false`, integers a plain
-/// integer that fits the type, floating-point types a plain integer or float; a `String` takes any scalar's
-/// text except null (a plain `1` or `true` decodes as `"1"`/`"true"`, its source text). Optionals decode
+/// Scalars decode by the YAML 1.2 core schema: `Bool` needs a plain `true`/`false`; every integer type
+/// (`Int`, `Int8` ... `Int64`, `UInt` ... `UInt64`) a plain integer that fits it; `Float` and `Double` a
+/// plain integer or float whose magnitude they can hold. A `String` takes any scalar's text except null (a
+/// plain `1`, `0755` or `true` decodes as `"1"`, `"0755"`, `"true"`, its source text). Optionals decode
 /// nil from null or an absent key. Keyed containers list `allKeys` in source order. Every failure is a
-/// `YAMLError` at the node's line:column whose message names the key path, e.g. `steps[2].download.url`.
+/// `YAMLError` at the node's line:column whose message names the key path, e.g. `steps[2].download.url`,
+/// and whose `keyMark` and `reason` locate and describe it by its key.
 public struct YAMLDecoder: Sendable {
-    /// Creates a decoder.
-    public init() {}
+    /// Handed to every `Decoder` of a decoding, nested ones included, as its `userInfo`.
+    public var userInfo: [CodingUserInfoKey: any Sendable]
+
+    /// Creates a decoder whose decoders carry `userInfo`.
+    public init(userInfo: [CodingUserInfoKey: any Sendable] = [:]) {
+        self.userInfo = userInfo
+    }
 
     /// Parses `text` and decodes `type` from its document.
     public func decode<T: Decodable>(_ type: T.Type, from text: String, fileName: String = "<input>") throws(YAMLError)
@@ -22,7 +29,7 @@ public struct YAMLDecoder: Sendable {
         throws(YAMLError) -> T
     {
         do {
-            return try T(from: NodeDecoder(node: node, codingPath: []))
+            return try T(from: NodeDecoder(node: node, codingPath: [], userInfo: userInfo))
         } catch let error as YAMLError {
             throw error
         } catch let error as DecodingError {
@@ -53,28 +60,11 @@ public struct YAMLDecoder: Sendable {
         @unknown default:
             return YAMLError(fileName: fileName, line: root.mark.line, column: root.mark.column, message: "\(error)")
         }
-        let node = Self.node(at: context.codingPath, in: root)
+        let node = root.node(at: context.codingPath)
         let path = Self.describe(context.codingPath)
         return YAMLError(
-            fileName: fileName, line: node.mark.line, column: node.mark.column, message: "at \(path): \(what)")
-    }
-
-    /// The deepest node that the coding path reaches.
-    static func node(at path: [any CodingKey], in root: YAMLNode) -> YAMLNode {
-        var current = root
-        for key in path {
-            switch current {
-            case .mapping(let pairs, _):
-                guard let pair = pairs.first(where: { $0.key.text == key.stringValue }) else { return current }
-                current = pair.value
-            case .sequence(let items, _):
-                guard let index = key.intValue, items.indices.contains(index) else { return current }
-                current = items[index]
-            case .scalar:
-                return current
-            }
-        }
-        return current
+            fileName: fileName, line: node.mark.line, column: node.mark.column, message: "at \(path): \(what)",
+            reason: what, keyMark: root.locate(codingPath: context.codingPath))
     }
 
     /// `steps[2].download.url`, or `(top level)` for an empty path.

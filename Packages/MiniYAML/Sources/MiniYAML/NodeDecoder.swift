@@ -51,7 +51,8 @@ struct NodeDecoder: Decoder {
     }
 
     func decodeBool() throws -> Bool {
-        guard case .bool(let value) = node.scalarValue else { throw mismatch(Bool.self, "a boolean (true or false)") }
+        // The two spellings an operator can type, rather than the word "boolean".
+        guard case .bool(let value) = node.scalarValue else { throw mismatch(Bool.self, "true or false") }
         return value
     }
 

@@ -16,10 +16,10 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The 1-based column of the problem.
     public var column: Int
     /// What went wrong, without the position prefix; for a decoding failure it starts with the key path
-    /// (`at steps[0].download.cache: expected a boolean (true or false), found a string`).
+    /// (`at steps[0].download.cache: expected true or false, found a string`).
     public var message: String
-    /// What went wrong without the position or the key path (`expected a boolean (true or false), found a
-    /// string`); the same as `message` for a parse error.
+    /// What went wrong without the position or the key path (`expected true or false, found a string`);
+    /// the same as `message` for a parse error.
     public var reason: String
     /// Where the failure's key is written, as `YAMLNode.locate(codingPath:)` finds it: the key of a bad
     /// value, an unknown key itself, the key of a mapping that lacks a field. It is `line`:`column` when

@@ -82,7 +82,7 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ yaml: String) -> YAMLEr
         let error = try #require(
             decodeError(BuildScript.self, "steps:\n  - download: {url: u, dest: d, cache: \"true\"}"))
         #expect(error.message.contains("steps[0].download.cache"))
-        #expect(error.message.contains("expected a boolean"))
+        #expect(error.message.contains("expected true or false, found a string"))
     }
 
     @Test func nullIsNotAString() throws {

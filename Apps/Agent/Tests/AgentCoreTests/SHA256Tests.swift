@@ -49,4 +49,34 @@ import Testing
         tool.waitUntilExit()
         #expect(try FileDigest.sha256Hex(of: path) == String(said.prefix(64)))
     }
+
+    /// A download's verification must give up when its step times out, not read on to the end.
+    @Test func aCancelledHashOfALargeFileStopsPromptly() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("large")
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        #expect(truncate(path, 200 << 20) == 0, "a sparse 200 MB file")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = await withTaskGroup(of: Result<String, any Error>?.self) { group in
+            group.addTask { await Result { try await FileDigest.sha256Hex(of: path) } }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(100))
+                return nil
+            }
+            var hashed: Result<String, any Error>?
+            for await result in group {
+                if let result { hashed = result } else { group.cancelAll() }
+            }
+            return hashed
+        }
+        let elapsed = clock.now - start
+        switch outcome {
+        case .failure(let error): #expect(error is CancellationError, "\(error)")
+        case .success(let digest): Issue.record("hashed to the end (\(digest)) instead of stopping")
+        case nil: Issue.record("no outcome")
+        }
+        #expect(elapsed < .seconds(10), "hashing went on for \(elapsed)")
+    }
 }

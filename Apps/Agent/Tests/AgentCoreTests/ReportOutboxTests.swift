@@ -31,7 +31,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
         startedAt: "", finishedAt: "", steps: [], logTail: "")
 }
 
-@Suite struct ReportOutboxTests {
+@Suite(.timeLimit(.minutes(5))) struct ReportOutboxTests {
     @Test func keepsReportsUntilTheServerTakesThemAndSendsThemInOrder() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -94,10 +94,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
         let finalLoop = loop
         async let done: Void = finalLoop.run(states: states)
         // The stream stays open, as while the agent watches: delivery must happen without a new state.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while reporter.accepted.all.isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        #expect(try await eventually { !reporter.accepted.all.isEmpty })
         continuation.finish()
         try await done
         #expect(ran.all == ["run-2"])
@@ -126,10 +123,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
         continuation.yield(v1(1))  // unchanged: nothing runs
         let finalLoop = loop
         async let done: Void = finalLoop.run(states: states)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while reporter.accepted.all.isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        #expect(try await eventually { !reporter.accepted.all.isEmpty })
         continuation.finish()
         try await done
         #expect(ran.all.isEmpty)

@@ -4,7 +4,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite struct StateStoreTests {
+@Suite(.timeLimit(.minutes(1))) struct StateStoreTests {
     @Test func savesAndLoadsAtomically() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -67,7 +67,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
         epoch: context.epoch, status: status, startedAt: "", finishedAt: "", steps: [], logTail: "")
 }
 
-@Suite struct TriggerLoopTests {
+@Suite(.timeLimit(.minutes(5))) struct TriggerLoopTests {
     func loop(_ dir: TemporaryDirectory, log: CapturedLog, run: @escaping @Sendable (RunContext) async -> RunReport)
         throws -> TriggerLoop
     {
@@ -222,7 +222,7 @@ func structuralSize(_ value: Any, depth: Int = 0) -> Int {
     return Mirror(reflecting: value).children.reduce(1) { $0 + structuralSize($1.value, depth: depth + 1) }
 }
 
-@Suite struct TriggerWatcherTests {
+@Suite(.timeLimit(.minutes(5))) struct TriggerWatcherTests {
     @Test func backsOffWithOneLogLinePerChangeAndNoRunOnReconnect() async throws {
         let failure = AgentError.server("connection refused")
         let source = ScriptedSource([
@@ -235,7 +235,7 @@ func structuralSize(_ value: Any, depth: Int = 0) -> Int {
             sleep: { sleeps.append($0) }, random: { 0.999 })
         let seen = Collector<Int>()
         let task = Task { await watcher.watch { seen.append($0.observation.count) } }
-        for _ in 0..<200 where seen.all.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await eventually { seen.all.count >= 2 })
         task.cancel()
         await task.value
         #expect(seen.all == [4, 5], "the reconnect at 4 yields nothing")
@@ -254,7 +254,7 @@ func structuralSize(_ value: Any, depth: Int = 0) -> Int {
             trigger: "app", source: source, serverDescription: "S", pollInterval: .seconds(5), logger: log.logger,
             sleep: { sleeps.append($0) })
         let task = Task { await watcher.watch { _ in } }
-        for _ in 0..<200 where sleeps.all.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await eventually { sleeps.all.count >= 3 })
         task.cancel()
         await task.value
         #expect(sleeps.all.prefix(3) == [.seconds(5), .seconds(5), .seconds(5)])

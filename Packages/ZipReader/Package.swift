@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "ZipReader",
+    // macOS 13 is where Swift Testing's time limits start; 15 as the sibling packages.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ZipReader", targets: ["ZipReader"]),
         .executable(name: "zipreader", targets: ["zipreader"]),

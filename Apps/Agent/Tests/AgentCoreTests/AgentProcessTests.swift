@@ -5,7 +5,7 @@ import Testing
 @testable import AgentCore
 
 /// The real `prostagma-agent` binary (built by `swift test` beside the tests) against the stand-in server.
-@Suite(.serialized) struct AgentProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct AgentProcessTests {
     static var binary: String {
         let bin = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
         for candidate in [
@@ -115,10 +115,11 @@ import Testing
             })
         #expect(try String(contentsOfFile: dir.file("runs.log"), encoding: .utf8) == "2\n2\n")
         var runs: [[String: Any]] = []
-        for _ in 0..<100 where runs.isEmpty {
-            runs = try await server.runs()
-            if runs.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        #expect(
+            try await eventually {
+                runs = try await server.runs()
+                return !runs.isEmpty
+            })
         #expect(runs.count == 1)
         #expect(runs.first?["status"] as? String == "succeeded")
         #expect(runs.first?["count"] as? Int == 2)

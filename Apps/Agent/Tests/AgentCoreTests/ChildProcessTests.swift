@@ -3,7 +3,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite struct ChildProcessTests {
+@Suite(.timeLimit(.minutes(5))) struct ChildProcessTests {
     func shell(_ script: String, env: [String: String] = [:]) -> ChildProcess {
         var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
         for (k, v) in env { environment[k] = v }
@@ -72,12 +72,7 @@ import Testing
         let pid = try #require(
             pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // The grandchild ignored SIGTERM: only the SIGKILL that followed can have ended it.
-        var gone = false
-        for _ in 0..<100 where !gone {
-            gone = processIsGone(pid)
-            if !gone { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(gone)
+        #expect(try await eventually(timeout: .seconds(5)) { processIsGone(pid) })
     }
 
     @Test func shutdownGivesAGracePeriodThenStops() async throws {
@@ -86,7 +81,7 @@ import Testing
         async let result = shell("echo started; sleep 300").run(shutdown: stop, grace: .milliseconds(300)) {
             lines.append($0)
         }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await eventually { lines.all.contains("started") })
         stop.fire()
         let outcome = try await result
         #expect(outcome.cancelled)
@@ -96,12 +91,16 @@ import Testing
 
     @Test func aStepThatFinishesWithinTheGraceIsNotCancelled() async throws {
         let stop = StopSignal()
-        async let result = shell("sleep 0.3; echo done").run(shutdown: stop, grace: .seconds(5)) { _ in }
-        try await Task.sleep(for: .milliseconds(50))
+        let lines = Collector<String>()
+        async let result = shell("echo started; sleep 0.3; echo done").run(shutdown: stop, grace: .seconds(5)) {
+            lines.append($0)
+        }
+        #expect(try await eventually { lines.all.contains("started") })
         stop.fire()
         let outcome = try await result
         #expect(outcome.succeeded)
         #expect(!outcome.cancelled)
+        #expect(lines.all == ["started", "done"])
     }
 
     @Test func aBackgroundDaemonDoesNotHoldTheStepOpen() async throws {

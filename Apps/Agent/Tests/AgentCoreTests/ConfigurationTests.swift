@@ -2,7 +2,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite struct ConfigurationTests {
+@Suite(.timeLimit(.minutes(1))) struct ConfigurationTests {
     func inputs(
         _ env: [String: String], files: [String: String] = [:], isRoot: Bool = false
     ) -> AgentSettings.Inputs {

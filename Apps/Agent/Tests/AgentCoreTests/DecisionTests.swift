@@ -2,7 +2,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite struct TriggerDecisionTests {
+@Suite(.timeLimit(.minutes(1))) struct TriggerDecisionTests {
     static let cases: [(String, TriggerState?, Observation, String)] = [
         ("first start adopts", nil, Observation(count: 7, epoch: "e1"), "adopt"),
         ("first start at zero adopts", nil, Observation(count: 0, epoch: nil), "adopt"),
@@ -47,7 +47,7 @@ import Testing
     }
 }
 
-@Suite struct DurationParserTests {
+@Suite(.timeLimit(.minutes(1))) struct DurationParserTests {
     @Test(arguments: [
         ("30s", Duration.seconds(30)), ("10m", .seconds(600)), ("1h", .seconds(3600)), ("500ms", .milliseconds(500)),
         ("1h30m", .seconds(5400)), ("45", .seconds(45)), ("2.5", .milliseconds(2500)), (" 5s ", .seconds(5)),
@@ -69,7 +69,7 @@ import Testing
     }
 }
 
-@Suite struct BackoffTests {
+@Suite(.timeLimit(.minutes(1))) struct BackoffTests {
     @Test func growsFromOneSecondToThirtyAndResets() {
         var backoff = Backoff()
         let upper = (0..<8).map { _ in backoff.nextDelay(random: { 0.999_999 }) }
@@ -89,7 +89,7 @@ import Testing
     }
 }
 
-@Suite struct ConnectionStateTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionStateTests {
     @Test func logsOneLinePerChangeOfState() {
         var state = ConnectionState()
         var lines: [String] = []

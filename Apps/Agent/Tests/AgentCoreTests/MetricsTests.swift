@@ -4,7 +4,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite(.serialized) struct MetricsTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct MetricsTests {
     @Test func theAgentServesPromtoolCleanMetricsOfARun() async throws {
         let server = try await StandInServer.start(.v1)
         let dir = try TemporaryDirectory()
@@ -26,14 +26,12 @@ import Testing
         let running = Task { [runtime] in try await runtime.run() }
 
         var text = ""
-        for _ in 0..<200 {
-            if let p = port.withLock({ $0 }) {
-                let response = try await transport.send(
-                    method: "GET", url: "http://127.0.0.1:\(p)/metrics", headers: [], body: nil, timeout: .seconds(5))
-                text = String(decoding: response.body, as: UTF8.self)
-                if text.contains("prostagma_agent_runs_total{trigger=\"app\",result=\"succeeded\"} 1") { break }
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        _ = try await eventually {
+            guard let p = port.withLock({ $0 }) else { return false }
+            let response = try await transport.send(
+                method: "GET", url: "http://127.0.0.1:\(p)/metrics", headers: [], body: nil, timeout: .seconds(5))
+            text = String(decoding: response.body, as: UTF8.self)
+            return text.contains("prostagma_agent_runs_total{trigger=\"app\",result=\"succeeded\"} 1")
         }
         runtime.stop.fire()
         try await running.value

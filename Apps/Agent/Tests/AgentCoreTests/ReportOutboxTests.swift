@@ -31,7 +31,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
         startedAt: "", finishedAt: "", steps: [], logTail: "")
 }
 
-@Suite struct ReportOutboxTests {
+@Suite(.timeLimit(.minutes(5))) struct ReportOutboxTests {
     @Test func keepsReportsUntilTheServerTakesThemAndSendsThemInOrder() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -87,17 +87,17 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
             makeRunID: { "run-2" }, agent: "a", host: "h", logger: log.logger)
         loop.outbox = try ReportOutbox(stateDirectory: dir.path, trigger: "app")
         loop.sleep = { _ in await Task.yield() }
+        let ran = Collector<String>()
+        loop.onRunFinished = { report, _ in ran.append(report.id) }
         let (states, continuation) = AsyncStream.makeStream(of: PollResult.self)
         continuation.yield(v1(2))
         let finalLoop = loop
-        async let runs = finalLoop.run(states: states)
+        async let done: Void = finalLoop.run(states: states)
         // The stream stays open, as while the agent watches: delivery must happen without a new state.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while reporter.accepted.all.isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        #expect(try await eventually { !reporter.accepted.all.isEmpty })
         continuation.finish()
-        #expect(try await runs.map(\.id) == ["run-2"])
+        try await done
+        #expect(ran.all == ["run-2"])
         #expect(reporter.accepted.all == ["run-2"])
         #expect(reporter.attempts.all == ["run-2", "run-2", "run-2", "run-2"])
         #expect(loop.outbox?.isEmpty == true)
@@ -117,16 +117,16 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
             runScript: { finishedReport($0.runID, count: $0.count) }, reporter: reporter,
             makeRunID: { "unused" }, agent: "a", host: "h", logger: CapturedLog().logger)
         loop.outbox = try ReportOutbox(stateDirectory: dir.path, trigger: "app")
+        let ran = Collector<String>()
+        loop.onRunFinished = { report, _ in ran.append(report.id) }
         let (states, continuation) = AsyncStream.makeStream(of: PollResult.self)
         continuation.yield(v1(1))  // unchanged: nothing runs
         let finalLoop = loop
-        async let runs = finalLoop.run(states: states)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while reporter.accepted.all.isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        async let done: Void = finalLoop.run(states: states)
+        #expect(try await eventually { !reporter.accepted.all.isEmpty })
         continuation.finish()
-        #expect(try await runs.isEmpty)
+        try await done
+        #expect(ran.all.isEmpty)
         #expect(reporter.accepted.all == ["from-before-restart"])
     }
 }

@@ -26,7 +26,7 @@ func sha256Hex(_ text: String) throws -> String {
     return try FileDigest.sha256Hex(of: try dir.write("x", text))
 }
 
-@Suite struct RunExecutorTests {
+@Suite(.timeLimit(.minutes(5))) struct RunExecutorTests {
     func executor(
         _ script: BuildScript, fetcher: any ArtifactFetching = FixedFetcher(bytes: []),
         extractor: any ArchiveExtracting = NoExtractor(), log: CapturedLog = CapturedLog()

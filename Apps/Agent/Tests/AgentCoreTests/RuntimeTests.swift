@@ -3,7 +3,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite(.serialized) struct RuntimeTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RuntimeTests {
     @Test func againstAnOriginalServerTwoTriggersRunIndependentlyByPolling() async throws {
         let server = try await StandInServer.start(.original)
         let dir = try TemporaryDirectory()
@@ -29,13 +29,9 @@ import Testing
 
         _ = try await client.increment(trigger: "web", wait: nil)
         _ = try await client.increment(trigger: "web", wait: nil)
-        var handled = false
-        for _ in 0..<200 where !handled {
-            handled = (try? store.load("web")?.count) == 2
-            if !handled { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        let handled = try await eventually { try store.load("web")?.count == 2 }
         _ = try await client.increment(trigger: "db", wait: nil)
-        for _ in 0..<200 where (try? store.load("db")?.count) != 1 { try await Task.sleep(for: .milliseconds(50)) }
+        _ = try await eventually { try store.load("db")?.count == 1 }
         runtime.stop.fire()
         try await running.value
         try? await transport.shutdown()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite struct SHA256Tests {
+@Suite(.timeLimit(.minutes(5))) struct SHA256Tests {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
@@ -48,5 +48,35 @@ import Testing
         let said = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         tool.waitUntilExit()
         #expect(try FileDigest.sha256Hex(of: path) == String(said.prefix(64)))
+    }
+
+    /// A download's verification must give up when its step times out, not read on to the end.
+    @Test func aCancelledHashOfALargeFileStopsPromptly() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("large")
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        #expect(truncate(path, 200 << 20) == 0, "a sparse 200 MB file")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = await withTaskGroup(of: Result<String, any Error>?.self) { group in
+            group.addTask { await Result { try await FileDigest.sha256Hex(of: path) } }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(100))
+                return nil
+            }
+            var hashed: Result<String, any Error>?
+            for await result in group {
+                if let result { hashed = result } else { group.cancelAll() }
+            }
+            return hashed
+        }
+        let elapsed = clock.now - start
+        switch outcome {
+        case .failure(let error): #expect(error is CancellationError, "\(error)")
+        case .success(let digest): Issue.record("hashed to the end (\(digest)) instead of stopping")
+        case nil: Issue.record("no outcome")
+        }
+        #expect(elapsed < .seconds(10), "hashing went on for \(elapsed)")
     }
 }

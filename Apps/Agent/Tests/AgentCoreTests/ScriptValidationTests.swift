@@ -2,7 +2,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite struct ScriptValidationTests {
+@Suite(.timeLimit(.minutes(1))) struct ScriptValidationTests {
     /// Bad scripts, the position the error must point at, and a piece of its message.
     static let badScripts: [(String, String, String)] = [
         ("steps:\n  - shell: echo hi\nstpes: []\n", "3:1", "unknown key `stpes`"),
@@ -163,7 +163,7 @@ import Testing
     }
 }
 
-@Suite struct ConfigFileTests {
+@Suite(.timeLimit(.minutes(1))) struct ConfigFileTests {
     @Test func decodesWatches() throws {
         let config = try ScriptLoader.parseConfig(
             """

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite(.serialized) struct ServerClientTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ServerClientTests {
     func client(_ server: StandInServer, transport: ClientTransport, secret: String = StandInServer.secret)
         -> ServerClient
     {
@@ -53,7 +53,13 @@ import Testing
         #expect(first.observation.count == 0)
         #expect(first.observation.epoch != nil)
         async let moved = c.poll(trigger: "app", known: first.observation)
-        try await Task.sleep(for: .milliseconds(300))
+        // The long poll must be at the server before the trigger moves.
+        #expect(
+            try await eventually {
+                try await server.requests().filter {
+                    $0["path"] as? String == "/v1/triggers/app" && $0["method"] as? String == "GET"
+                }.count >= 2
+            })
         let outcome = try await c.increment(trigger: "app", wait: nil)
         #expect(!outcome.original)
         let next = try await moved
@@ -120,7 +126,12 @@ import Testing
         #expect(TriggerPrinter.describe(timedOut, trigger: "app", waited: true).1 == 2)
         // Report a failed run for count 2 while the pipeline waits for it (409, exit 1).
         async let failedWait = c.increment(trigger: "app", wait: 10)
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(
+            try await eventually {
+                try await server.requests().filter {
+                    $0["path"] as? String == "/v1/triggers/app" && $0["method"] as? String == "POST"
+                }.count == 2
+            })
         let failed = RunReport(
             id: "r2", agent: "agent-1", host: "host-1", trigger: "app", count: 2, epoch: nil, status: .failed,
             startedAt: Timestamp.rfc3339(Timestamp.now()), finishedAt: Timestamp.rfc3339(Timestamp.now()),

@@ -4,7 +4,7 @@ import Testing
 
 @testable import AgentCore
 
-@Suite struct StateStoreTests {
+@Suite(.timeLimit(.minutes(1))) struct StateStoreTests {
     @Test func savesAndLoadsAtomically() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -67,7 +67,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
         epoch: context.epoch, status: status, startedAt: "", finishedAt: "", steps: [], logTail: "")
 }
 
-@Suite struct TriggerLoopTests {
+@Suite(.timeLimit(.minutes(5))) struct TriggerLoopTests {
     func loop(_ dir: TemporaryDirectory, log: CapturedLog, run: @escaping @Sendable (RunContext) async -> RunReport)
         throws -> TriggerLoop
     {
@@ -100,7 +100,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
         let firstRunStarted = StopSignal()
         let releaseFirstRun = StopSignal()
         let log = CapturedLog()
-        let l = try loop(dir, log: log) { context in
+        var l = try loop(dir, log: log) { context in
             runs.append(context.count)
             if context.count == 2 {
                 firstRunStarted.fire()
@@ -108,16 +108,19 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
             }
             return report(context, .succeeded)
         }
+        let reported = Collector<Int>()
+        l.onRunFinished = { report, _ in reported.append(report.count) }
         let (stream, cont) = AsyncStream.makeStream(of: PollResult.self, bufferingPolicy: .bufferingNewest(1))
-        async let reports = l.run(states: stream)
+        let finalLoop = l
+        async let done: Void = finalLoop.run(states: stream)
         cont.yield(v1(2))
         await firstRunStarted.wait()
         for count in 3...6 { cont.yield(v1(count)) }
         releaseFirstRun.fire()
         cont.finish()
-        let done = try await reports
+        try await done
         #expect(runs.all == [2, 6])
-        #expect(done.map(\.count) == [2, 6])
+        #expect(reported.all == [2, 6])
         #expect(try l.store.load("app")?.count == 6)
     }
 
@@ -126,13 +129,15 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
         defer { dir.remove() }
         try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 1))
         let log = CapturedLog()
-        let l = try loop(dir, log: log) { report($0, .cancelled) }
+        var l = try loop(dir, log: log) { report($0, .cancelled) }
+        let reported = Collector<Int>()
+        l.onRunFinished = { report, _ in reported.append(report.count) }
         let (stream, cont) = AsyncStream.makeStream(of: PollResult.self)
         cont.yield(v1(2))
         cont.yield(v1(3))
         cont.finish()
-        let done = try await l.run(states: stream)
-        #expect(done.count == 1, "a cancelled run ends the loop")
+        try await l.run(states: stream)
+        #expect(reported.all == [2], "a cancelled run ends the loop")
         #expect(try l.store.load("app")?.count == 1)
     }
 
@@ -186,9 +191,38 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
         try await l.run(states: stream)
         #expect(reporter.seen.all == [3])
     }
+
+    /// An agent runs for months: what the loop holds after 1,000 runs must be no more than after 10.
+    @Test func aThousandRunsLeaveNothingBehind() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 0))
+        let finished = Mutex(0)
+        var l = try loop(dir, log: CapturedLog()) { report($0, .succeeded) }
+        l.onRunFinished = { _, _ in finished.withLock { $0 += 1 } }
+        let finalLoop = l
+        func drive(_ counts: ClosedRange<Int>) async throws -> Int {
+            let (stream, cont) = AsyncStream.makeStream(of: PollResult.self)
+            for count in counts { cont.yield(v1(count)) }
+            cont.finish()
+            let returned: Any = try await finalLoop.run(states: stream)
+            return structuralSize(returned) + structuralSize(finalLoop)
+        }
+        let afterTen = try await drive(1...10)
+        let afterThousand = try await drive(11...1_010)
+        #expect(finished.withLock { $0 } == 1_010)
+        #expect(afterThousand <= afterTen, "held \(afterTen) after 10 runs, \(afterThousand) after 1,010")
+    }
 }
 
-@Suite struct TriggerWatcherTests {
+/// How much a value holds, counted through `Mirror`: one for the value plus its children, recursively (a
+/// collection counts its elements). Reference cycles stop at a depth limit.
+func structuralSize(_ value: Any, depth: Int = 0) -> Int {
+    guard depth < 12 else { return 1 }
+    return Mirror(reflecting: value).children.reduce(1) { $0 + structuralSize($1.value, depth: depth + 1) }
+}
+
+@Suite(.timeLimit(.minutes(5))) struct TriggerWatcherTests {
     @Test func backsOffWithOneLogLinePerChangeAndNoRunOnReconnect() async throws {
         let failure = AgentError.server("connection refused")
         let source = ScriptedSource([
@@ -201,7 +235,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
             sleep: { sleeps.append($0) }, random: { 0.999 })
         let seen = Collector<Int>()
         let task = Task { await watcher.watch { seen.append($0.observation.count) } }
-        for _ in 0..<200 where seen.all.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await eventually { seen.all.count >= 2 })
         task.cancel()
         await task.value
         #expect(seen.all == [4, 5], "the reconnect at 4 yields nothing")
@@ -220,7 +254,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
             trigger: "app", source: source, serverDescription: "S", pollInterval: .seconds(5), logger: log.logger,
             sleep: { sleeps.append($0) })
         let task = Task { await watcher.watch { _ in } }
-        for _ in 0..<200 where sleeps.all.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await eventually { sleeps.all.count >= 3 })
         task.cancel()
         await task.value
         #expect(sleeps.all.prefix(3) == [.seconds(5), .seconds(5), .seconds(5)])

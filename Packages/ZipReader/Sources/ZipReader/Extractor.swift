@@ -7,6 +7,10 @@
 #endif
 
 /// Carries out a validated `ExtractionPlan` on the file system (phases 2 and 3 of `extractAll`).
+///
+/// Until it returns, every change can be undone: a failure or a stop request removes what it created,
+/// puts back each file it replaced (kept as a hard link under a temporary name until the end) and restores
+/// the modes of directories it changed.
 final class Extractor {
     private let archive: ZipArchive
     private let destination: String
@@ -23,15 +27,24 @@ final class Extractor {
     /// Files and links that did not exist before and are now in place.
     private var placedNew: [(directory: String, name: String)] = []
     private var existedBefore: Set<String> = []
+    /// Files and links replaced so far, each kept under a temporary name so a rollback can put it back.
+    private var replaced: [(directory: String, backup: String, name: String)] = []
+    /// Directories whose mode was set, with the mode each had before (deepest first, as they were set).
+    private var changedModes: [(components: [String], mode: mode_t)] = []
     private var summary = ExtractionSummary()
     private let tag: String
+    private let isCancelled: () -> Bool
 
-    init(archive: ZipArchive, destination: String, options: ExtractionOptions, buffer: ReadBuffer) {
+    init(
+        archive: ZipArchive, destination: String, options: ExtractionOptions, buffer: ReadBuffer,
+        isCancelled: @escaping () -> Bool
+    ) {
         self.archive = archive
         self.destination = destination
         self.options = options
         self.buffer = buffer
         self.tag = ".zipreader-\(getpid())-"
+        self.isCancelled = isCancelled
     }
 
     deinit {
@@ -46,6 +59,7 @@ final class Extractor {
             var staged: [(item: ExtractionPlan.Item, temp: String)] = []
             var links: [ExtractionPlan.Item] = []
             for item in plan.items {
+                try checkCancellation()
                 switch item.kind {
                 case .directory:
                     _ = try directory(item.components[...])
@@ -56,18 +70,14 @@ final class Extractor {
                 }
             }
             for (item, temp) in staged {
-                let dir = try directory(item.components.dropLast())
-                let name = item.components.last!
-                guard renameat(dir, temp, dir, name) == 0 else {
-                    throw ioError(item.entry, "cannot rename into place")
-                }
-                pendingTemps[temp] = nil
-                if !existedBefore.contains(item.path) { placedNew.append((parent(item), name)) }
+                try checkCancellation()
+                try place(temp, as: item, "cannot rename into place")
                 summary.files += 1
                 summary.bytes += item.entry.uncompressedSize
             }
             for item in links {
                 guard case .symlink(let target) = item.kind else { continue }
+                try checkCancellation()
                 let dir = try directory(item.components.dropLast())
                 let temp = tag + "\(item.entry.index).tmp"
                 _ = unlinkat(dir, temp, 0)
@@ -75,11 +85,7 @@ final class Extractor {
                     throw ioError(item.entry, "cannot create the symbolic link")
                 }
                 pendingTemps[temp] = parent(item)
-                guard renameat(dir, temp, dir, item.components.last!) == 0 else {
-                    throw ioError(item.entry, "cannot rename the symbolic link into place")
-                }
-                pendingTemps[temp] = nil
-                if !existedBefore.contains(item.path) { placedNew.append((parent(item), item.components.last!)) }
+                try place(temp, as: item, "cannot rename the symbolic link into place")
                 summary.symlinks += 1
             }
             // Deepest first, so a read-only parent does not stop us from changing its children.
@@ -87,10 +93,19 @@ final class Extractor {
                 $0.components.count > $1.components.count
             }
             for item in directories {
+                try checkCancellation()
                 let fd = try directory(item.components[...])
+                var info = stat()
+                guard fstat(fd, &info) == 0 else { throw ioError(item.entry, "cannot read the directory's mode") }
                 guard fchmod(fd, mode_t(item.entry.permissions)) == 0 else {
                     throw ioError(item.entry, "cannot set the directory's mode")
                 }
+                changedModes.append((item.components, info.st_mode & 0o7777))
+            }
+            // The last moment a stop request is honoured: past it, only the kept originals go.
+            try checkCancellation()
+            for (dir, backup, _) in replaced {
+                if let fd = try? directory(components(dir)) { _ = unlinkat(fd, backup, 0) }
             }
             summary.directories = createdDirectories.count
             return summary
@@ -107,6 +122,7 @@ final class Extractor {
     private func checkDestination(_ plan: ExtractionPlan) throws {
         var checkedDirectories: Set<String> = []
         for item in plan.items {
+            try checkCancellation()
             var prefix = ""
             for component in item.components.dropLast() {
                 prefix = prefix.isEmpty ? component : prefix + "/" + component
@@ -234,6 +250,8 @@ final class Extractor {
         var closed = false
         defer { if !closed { close(fd) } }
         try archive.stream(item.entry, buffer: buffer) { chunk in
+            // Per chunk too: one large entry can take minutes to write.
+            try checkCancellation()
             var base = chunk.baseAddress
             var left = chunk.count
             while left > 0 {
@@ -254,6 +272,39 @@ final class Extractor {
         return temp
     }
 
+    /// Renames `temp` to the item's name. A file or link it replaces is first kept under a temporary name
+    /// (a hard link, so the name never goes missing), for `rollBack` to put back.
+    private func place(_ temp: String, as item: ExtractionPlan.Item, _ failure: String) throws {
+        let dir = try directory(item.components.dropLast())
+        let name = item.components.last!
+        var isNew = !existedBefore.contains(item.path)
+        if !isNew {
+            let backup = tag + "\(item.entry.index).orig"
+            _ = unlinkat(dir, backup, 0)
+            if linkat(dir, name, dir, backup, 0) == 0 {
+                replaced.append((parent(item), backup, name))
+            } else if errno == ENOENT {
+                isNew = true  // removed by someone else since it was checked
+            } else if renameat(dir, name, dir, backup) == 0 {
+                // No hard links on this file system: the name is missing until the rename below.
+                replaced.append((parent(item), backup, name))
+            } else {
+                throw ioError(item.entry, "cannot keep the file it replaces")
+            }
+        }
+        guard renameat(dir, temp, dir, name) == 0 else { throw ioError(item.entry, failure) }
+        pendingTemps[temp] = nil
+        if isNew { placedNew.append((parent(item), name)) }
+    }
+
+    private func checkCancellation() throws {
+        if isCancelled() { throw ZipError(.cancelled, "the extraction was stopped; the destination is as it was") }
+    }
+
+    private func components(_ relative: String) -> ArraySlice<String> {
+        relative.isEmpty ? [] : ArraySlice(relative.split(separator: "/").map(String.init))
+    }
+
     private func parent(_ item: ExtractionPlan.Item) -> String {
         item.components.dropLast().joined(separator: "/")
     }
@@ -264,12 +315,18 @@ final class Extractor {
 
     // MARK: - Failure
 
-    /// Removes what this extraction created: temporary files, new files and links, new directories.
+    /// Undoes this extraction: restores directory modes, removes temporary files, new files and links, puts
+    /// back the files and links it replaced, removes new directories.
     private func rollBack() {
+        // Modes first: a directory the archive made read-only would keep us from removing what is in it.
+        for (components, mode) in changedModes.reversed() {
+            if let fd = try? directory(components[...]) { _ = fchmod(fd, mode) }
+        }
         for (dir, name) in pendingTemps.map({ ($0.value, $0.key) }) + placedNew {
-            if let fd = try? directory(dir.isEmpty ? [] : ArraySlice(dir.split(separator: "/").map(String.init))) {
-                _ = unlinkat(fd, name, 0)
-            }
+            if let fd = try? directory(components(dir)) { _ = unlinkat(fd, name, 0) }
+        }
+        for (dir, backup, name) in replaced.reversed() {
+            if let fd = try? directory(components(dir)) { _ = renameat(fd, backup, fd, name) }
         }
         closeDirectories()
         for dir in createdDirectories.reversed() {

@@ -10,11 +10,16 @@ extension ZipArchive {
     ///    walking from the destination with `openat(O_NOFOLLOW)`, so nothing is ever written through a link.
     /// 3. **Rename into place,** then create symbolic links (last, so nothing is written through them) and
     ///    apply directory modes (deepest first).
-    /// If phase 2 or 3 fails (a CRC mismatch, a full disk), what this extraction created is removed:
-    /// temporary files, new files and links, new directories. Files it already replaced stay replaced.
-    public func extractAll(to destination: String, options: ExtractionOptions = ExtractionOptions()) throws
-        -> ExtractionSummary
-    {
+    /// If phase 2 or 3 fails (a CRC mismatch, a full disk), the destination is put back as it was: temporary
+    /// files, new files and links and new directories are removed, files and links it replaced are put back
+    /// (each is kept under a temporary name until the end), directory modes are restored.
+    ///
+    /// `isCancelled` is asked between entries and between chunks of an entry (every 256 KiB); once it returns
+    /// true, extraction stops, undoes what it did as above and throws `ZipError` of kind `cancelled`. It is
+    /// called on the extracting thread, so it must be cheap and thread-safe (e.g. an atomic flag).
+    public func extractAll(
+        to destination: String, options: ExtractionOptions = ExtractionOptions(), isCancelled: () -> Bool = { false }
+    ) throws -> ExtractionSummary {
         do {
             let buffer = ReadBuffer(size: Self.bufferSize)
             let plan = try ExtractionPlan(
@@ -35,11 +40,16 @@ extension ZipArchive {
                     return String(decoding: bytes, as: UTF8.self)
                 },
                 dataRange: { entry in
+                    if isCancelled() { throw ZipError(.cancelled, "the extraction was stopped before writing") }
                     let start = try self.dataStart(of: entry)
                     return entry.localHeaderOffset..<(start + entry.compressedSize)
                 })
-            let extractor = Extractor(archive: self, destination: destination, options: options, buffer: buffer)
-            return try extractor.run(plan)
+            return try withoutActuallyEscaping(isCancelled) { isCancelled in
+                let extractor = Extractor(
+                    archive: self, destination: destination, options: options, buffer: buffer,
+                    isCancelled: isCancelled)
+                return try extractor.run(plan)
+            }
         } catch let error as ZipError {
             throw error.inArchive(path)
         }

@@ -21,6 +21,8 @@ public struct ZipError: Error, Sendable, Hashable, CustomStringConvertible {
         case exists
         /// The operating system refused a read or a write.
         case io
+        /// The caller asked the extraction to stop; what it had changed was undone.
+        case cancelled
     }
 
     /// The family of the failure.

@@ -5,7 +5,7 @@ import ZipReaderCLI
 @testable import ZipReader
 
 /// The `zipreader` command: list, test, extract; exit 0 on success, 1 with one line on stderr otherwise.
-@Suite("zipreader command")
+@Suite("zipreader command", .timeLimit(.minutes(5)))
 struct CommandTests {
     struct Run {
         let status: Int32

@@ -5,7 +5,7 @@ import Testing
 
 /// Archives written by Info-ZIP `zip`, Python's `zipfile` and `7z`, extracted by us and by Info-ZIP `unzip`:
 /// the two trees must match file by file (names, bytes, modes, symbolic-link targets).
-@Suite("Conformance with Info-ZIP unzip", .serialized)
+@Suite("Conformance with Info-ZIP unzip", .serialized, .timeLimit(.minutes(5)))
 struct ConformanceTests {
     /// Builds the source tree every archiver packs.
     static func makeSourceTree(at root: String) throws {

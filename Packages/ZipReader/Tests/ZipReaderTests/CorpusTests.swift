@@ -5,7 +5,7 @@ import Testing
 
 /// The Go archive/zip test archives in `shared/corpus/zip/go-testdata`, with what MANIFEST.tsv says each
 /// must give. Where Go and a safe extractor differ (zip-slip names, escaping links), extraction is refused.
-@Suite("Go testdata corpus")
+@Suite("Go testdata corpus", .timeLimit(.minutes(5)))
 struct CorpusTests {
     enum Expectation: Sendable, CustomStringConvertible {
         /// Opens; the listed entries read back with these contents (nil: only checked to read).

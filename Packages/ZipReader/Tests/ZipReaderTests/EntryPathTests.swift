@@ -2,7 +2,7 @@ import Testing
 
 @testable import ZipReader
 
-@Suite("Entry paths")
+@Suite("Entry paths", .timeLimit(.minutes(5)))
 struct EntryPathTests {
     private func components(_ name: String) throws -> [String] {
         try EntryPath.components(of: ZipArchive(bytes: ZipBuilder([.init(name, "x")]).build()).entries[0])

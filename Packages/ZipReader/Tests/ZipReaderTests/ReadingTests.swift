@@ -5,7 +5,7 @@ import Testing
 @testable import ZipReader
 
 /// Reading archives built byte by byte: the format's corners that real tools rarely produce on demand.
-@Suite("Reading")
+@Suite("Reading", .timeLimit(.minutes(5)))
 struct ReadingTests {
     @Test func findsTheEndRecordBehindACommentAndPrependedData() throws {
         var builder = ZipBuilder([.init("a.txt", "hello"), .init("b.txt", "world", method: 0)])

@@ -4,7 +4,7 @@ import Testing
 @testable import ZipReader
 
 /// Hostile archives: each is refused before anything is written, and nothing appears outside the destination.
-@Suite("Safe extraction")
+@Suite("Safe extraction", .timeLimit(.minutes(5)))
 struct SafetyTests {
     struct Hostile: Sendable, CustomStringConvertible {
         let label: String

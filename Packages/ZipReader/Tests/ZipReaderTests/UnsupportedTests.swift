@@ -4,7 +4,7 @@ import Testing
 @testable import ZipReader
 
 /// Methods and features we do not read give an error with the word `unsupported`, the entry and the method.
-@Suite("Unsupported features")
+@Suite("Unsupported features", .timeLimit(.minutes(5)))
 struct UnsupportedTests {
     struct Variant: Sendable, CustomStringConvertible {
         let label: String

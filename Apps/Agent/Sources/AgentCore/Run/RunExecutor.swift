@@ -210,7 +210,7 @@ public struct RunExecutor: Sendable {
         }
         let fetched = try await fetcher.fetch(url: download.url, cache: download.cache, to: temp)
         if download.sha256 != nil || fetched.sha256 != nil {
-            let actual = try FileDigest.sha256Hex(of: temp)
+            let actual = try await FileDigest.sha256Hex(of: temp)
             if let expected = download.sha256, expected != actual {
                 throw AgentError.step(
                     "\(download.url): SHA-256 mismatch: expected \(expected), got \(actual); \(download.dest) left as it was"
@@ -225,6 +225,8 @@ public struct RunExecutor: Sendable {
         if let mode = download.mode, chmod(temp, mode_t(mode)) != 0 {
             throw AgentError.io("\(download.dest): cannot set mode: \(FileSystem.errorText())")
         }
+        // The last point a timed-out or stopped step may give up at: after it, `dest` is replaced.
+        try Task.checkCancellation()
         if rename(temp, download.dest) != 0 {
             throw AgentError.io("\(download.dest): cannot rename into place: \(FileSystem.errorText())")
         }

@@ -1,4 +1,8 @@
 /// Runs a non-process step (download, unzip) against its timeout and the shutdown grace period.
+///
+/// When time runs out, the work is cancelled and awaited: the step ends only once the work has stopped, so
+/// nothing it does (writing into `dest`) goes on after the step is reported. Work that was past its last
+/// cancellation check and finished anyway is reported as finished, since its result is in place.
 enum StepRace {
     enum Outcome<T: Sendable>: Sendable {
         case finished(T)
@@ -27,13 +31,25 @@ enum StepRace {
                 do { try await Task.sleep(for: grace) } catch { return nil }
                 return .cancelled
             }
+            var stopped: Outcome<T>?
             while let next = await group.next() {
-                if let outcome = next {
+                guard let outcome = next else { continue }
+                switch outcome {
+                case .finished:
                     group.cancelAll()
                     return outcome
+                case .failed:
+                    group.cancelAll()
+                    return stopped ?? outcome
+                case .timedOut, .cancelled:
+                    // Keep waiting for the work, which the cancellation tells to stop and undo itself.
+                    if stopped == nil {
+                        stopped = outcome
+                        group.cancelAll()
+                    }
                 }
             }
-            return .cancelled
+            return stopped ?? .cancelled
         }
     }
 }

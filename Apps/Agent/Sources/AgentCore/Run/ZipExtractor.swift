@@ -3,6 +3,10 @@ import ZipReader
 /// `unzip` steps through ZipReader's safe extraction (nothing lands outside `dest`, zip bombs and links
 /// pointing out are refused before anything is written, files are renamed into place), on a thread of its
 /// own so the cooperative pool is never blocked by disk I/O.
+///
+/// Cancelling the calling task (the step's timeout, or the end of the shutdown grace period) stops the
+/// extraction at the next entry or 256 KiB chunk; it then puts `dest` back as it was before returning
+/// (files it created removed, files it replaced restored) and throws `CancellationError`.
 public struct ZipExtractor: ArchiveExtracting {
     /// Limits passed to ZipReader (the overwrite flag comes from the step).
     public var options: ExtractionOptions
@@ -15,17 +19,10 @@ public struct ZipExtractor: ArchiveExtracting {
         var options = self.options
         options.overwrite = overwrite
         let chosen = options
-        let result: Result<Int, any Error> = await withCheckedContinuation { continuation in
-            BlockingThread.start {
-                do {
-                    let archive = try ZipArchive(path: src)
-                    let summary = try archive.extractAll(to: dest, options: chosen)
-                    continuation.resume(returning: .success(summary.files + summary.directories + summary.symlinks))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+        return try await BlockingThread.run { cancellation in
+            let archive = try ZipArchive(path: src)
+            let summary = try archive.extractAll(to: dest, options: chosen) { cancellation.isCancelled }
+            return summary.files + summary.directories + summary.symlinks
         }
-        return try result.get()
     }
 }

@@ -4,6 +4,9 @@ import Logging
 /// at a time, coalesces states that arrive during a run into one more run for the newest count, and
 /// remembers a count only once its run has finished (a cancelled or killed run is not remembered, so it
 /// runs again after a restart).
+///
+/// It keeps nothing per run: an agent runs for months, so each report goes to the reporter (or the outbox)
+/// and to `onRunFinished`, and is then dropped.
 public struct TriggerLoop: Sendable {
     /// The trigger.
     public var trigger: String
@@ -52,17 +55,15 @@ public struct TriggerLoop: Sendable {
     }
 
     /// Consumes `states` (newest-only buffering gives the coalescing) until it ends or a run is cancelled.
-    /// Returns the runs' reports, in order. With an outbox, pending reports are delivered alongside, and
-    /// once more before returning.
-    @discardableResult
-    public func run(states: AsyncStream<PollResult>) async throws -> [RunReport] {
+    /// Each run's report goes to `onRunFinished` and the reporter. With an outbox, pending reports are
+    /// delivered alongside, and once more before returning.
+    public func run(states: AsyncStream<PollResult>) async throws {
         guard let outbox, let reporter else { return try await consume(states, enqueued: nil) }
         let (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await deliverPending(outbox, through: reporter, wakeUps: signals) }
-            let reports: [RunReport]
             do {
-                reports = try await consume(states, enqueued: signal)
+                try await consume(states, enqueued: signal)
             } catch {
                 group.cancelAll()
                 throw error
@@ -70,7 +71,6 @@ public struct TriggerLoop: Sendable {
             group.cancelAll()
             // A last attempt, e.g. for the report of a run cancelled by SIGTERM; what fails stays on disk.
             note(await outbox.deliver(through: reporter), failing: false)
-            return reports
         }
     }
 
@@ -114,11 +114,8 @@ public struct TriggerLoop: Sendable {
         return false
     }
 
-    func consume(_ states: AsyncStream<PollResult>, enqueued: AsyncStream<Void>.Continuation?) async throws
-        -> [RunReport]
-    {
+    func consume(_ states: AsyncStream<PollResult>, enqueued: AsyncStream<Void>.Continuation?) async throws {
         var stored = try store.load(trigger)
-        var reports: [RunReport] = []
         for await result in states {
             let observed = result.observation
             onObservation(observed)
@@ -135,7 +132,7 @@ public struct TriggerLoop: Sendable {
                     logger.info("[\(trigger)] first start: adopting count \(observed.count) without running")
                 }
             case .run(let count):
-                if stop.isFired { return reports }
+                if stop.isFired { return }
                 let context = RunContext(
                     trigger: trigger, count: count, epoch: observed.epoch, runID: makeRunID(), agent: agent,
                     host: host)
@@ -148,7 +145,6 @@ public struct TriggerLoop: Sendable {
                     try store.save(state)
                     stored = state
                 }
-                reports.append(report)
                 if let reporter, result.serverProtocol == .v1 {
                     if let outbox, let enqueued {
                         do {
@@ -167,9 +163,8 @@ public struct TriggerLoop: Sendable {
                         }
                     }
                 }
-                if report.status == .cancelled { return reports }
+                if report.status == .cancelled { return }
             }
         }
-        return reports
     }
 }

@@ -33,11 +33,10 @@ final class StandInServer: Sendable {
                 firstLine.withLock { if $0 == nil { $0 = line } }
             }
         }
-        for _ in 0..<200 {
-            if let line = firstLine.withLock({ $0 }), let port = Int(line) {
-                return StandInServer(port: port, stop: stop, task: task)
-            }
-            try await Task.sleep(for: .milliseconds(25))
+        if try await eventually(timeout: .seconds(10), { firstLine.withLock { $0.flatMap(Int.init) } != nil }),
+            let port = firstLine.withLock({ $0.flatMap(Int.init) })
+        {
+            return StandInServer(port: port, stop: stop, task: task)
         }
         stop.fire()
         throw AgentError.io("the stand-in server did not start")

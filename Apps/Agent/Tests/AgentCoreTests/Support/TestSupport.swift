@@ -82,6 +82,18 @@ func processIsGone(_ pid: pid_t) -> Bool {
     return fields.first == "Z"
 }
 
+/// Checks `condition` every 20 ms until it holds or `timeout` has passed; returns whether it held. Tests
+/// `#expect` the answer, so a condition that never comes fails the test instead of hanging it.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while true {
+        if (try? await condition()) == true { return true }
+        if clock.now >= deadline { return false }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
 extension Result where Failure == any Error {
     /// Runs an async throwing body into a result.
     init(catching body: () async throws -> Success) async {

@@ -1,0 +1,56 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// A trigger's committed state (openapi.yaml's `TriggerState`): the answer of the v1 trigger routes, one entry of
+/// `GET /v1/triggers`, and the server's own record of a trigger.
+public struct TriggerState: Codable, Sendable, Equatable {
+    /// The trigger's name.
+    public var trigger: String
+    /// How many times it was incremented since the database was created (0 for an unknown trigger).
+    public var count: Int64
+    /// The server database's epoch the count belongs to; `nil` where the server has not said (its own records).
+    public var epoch: String?
+    /// When it was last incremented; `nil` if never.
+    public var lastIncrement: Date?
+
+    /// Makes a state.
+    public init(trigger: String, count: Int64, epoch: String? = nil, lastIncrement: Date? = nil) {
+        self.trigger = trigger
+        self.count = count
+        self.epoch = epoch
+        self.lastIncrement = lastIncrement
+    }
+
+    /// This state as the server answers it, with its epoch.
+    public func with(epoch: String) -> TriggerState {
+        var state = self
+        state.epoch = epoch
+        return state
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trigger, count, epoch
+        case lastIncrement = "last_increment"
+    }
+
+    /// Decodes a state; `epoch` and `last_increment` may be absent.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        trigger = try c.decode(String.self, forKey: .trigger)
+        count = try c.decode(Int64.self, forKey: .count)
+        epoch = try c.decodeIfPresent(String.self, forKey: .epoch)
+        lastIncrement = try c.decodeTimestampIfPresent(forKey: .lastIncrement)
+    }
+
+    /// Encodes the state; `epoch` only when known, `last_increment` always (`null` if never).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(trigger, forKey: .trigger)
+        try c.encode(count, forKey: .count)
+        try c.encodeIfPresent(epoch, forKey: .epoch)
+        try c.encode(lastIncrement.map(Timestamp.format), forKey: .lastIncrement)
+    }
+}

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// An error a handler throws to answer with a given status and a JSON body `{"error": ..., "detail": ...}`.
 ///
 /// Any other error thrown by a handler becomes a 500 with a generic body; the real error is logged.
-public struct HTTPError: Error, Sendable, CustomStringConvertible {
+public struct HTTPError: HTTPResponseError, Sendable, CustomStringConvertible {
     /// The status to answer with.
     public var status: HTTPResponseStatus
     /// A short code or title, e.g. `"not_found"`; defaults to the status's reason phrase.

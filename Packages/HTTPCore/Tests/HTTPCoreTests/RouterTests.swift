@@ -38,10 +38,34 @@ import Testing
         }
         router.get("/fail") { _, _ in throw Failure() }
         router.get("/teapot") { _, _ in throw HTTPError(.imATeapot, error: "teapot", detail: "short and stout") }
+        router.get("/own/:code") { request, _ throws(OwnError) in
+            throw OwnError(code: Int(request.parameters["code"] ?? "") ?? 0)
+        }
         return router
     }
 
     struct Failure: Error {}
+
+    /// An app's own error type that renders itself.
+    struct OwnError: HTTPResponseError, Sendable {
+        let code: Int
+        var response: HTTPResponse {
+            var response = HTTPResponse(text: "own \(code)")
+            response.status = .init(statusCode: code)
+            response.headers.add(name: "x-own", value: "yes")
+            return response
+        }
+    }
+
+    @Test(arguments: [409, 503])
+    func anErrorThatRendersItselfIsSentAsItSays(_ code: Int) async throws {
+        try await makeRouter().test { client in
+            let response = try await client.execute(.GET, "/own/\(code)")
+            #expect(response.status.code == code)
+            #expect(response.text == "own \(code)")
+            #expect(response.headers.first(name: "x-own") == "yes")
+        }
+    }
 
     @Test func routeParametersAndPercentDecodedQueryReachTheHandler() async throws {
         try await makeRouter().test { client in

@@ -5,7 +5,8 @@ import NIOHTTP1
 /// Templates are made of literal segments, `:name` parameters (one segment) and a final `*` or `**` (the rest of
 /// the path, captured as parameter `*`). Literal segments win over parameters, which win over `*`.
 /// A path that matches no template answers 404; one that matches a template but not the method answers 405 with
-/// `Allow`. HEAD falls back to the GET handler (the server sends no body). Errors render through `HTTPError`.
+/// `Allow`. HEAD falls back to the GET handler (the server sends no body). Errors render through
+/// `HTTPResponseError` (`HTTPError` and an app's own error types).
 ///
 /// ```swift
 /// var router = Router()
@@ -206,7 +207,14 @@ public struct Router: Sendable {
     }
 
     static func render(_ error: any Error, request: HTTPRequest, context: RequestContext) -> HTTPResponse {
-        if let error = error as? HTTPError { return error.response }
+        if let error = error as? any HTTPResponseError {
+            let response = error.response
+            if response.status.code >= 500 {
+                context.logger.warning(
+                    "request failed", metadata: ["route": "\(request.route ?? "-")", "error": "\(error)"])
+            }
+            return response
+        }
         context.logger.error(
             "handler failed",
             metadata: ["error": "\(String(reflecting: error))", "path": "\(request.path)"]

@@ -20,6 +20,9 @@ let package = Package(
         .package(path: "../../Packages/Metrics"),
         .package(path: "../../Packages/ArtifactCache"),
         .package(path: "../../Packages/S3Fetch"),
+        .package(path: "../../Packages/ProstagmaProtocol"),
+        // Tests only: reads openapi.yaml to check bodies and wire types against it.
+        .package(path: "../../Packages/MiniYAML"),
     ],
     targets: [
         .target(
@@ -32,12 +35,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPCore", package: "HTTPCore"),
                 .product(name: "PrometheusMetrics", package: "Metrics"),
                 .product(name: "ArtifactCache", package: "ArtifactCache"),
                 .product(name: "S3Fetch", package: "S3Fetch"),
+                .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
             ],
             // Embedded as OpenAPIDocument.swift (Tools/embed-openapi.sh): a bare binary serves the real document.
             exclude: ["Resources/openapi.yaml"]
@@ -49,6 +54,8 @@ let package = Package(
                 "ServerCore",
                 .product(name: "HTTPCore", package: "HTTPCore"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
+                .product(name: "MiniYAML", package: "MiniYAML"),
             ]
         ),
     ]

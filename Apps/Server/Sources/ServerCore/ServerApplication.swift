@@ -2,6 +2,7 @@ import Foundation
 import HTTPCore
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Builds and runs the server: components, routes, the HTTP server and the background service, in a
 /// `ServiceGroup` that shuts down gracefully on SIGTERM and SIGINT.
@@ -33,21 +34,28 @@ public enum ServerApplication {
             // the one line that shows the secret would appear only when the server exits.
             fflush(nil)
         }
-        let components = try ServerComponents(configuration: configuration, secret: resolved.secret, logger: logger)
-        let server = makeHTTPServer(components: components, logger: logger)
-        let background = BackgroundService(components: components)
+        let app = try await buildApplication(configuration: configuration, secret: resolved.secret, logger: logger)
         logger.info(
-            "starting", metadata: ["configuration": "\(configuration)", "epoch": "\(components.store.epoch)"])
+            "starting", metadata: ["configuration": "\(configuration)", "epoch": "\(app.components.store.epoch)"])
+        try await app.run()
+        logger.info("stopped")
+    }
+
+    /// Assembles the server for `configuration`: opens the store and the cache, builds the routes, the HTTP
+    /// server and the background service. Nothing listens until the returned app runs. Tests call this with port 0
+    /// and drive the app's ``ServerApp/router`` or a real socket.
+    public static func buildApplication(
+        configuration: ServerConfiguration, secret: String, logger: Logger, upstreamTimeout: Duration = .seconds(300),
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    ) async throws -> ServerApp {
+        let components = try await ServerComponents(
+            configuration: configuration, secret: secret, logger: logger, upstreamTimeout: upstreamTimeout)
+        let server = makeHTTPServer(components: components, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: background)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
-        await components.flushAgents()
-        await components.fetcher.shutdown()
-        try? components.store.close()
-        logger.info("stopped")
+                services: [.init(service: server), .init(service: BackgroundService(components: components))],
+                gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+        return ServerApp(components: components, http: server, group: group)
     }
 
     /// The HTTP server for `components` (tests call this with port 0).
@@ -66,6 +74,49 @@ public enum ServerApplication {
         return HTTPServer(
             router: ServerRoutes(components: components).makeRouter(), configuration: http, logger: logger,
             onServerRunning: onServerRunning)
+    }
+}
+
+/// The assembled server, as ``ServerApplication/buildApplication(configuration:secret:logger:upstreamTimeout:gracefulShutdownSignals:)``
+/// returns it: run it, or drive its router without a socket.
+public struct ServerApp: Service {
+    /// Shared state: store, hubs, registry, fetcher, metrics.
+    public let components: ServerComponents
+    let http: HTTPServer
+    let group: ServiceGroup
+
+    /// The routes, for driving the app without a socket.
+    public var router: Router { http.router }
+
+    /// The port it listens on, once it does (port 0 in the configuration picks a free one).
+    public var port: Int {
+        get async throws { try await http.port }
+    }
+
+    /// Serves until a graceful shutdown (a configured signal, or ``triggerGracefulShutdown()``), then tears down:
+    /// agent records flushed, upstream fetches stopped, the store closed. The teardown runs when serving throws too.
+    public func run() async throws {
+        do {
+            try await group.run()
+        } catch {
+            await tearDown()
+            throw error
+        }
+        await tearDown()
+    }
+
+    /// Begins a graceful shutdown: open long polls and deploy waits are answered, then the server stops.
+    public func triggerGracefulShutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// Releases what the app holds; safe to call when it never ran.
+    public func tearDown() async {
+        components.hub.shutdown()
+        components.runHub.shutdown()
+        await components.flushAgents()
+        await components.fetcher.shutdown()
+        try? await components.store.close()
     }
 }
 

@@ -1,8 +1,11 @@
+import HTTPCore
+import ProstagmaProtocol
+
 /// Every failure ServerCore reports: bad configuration, bad requests, store and upstream failures.
 ///
 /// Each error carries the HTTP status it answers with, a short machine-readable `code`
 /// (the `error` field of the JSON error body) and a `detail` that says what was wrong and where.
-public struct ServerError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct ServerError: HTTPResponseError, Sendable, CustomStringConvertible, Equatable {
     /// HTTP status the error answers with (configuration errors use 500; they never reach a client).
     public var status: Int
     /// Short machine-readable code, e.g. `malformed_json`, `forbidden`, `invalid_trigger`.
@@ -70,5 +73,20 @@ public struct ServerError: Error, Sendable, CustomStringConvertible, Equatable {
     /// 503: the store could not commit (disk full, I/O error); the request may be retried.
     public static func unavailable(_ detail: String) -> ServerError {
         ServerError(status: 503, code: "unavailable", detail: detail)
+    }
+
+    /// 422: a value that breaks the wire contract, with the contract's message.
+    public init(_ error: ProtocolError) {
+        switch error.kind {
+        case .invalidTriggerName: self = .invalidTrigger(error.message)
+        default: self = .unprocessable(error.message)
+        }
+    }
+
+    /// The JSON error body of docs/api.md with this error's status; a 401 challenges for a bearer token.
+    public var response: HTTPResponse {
+        var headers: HTTPHeaders = [:]
+        if status == 401 { headers.add(name: "www-authenticate", value: "Bearer realm=\"prostagma\"") }
+        return HTTPError(HTTPResponseStatus(statusCode: status), error: code, detail: detail, headers: headers).response
     }
 }

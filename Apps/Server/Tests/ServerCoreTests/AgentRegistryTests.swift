@@ -3,7 +3,7 @@ import Testing
 
 @testable import ServerCore
 
-@Suite struct AgentRegistryTests {
+@Suite(.timeLimit(.minutes(2))) struct AgentRegistryTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func liveWhilePollingThenStaleAfterTwiceTheInterval() {

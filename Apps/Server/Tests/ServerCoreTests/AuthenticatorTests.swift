@@ -2,7 +2,7 @@ import Testing
 
 @testable import ServerCore
 
-@Suite struct AuthenticatorTests {
+@Suite(.timeLimit(.minutes(2))) struct AuthenticatorTests {
     let auth = Authenticator(secret: "s3cret")
 
     func headers(_ pairs: [String: String]) -> (String) -> String? {

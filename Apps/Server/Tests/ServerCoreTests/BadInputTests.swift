@@ -5,7 +5,7 @@ import Testing
 @testable import ServerCore
 
 /// Every bad input gets a 4xx with a JSON error that says something; none gets a 5xx.
-@Suite struct BadInputTests {
+@Suite(.timeLimit(.minutes(2))) struct BadInputTests {
     struct Case: Sendable, CustomStringConvertible {
         let method: HTTPMethod
         let uri: String
@@ -84,7 +84,7 @@ import Testing
 
     @Test(arguments: cases)
     func badInputGetsAClear4xx(_ input: Case) async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let response = try await server.send(input.method, input.uri, headers: input.headers, body: input.body)
         #expect(response.status == input.status, "\(input): \(response.text)")
         let json = try response.json()

@@ -5,7 +5,7 @@ import Testing
 @testable import ServerCore
 
 /// Runs the real `prostagma-server` executable (built beside the tests).
-@Suite(.serialized) struct BinaryTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct BinaryTests {
     static let binary: String = {
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ServerCore
 
-@Suite struct ConfigurationTests {
+@Suite(.timeLimit(.minutes(2))) struct ConfigurationTests {
     @Test func defaultsMatchTheOriginal() throws {
         let config = try ServerConfiguration.resolve(.init(), environment: [:])
         #expect(config.host == "127.0.0.1")

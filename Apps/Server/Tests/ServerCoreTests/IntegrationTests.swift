@@ -1,12 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPCore
+import ProstagmaProtocol
 import Testing
 
 @testable import ServerCore
 
 /// Against a real listening server and a real HTTP origin (python3 http.server), over loopback.
-@Suite(.serialized) struct IntegrationTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct IntegrationTests {
     @Test func theREADMEsCurlCommandWorksWithTriggerQuoted() async throws {
         try await withLiveServer { server in
             let quoted = try await runCommand([
@@ -55,7 +56,7 @@ import Testing
             }
             #expect(statuses.count == 320)
             #expect(statuses.allSatisfy { $0 == 200 })
-            #expect(try server.components.store.loadTriggers().first { $0.name == "load" }?.count == 320)
+            #expect(try await server.components.store.loadTriggers().first { $0.trigger == "load" }?.count == 320)
         }
     }
 
@@ -72,8 +73,8 @@ import Testing
                         return try response.json()["count"] as? Int ?? -1
                     }
                 }
-                while server.components.hub.watcherCounts()["app", default: 0] < pollers {
-                    try await Task.sleep(for: .milliseconds(5))
+                try await eventually("\(pollers) long polls open") {
+                    server.components.hub.watcherCounts()["app", default: 0] >= pollers
                 }
                 let start = clock.now
                 _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
@@ -227,13 +228,13 @@ import Testing
                 ("GET /v1/triggers/app?after=0&epoch=\(epoch)&wait=60 HTTP/1.1\r\nHost: x\r\n"
                     + "Authorization: Bearer \(TestServer.secret)\r\n\r\n").utf8)
             _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            for _ in 0..<500 where server.components.hub.watcherCounts()["app", default: 0] < 1 {
-                try await Task.sleep(for: .milliseconds(10))
+            try await eventually("the raw long poll to be open") {
+                server.components.hub.watcherCounts()["app", default: 0] >= 1
             }
             #expect(server.components.hub.watcherCounts()["app"] == 1)
             close(fd)
-            for _ in 0..<500 where server.components.hub.watcherCounts()["app", default: 0] > 0 {
-                try await Task.sleep(for: .milliseconds(10))
+            try await eventually("the closed long poll to stop counting") {
+                server.components.hub.watcherCounts()["app", default: 0] == 0
             }
             #expect(server.components.hub.watcherCounts()["app"] == nil)
         }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import ServerCore
 
-@Suite struct JSONSyntaxCheckerTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONSyntaxCheckerTests {
     @Test func theOriginalREADMEsUnquotedKeyIsExplained() {
         let failure = JSONSyntaxChecker().check(#"{"secret": "x", trigger: "MY"}"#)
         #expect(

@@ -5,7 +5,7 @@ import Testing
 @testable import ServerCore
 
 /// Walks every path and method of the served OpenAPI document against the server.
-@Suite struct OpenAPITests {
+@Suite(.timeLimit(.minutes(2))) struct OpenAPITests {
     struct Operation: Sendable, CustomStringConvertible {
         let path: String
         let method: String
@@ -86,7 +86,7 @@ import Testing
 
     @Test(arguments: documented)
     func everyOperationExistsAndAnswersAsDocumented(_ operation: Operation) async throws {
-        let server = try TestServer(upstreamTimeout: .seconds(5))
+        let server = try await TestServer(upstreamTimeout: .seconds(5))
         var uri = operation.path.replacingOccurrences(of: "{name}", with: "app")
         if operation.path == "/v1/artifacts" { uri += "?url=http%3A%2F%2F127.0.0.1%3A1%2Fx" }
         let method = HTTPMethod(rawValue: operation.method.uppercased())
@@ -95,5 +95,85 @@ import Testing
         #expect(response.status != 405, "\(operation): method not routed")
         #expect(
             operation.statuses.contains(response.status), "\(operation) answered \(response.status): \(response.text)")
+        if let body = Self.body(for: operation) {
+            let schema = try #require(Self.spec.requestSchema(operation.method, operation.path))
+            #expect(Self.spec.violations(ofJSON: Array(body.utf8), against: schema) == [], "\(operation)'s request")
+        }
+        expectConforms(response, operation.method, operation.path)
+    }
+
+    // MARK: - Bodies against the document
+
+    static let spec = OpenAPISpec.served
+
+    /// Checks that `response` is documented for `method path` and, where the document gives a JSON schema for its
+    /// status, that the body conforms to it.
+    func expectConforms(
+        _ response: TestServer.Response, _ method: String, _ path: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let what = "\(method.uppercased()) \(path) → \(response.status)"
+        #expect(
+            Self.spec.documents(method, path, status: response.status), "\(what) is not documented",
+            sourceLocation: sourceLocation)
+        guard let schema = Self.spec.responseSchema(method, path, status: response.status) else { return }
+        #expect(
+            Self.spec.violations(ofJSON: response.body, against: schema) == [], "\(what): \(response.text)",
+            sourceLocation: sourceLocation)
+    }
+
+    /// A deploy as CI, an agent and an operator drive it, every answer checked against the document's schemas.
+    @Test func theAnswersOfADeployConformToTheDocument() async throws {
+        let server = try await TestServer()
+        let agent = [
+            ("X-Prostagma-Agent", "web-1"), ("X-Prostagma-Host", "web-1.internal"), ("X-Prostagma-Poll-Interval", "5"),
+        ]
+        let original = #"{"secret": "test-secret", "trigger": "web"}"#
+        expectConforms(try await server.send(.POST, "/trigger", body: original), "post", "/trigger")
+        expectConforms(try await server.send(.GET, "/trigger", body: original), "get", "/trigger")
+        let incremented = try await server.send(.POST, "/v1/triggers/web", bearer: true)
+        #expect(incremented.status == 200)
+        expectConforms(incremented, "post", "/v1/triggers/{name}")
+        let epoch = try JSONValue.parse(incremented.body)["epoch"]?.string ?? ""
+        let polled = try await server.send(
+            .GET, "/v1/triggers/web?after=0&epoch=\(epoch)&wait=0", headers: agent, bearer: true)
+        expectConforms(polled, "get", "/v1/triggers/{name}")
+        expectConforms(try await server.send(.GET, "/v1/triggers", bearer: true), "get", "/v1/triggers")
+
+        let run = """
+            {"id": "r-1", "agent": "web-1", "host": "web-1.internal", "trigger": "web", "count": 2, "epoch": "\(epoch)",
+             "status": "failed", "started_at": "2026-11-25T10:00:00.000Z", "finished_at": "2026-11-25T10:00:01.000Z",
+             "steps": [{"index": 0, "kind": "shell", "status": "failed", "duration_seconds": 1, "exit_code": 3,
+                        "message": "exit status 3"}], "log_tail": "boom\\n"}
+            """
+        let runSchema = try #require(Self.spec.requestSchema("post", "/v1/runs"))
+        #expect(Self.spec.violations(ofJSON: Array(run.utf8), against: runSchema) == [])
+        let created = try await server.send(.POST, "/v1/runs", headers: agent, body: run, bearer: true)
+        #expect(created.status == 201)
+        expectConforms(created, "post", "/v1/runs")
+        let runs = try await server.send(.GET, "/v1/runs?trigger=web", bearer: true)
+        expectConforms(runs, "get", "/v1/runs")
+        #expect(try JSONValue.parse(runs.body)["runs"]?.array?.first?["steps"]?.array?.count == 1)
+        let agents = try await server.send(.GET, "/v1/agents", bearer: true)
+        expectConforms(agents, "get", "/v1/agents")
+        #expect(try JSONValue.parse(agents.body)["agents"]?.array?.first?["last_run"]?["id"] == .string("r-1"))
+
+        // web-1 is live and watches "web": a deploy wait names it as pending when the wait runs out.
+        let waited = try await server.send(.POST, "/v1/triggers/web?wait=0", bearer: true)
+        #expect(waited.status == 504)
+        expectConforms(waited, "post", "/v1/triggers/{name}")
+        #expect(try JSONValue.parse(waited.body)["pending"] == .array([.string("web-1")]))
+        // Nobody watches "lonely": the wait answers at once that the deploy is done.
+        let lonely = try await server.send(.POST, "/v1/triggers/lonely?wait=5", bearer: true)
+        #expect(lonely.status == 200)
+        expectConforms(lonely, "post", "/v1/triggers/{name}")
+
+        expectConforms(try await server.send(.GET, "/healthz"), "get", "/healthz")
+        let badName = try await server.send(.GET, "/v1/triggers/..", bearer: true)
+        #expect(badName.status == 422)
+        expectConforms(badName, "get", "/v1/triggers/{name}")
+        let badJSON = try await server.send(.POST, "/v1/runs", body: "{\"agent\": ", bearer: true)
+        #expect(badJSON.status == 400)
+        expectConforms(badJSON, "post", "/v1/runs")
     }
 }

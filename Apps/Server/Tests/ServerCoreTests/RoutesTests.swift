@@ -4,9 +4,9 @@ import Testing
 
 @testable import ServerCore
 
-@Suite struct RoutesTests {
+@Suite(.timeLimit(.minutes(2))) struct RoutesTests {
     @Test func theOriginalREADMEsCommandWorksWithTheKeyQuoted() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let body = #"{"secret": "test-secret", "trigger": "MY_TRIGGER_NAME"}"#
         let first = try await server.send(.POST, "/trigger", body: body)
         #expect(first.status == 200)
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func theREADMEsUnquotedKeyGetsAHelpful400() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let response = try await server.send(.POST, "/trigger", body: #"{"secret": "test-secret", trigger: "MY"}"#)
         #expect(response.status == 400)
         let json = try response.json()
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func badSecretIs403AndMissingIs401() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         #expect(try await server.send(.POST, "/trigger", body: #"{"secret": "nope", "trigger": "a"}"#).status == 403)
         #expect(try await server.send(.GET, "/trigger", body: #"{"trigger": "a"}"#).status == 401)
         #expect(try await server.send(.GET, "/v1/triggers/a").status == 401)
@@ -40,13 +40,13 @@ import Testing
     }
 
     @Test func unknownTriggersReadZero() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let response = try await server.send(.GET, "/trigger", body: #"{"secret": "test-secret", "trigger": "new"}"#)
         #expect(try response.json()["count"] as? Int == 0)
     }
 
     @Test func v1IncrementAnswersWithTheEpoch() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let response = try await server.send(.POST, "/v1/triggers/app", bearer: true)
         #expect(response.status == 200)
         let json = try response.json()
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func webhooksAuthenticateWithSignatureOrToken() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let body = #"{"ref": "refs/heads/main"}"#
         let signature = Authenticator(secret: TestServer.secret).hubSignature(for: Array(body.utf8))
         let github = try await server.send(
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func longPollAnswersAtOnceWhenBehindOrEpochDiffers() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
         let epoch = server.components.store.epoch
         let behind = try await server.send(.GET, "/v1/triggers/app?after=0&epoch=\(epoch)&wait=30", bearer: true)
@@ -82,13 +82,13 @@ import Testing
     }
 
     @Test func longPollWakesOnIncrement() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let epoch = server.components.store.epoch
         async let poll = server.send(
             .GET, "/v1/triggers/app?after=0&epoch=\(epoch)&wait=30",
             headers: [("X-Prostagma-Agent", "web-1"), ("X-Prostagma-Host", "web-1.internal")], bearer: true)
-        while server.components.hub.watcherCounts()["app", default: 0] < 1 {
-            try await Task.sleep(for: .milliseconds(1))
+        try await eventually("the long poll to be open") {
+            server.components.hub.watcherCounts()["app", default: 0] >= 1
         }
         let metrics = try await server.send(.GET, "/metrics").text
         #expect(metrics.contains(#"prostagma_watchers{trigger="app"} 1"#))
@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func longPollTimesOutWithTheUnchangedState() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let epoch = server.components.store.epoch
         let answer = try await server.send(.GET, "/v1/triggers/app?after=0&epoch=\(epoch)&wait=0.05", bearer: true)
         #expect(answer.status == 200)
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func triggerListHasEveryTrigger() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         _ = try await server.send(.POST, "/v1/triggers/b", bearer: true)
         _ = try await server.send(.POST, "/v1/triggers/a", bearer: true)
         let json = try await server.send(.GET, "/v1/triggers", bearer: true).json()
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func runsAreStoredAndListed() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let run = """
             {"id": "r1", "agent": "web-1", "host": "web-1.internal", "trigger": "app", "count": 1,
              "status": "failed", "started_at": "2026-11-25T10:00:00.000Z", "finished_at": "2026-11-25T10:00:03.250Z",
@@ -144,14 +144,14 @@ import Testing
     }
 
     @Test func deployWaitAnswersWithTheOutcome() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         // Two live agents watch "app".
         for name in ["web-1", "web-2"] {
             _ = try await server.send(
                 .GET, "/v1/triggers/app", headers: [("X-Prostagma-Agent", name)], bearer: true)
         }
         async let outcome = server.send(.POST, "/v1/triggers/app?wait=30", bearer: true)
-        while server.components.hub.current("app").count < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        try await eventually("the increment") { server.components.hub.current("app").count >= 1 }
         let epoch = server.components.store.epoch
         for (name, status) in [("web-1", "succeeded"), ("web-2", "failed")] {
             let run =
@@ -166,7 +166,7 @@ import Testing
     }
 
     @Test func deployWaitTimesOutNamingWhoIsPending() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         _ = try await server.send(.GET, "/v1/triggers/app", headers: [("X-Prostagma-Agent", "web-1")], bearer: true)
         let answer = try await server.send(.POST, "/v1/triggers/app?wait=0.05", bearer: true)
         #expect(answer.status == 504)
@@ -174,7 +174,7 @@ import Testing
     }
 
     @Test func healthzMetricsAndOpenAPINeedNoAuth() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
         #expect(try await server.send(.GET, "/healthz").json()["status"] as? String == "ok")
         let metrics = try await server.send(.GET, "/metrics")
@@ -192,7 +192,7 @@ import Testing
     }
 
     @Test func unknownRoutesAndMethodsAreJSONErrors() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let missing = try await server.send(.GET, "/nope")
         #expect(missing.status == 404)
         #expect(try missing.json()["error"] != nil)
@@ -219,9 +219,9 @@ import Testing
     }
 }
 
-@Suite struct StatusRouteTests {
+@Suite(.timeLimit(.minutes(2))) struct StatusRouteTests {
     @Test func theStatusPageNeedsBasicAuthAndEscapesLogs() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         let missing = try await server.send(.GET, "/")
         #expect(missing.status == 401)
         #expect(missing.headers.first(name: "www-authenticate")?.hasPrefix("Basic") == true)
@@ -244,9 +244,9 @@ import Testing
     }
 }
 
-@Suite struct S3RouteTests {
+@Suite(.timeLimit(.minutes(2))) struct S3RouteTests {
     @Test func s3WithoutTheAWSCLIIsA502SayingSo() async throws {
-        let server = try TestServer(awsPath: "/nonexistent/aws")
+        let server = try await TestServer(awsPath: "/nonexistent/aws")
         let response = try await server.send(
             .GET, "/v1/artifacts?url=s3%3A%2F%2Fbucket%2Fapp.zip", bearer: true)
         #expect(response.status == 502)

@@ -1,34 +1,41 @@
 import Foundation
+import ProstagmaProtocol
 import ServerCore
 import Testing
 
 /// The status page renderer: a pure function from a snapshot to HTML, checked without a server.
-@Suite("Status page")
+@Suite("Status page", .timeLimit(.minutes(2)))
 struct StatusPageTests {
     static let now = Date(timeIntervalSince1970: 1_795_600_000)  // 2026-11-25T09:46:40Z
 
     static func run(
-        id: String = "run-1", agent: String = "web-1", status: String = "succeeded", steps: [StatusSnapshot.Step] = [],
-        logTail: String? = "deployed\n"
-    ) -> StatusSnapshot.Run {
-        StatusSnapshot.Run(
+        id: String = "run-1", agent: String = "web-1", status: RunStatus = "succeeded", steps: [RunReport.Step] = [],
+        logTail: String? = "deployed\n", finishedAt: Date? = now.addingTimeInterval(-28), duration: Double = 2
+    ) -> RunReport {
+        RunReport(
             id: id, agent: agent, trigger: "website", count: 7, status: status,
-            startedAt: now.addingTimeInterval(-30), finishedAt: now.addingTimeInterval(-28), steps: steps,
-            logTail: logTail)
+            startedAt: (finishedAt ?? now).addingTimeInterval(-duration).wire,
+            finishedAt: finishedAt?.wire, steps: steps, logTail: logTail)
     }
 
-    static func agent(
-        _ name: String, state: StatusSnapshot.Liveness = .live, lastRun: StatusSnapshot.LastRun? = nil
-    ) -> StatusSnapshot.Agent {
-        StatusSnapshot.Agent(
-            name: name, host: "host-\(name)", state: state, lastSeen: now.addingTimeInterval(-12),
-            triggers: ["website"], lastRun: lastRun)
+    /// The newest run an agents row summarises.
+    static func lastRun(
+        id: String, status: RunStatus, durationSeconds: Double = 2, finishedAt: Date? = nil
+    ) -> RunReport {
+        run(id: id, status: status, finishedAt: finishedAt ?? now.addingTimeInterval(-60), duration: durationSeconds)
+    }
+
+    static func agent(_ name: String, state: AgentLiveness = .live, lastRun: RunReport? = nil) -> AgentSummary {
+        AgentSummary(
+            name: name, host: "host-\(name)", triggers: ["website"], state: state,
+            lastSeen: now.addingTimeInterval(-12),
+            pollIntervalSeconds: 5, lastRun: lastRun)
     }
 
     static func snapshot(
-        agents: [StatusSnapshot.Agent] = [], runs: [StatusSnapshot.Run] = [],
-        triggers: [StatusSnapshot.Trigger] = [
-            .init(name: "website", count: 7, lastIncrement: now.addingTimeInterval(-31))
+        agents: [AgentSummary] = [], runs: [RunReport] = [],
+        triggers: [TriggerState] = [
+            .init(trigger: "website", count: 7, lastIncrement: now.addingTimeInterval(-31))
         ]
     ) -> StatusSnapshot {
         StatusSnapshot(triggers: triggers, agents: agents, runs: runs, serverEpoch: "epoch-1", generatedAt: now)
@@ -37,8 +44,8 @@ struct StatusPageTests {
     /// A fleet with one healthy agent and one whose run failed at its second step, like the system test's.
     static let mixedFleet = snapshot(
         agents: [
-            agent("web-1", lastRun: .init(id: "ok-run", status: "succeeded", durationSeconds: 2, finishedAt: now)),
-            agent("web-2", state: .stale, lastRun: .init(id: "bad-run", status: "failed", durationSeconds: 1.5)),
+            agent("web-1", lastRun: lastRun(id: "ok-run", status: "succeeded", durationSeconds: 2, finishedAt: now)),
+            agent("web-2", state: .stale, lastRun: lastRun(id: "bad-run", status: "failed", durationSeconds: 1.5)),
         ],
         runs: [
             run(
@@ -82,7 +89,7 @@ struct StatusPageTests {
         let evil = "evil\" onmouseover=\"alert(1)' <b>bold</b>"
         let html = StatusPage.render(
             Self.snapshot(
-                agents: [Self.agent(evil, lastRun: .init(id: evil, status: "failed"))],
+                agents: [Self.agent(evil, lastRun: Self.lastRun(id: evil, status: "failed"))],
                 runs: [Self.run(id: evil, agent: evil, status: "failed")]))
         #expect(html.contains("evil&quot; onmouseover=&quot;alert(1)&#39; &lt;b&gt;bold&lt;/b&gt;"))
         #expect(!html.contains("onmouseover=\""))
@@ -128,14 +135,14 @@ struct StatusPageTests {
     }
 
     @Test func aFailedStepsMessageIsShown() {
-        let step = StatusSnapshot.Step(
+        let step = RunReport.Step(
             index: 0, kind: "download", status: "failed", durationSeconds: 0.5, message: "HTTP 404 from <origin>")
         let html = StatusPage.render(Self.snapshot(runs: [Self.run(status: "failed", steps: [step])]))
         #expect(html.contains("Failed at step 1 (download): HTTP 404 from &lt;origin&gt;"))
     }
 
     @Test func anExitCodeRepeatedInTheMessageIsSaidOnce() {
-        let step = StatusSnapshot.Step(
+        let step = RunReport.Step(
             index: 1, kind: "shell", status: "failed", durationSeconds: 0.1, exitCode: 3, message: "exit status 3")
         let html = StatusPage.render(Self.snapshot(runs: [Self.run(status: "failed", steps: [step])]))
         #expect(html.contains("Failed at step 2 (shell): exit code 3</p>"))
@@ -145,7 +152,7 @@ struct StatusPageTests {
         let html = StatusPage.render(Self.mixedFleet)
         #expect(html.contains("<a href=\"#run-bad-run\"><span class=\"badge failed\">failed</span></a>"))
         let unlisted = StatusPage.render(
-            Self.snapshot(agents: [Self.agent("a", lastRun: .init(id: "gone", status: "succeeded"))]))
+            Self.snapshot(agents: [Self.agent("a", lastRun: Self.lastRun(id: "gone", status: "succeeded"))]))
         #expect(!unlisted.contains("href=\"#run-gone\""))
     }
 
@@ -237,4 +244,9 @@ struct StatusPageTests {
         guard let end = html.range(of: "</section>", range: start.upperBound..<html.endIndex) else { return nil }
         return html[start.lowerBound..<end.upperBound]
     }
+}
+
+extension Date {
+    /// The wire's text for this time.
+    fileprivate var wire: String { Timestamp.format(self) }
 }

@@ -1,26 +1,27 @@
 import Foundation
+import ProstagmaProtocol
 import Synchronization
 import Testing
 
 @testable import ServerCore
 
-@Suite struct StoreTests {
+@Suite(.timeLimit(.minutes(2))) struct StoreTests {
     @Test func incrementsAreDurableAcrossReopen() async throws {
         try await withTemporaryDirectory { directory in
             let epoch: String
             do {
-                let store = try ProstagmaStore(directory: directory)
+                let store = try SQLiteStore(directory: directory)
                 epoch = store.epoch
                 #expect(epoch.count == 32)
                 #expect(try await store.increment("app").count == 1)
                 #expect(try await store.increment("app").count == 2)
                 #expect(try await store.increment("other").count == 1)
-                try store.close()
+                try await store.close()
             }
-            let reopened = try ProstagmaStore(directory: directory)
+            let reopened = try SQLiteStore(directory: directory)
             #expect(reopened.epoch == epoch)
-            let triggers = try reopened.loadTriggers()
-            #expect(triggers.map(\.name) == ["app", "other"])
+            let triggers = try await reopened.loadTriggers()
+            #expect(triggers.map(\.trigger) == ["app", "other"])
             #expect(triggers.map(\.count) == [2, 1])
             #expect(triggers[0].lastIncrement != nil)
         }
@@ -28,15 +29,15 @@ import Testing
 
     @Test func aNewDatabaseHasANewEpoch() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try ProstagmaStore(directory: directory + "/a").epoch
-            let second = try ProstagmaStore(directory: directory + "/b").epoch
+            let first = try SQLiteStore(directory: directory + "/a").epoch
+            let second = try SQLiteStore(directory: directory + "/b").epoch
             #expect(first != second)
         }
     }
 
     @Test func durabilityIsWALWithFullSync() async throws {
         try await withTemporaryDirectory { directory in
-            let settings = try ProstagmaStore(directory: directory).durabilitySettings()
+            let settings = try SQLiteStore(directory: directory).durabilitySettings()
             #expect(settings.journalMode == "wal")
             #expect(settings.synchronous == 2)  // FULL
         }
@@ -44,13 +45,15 @@ import Testing
 
     @Test func sixtyFourConcurrentIncrementsLoseNothing() async throws {
         try await withTemporaryDirectory { directory in
-            let store = try ProstagmaStore(directory: directory)
+            let store = try SQLiteStore(directory: directory)
             let hub = TriggerHub()
             let counts = try await withThrowingTaskGroup(of: Int64.self) { group in
                 for _ in 0..<64 {
                     group.addTask {
                         var last: Int64 = 0
-                        for _ in 0..<10 { last = try await store.increment("busy", afterCommit: hub.publish).count }
+                        for _ in 0..<10 {
+                            last = try await store.increment("busy", now: Date(), afterCommit: hub.publish).count
+                        }
                         return last
                     }
                 }
@@ -58,18 +61,20 @@ import Testing
             }
             #expect(counts.count == 64)
             #expect(counts.max() == 640)
-            #expect(try store.loadTriggers().first?.count == 640)
+            #expect(try await store.loadTriggers().first?.count == 640)
             #expect(hub.current("busy").count == 640)
         }
     }
 
     @Test func committedStatesArePublishedInOrder() async throws {
         try await withTemporaryDirectory { directory in
-            let store = try ProstagmaStore(directory: directory)
+            let store = try SQLiteStore(directory: directory)
             let seen = Seen()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<32 {
-                    group.addTask { _ = try await store.increment("t", afterCommit: { seen.append($0.count) }) }
+                    group.addTask {
+                        _ = try await store.increment("t", now: Date(), afterCommit: { seen.append($0.count) })
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -79,41 +84,78 @@ import Testing
 
     @Test func runsAreStoredNewestFirstAndBounded() async throws {
         try await withTemporaryDirectory { directory in
-            let store = try ProstagmaStore(directory: directory, runRetention: 5)
+            let store = try SQLiteStore(directory: directory, runRetention: 5)
             for count in 1...8 {
                 _ = try await store.insertRun(
                     RunReport(
                         agent: "web-1", trigger: count % 2 == 0 ? "even" : "odd", count: Int64(count),
                         status: "succeeded"))
             }
-            let all = try store.runs()
+            let all = try await store.runs(trigger: nil, limit: 100)
             #expect(all.map(\.count) == [8, 7, 6, 5, 4])
-            #expect(try store.runs(trigger: "even", limit: 2).map(\.count) == [8, 6])
+            #expect(try await store.runs(trigger: "even", limit: 2).map(\.count) == [8, 6])
             let id = try #require(all.first?.id)
-            #expect(try store.run(id: id)?.count == 8)
+            #expect(try await store.run(id: id)?.count == 8)
         }
     }
 
     @Test func aRunReportedTwiceIsStoredOnce() async throws {
         try await withTemporaryDirectory { directory in
-            let store = try ProstagmaStore(directory: directory)
+            let store = try SQLiteStore(directory: directory)
             let report = RunReport(id: "r1", agent: "a", trigger: "t", count: 1, status: "failed", logTail: "boom")
             _ = try await store.insertRun(report)
             _ = try await store.insertRun(report)
-            #expect(try store.runs().count == 1)
-            #expect(try store.runs().first == report)
+            let runs = try await store.runs(trigger: nil, limit: 100)
+            #expect(runs.count == 1)
+            #expect(runs.first == report)
         }
     }
 
     @Test func agentsRoundTrip() async throws {
         try await withTemporaryDirectory { directory in
-            let store = try ProstagmaStore(directory: directory)
+            let store = try SQLiteStore(directory: directory)
             let seenAt = Date(timeIntervalSince1970: 1_800_000_000)
             let agent = AgentRecord(
                 name: "web-1", host: "web-1.internal", triggers: ["app"], lastSeen: seenAt, pollIntervalSeconds: 5,
                 lastRunID: "r1")
             try await store.saveAgents([agent])
-            #expect(try store.loadAgents() == [agent])
+            #expect(try await store.loadAgents() == [agent])
+        }
+    }
+
+    @Test func aDeployWaitReadsTheNewestRunOfEachAgentForOneCountAndEpoch() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(directory: directory)
+            func insert(_ id: String, _ agent: String, _ count: Int64, _ epoch: String?, _ status: RunStatus)
+                async throws
+            {
+                _ = try await store.insertRun(
+                    RunReport(id: id, agent: agent, trigger: "app", count: count, epoch: epoch, status: status))
+            }
+            try await insert("a1", "a", 3, "e", "failed")
+            try await insert("a2", "a", 3, "e", "succeeded")  // a's newer run for 3 wins
+            try await insert("b1", "b", 3, nil, "failed")  // no epoch: an agent on the original protocol counts
+            try await insert("c1", "c", 3, "old-epoch", "failed")  // another database's count 3
+            try await insert("d1", "d", 2, "e", "failed")  // another count
+            let latest = try await store.latestRuns(trigger: "app", count: 3, epoch: "e")
+            #expect(latest.mapValues { $0.id ?? "" } == ["a": "a2", "b": "b1"])
+            #expect(try await store.latestRuns(trigger: "other", count: 3, epoch: "e").isEmpty)
+        }
+    }
+
+    @Test func runsAreReadByIDsInOneGo() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(directory: directory)
+            for index in 0..<1_200 {
+                _ = try await store.insertRun(
+                    RunReport(id: "r\(index)", agent: "a\(index)", trigger: "app", count: 1, status: "succeeded"))
+            }
+            let wanted = (0..<1_200).filter { $0 % 2 == 0 }.map { "r\($0)" } + ["missing"]
+            let found = try await store.runs(ids: wanted)
+            #expect(found.count == 600)
+            #expect(found["r1198"]?.agent == "a1198")
+            #expect(found["missing"] == nil && found["r1"] == nil)
+            #expect(try await store.runs(ids: []).isEmpty)
         }
     }
 
@@ -122,16 +164,16 @@ import Testing
         let report = try RunReport(agent: "a", trigger: "t", count: 1, status: "succeeded", logTail: long).validated()
         #expect(report.logTail?.utf8.count == RunReport.maximumLogTailBytes)
         #expect(report.logTail?.hasSuffix("END") == true)
-        #expect(throws: ServerError.self) {
+        #expect(throws: ProtocolError.self) {
             try RunReport(agent: "a", trigger: "t", count: 1, status: "great").validated()
         }
-        #expect(throws: ServerError.self) {
+        #expect(throws: ProtocolError.self) {
             try RunReport(agent: "a", trigger: "bad name", count: 1, status: "failed").validated()
         }
-        #expect(throws: ServerError.self) {
+        #expect(throws: ProtocolError.self) {
             try RunReport(agent: "a", trigger: "t", count: 1, status: "failed", startedAt: "yesterday").validated()
         }
-        #expect(throws: ServerError.self) {
+        #expect(throws: ProtocolError.self) {
             try RunReport(
                 agent: "a", trigger: "t", count: 1, status: "failed",
                 steps: [.init(index: 0, kind: "shell", status: "meh", durationSeconds: 1)]

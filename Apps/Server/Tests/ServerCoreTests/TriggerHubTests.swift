@@ -1,10 +1,11 @@
 import Foundation
+import ProstagmaProtocol
 import Testing
 
 @testable import ServerCore
 
-@Suite struct TriggerHubTests {
-    func state(_ count: Int64) -> TriggerState { TriggerState(name: "app", count: count, lastIncrement: nil) }
+@Suite(.timeLimit(.minutes(2))) struct TriggerHubTests {
+    func state(_ count: Int64) -> TriggerState { TriggerState(trigger: "app", count: count) }
 
     @Test func unknownTriggersReadZero() {
         #expect(TriggerHub().current("nope").count == 0)
@@ -20,7 +21,7 @@ import Testing
         let hub = TriggerHub(initial: [state(1)])
         try await withThrowingTaskGroup(of: Int64.self) { group in
             for _ in 0..<100 { group.addTask { await hub.wait("app", after: 1, timeout: .seconds(30)).count } }
-            while hub.watcherCounts()["app", default: 0] < 100 { try await Task.sleep(for: .milliseconds(1)) }
+            try await eventually("100 waiters") { hub.watcherCounts()["app", default: 0] >= 100 }
             hub.publish(state(2))
             var answers: [Int64] = []
             for try await count in group { answers.append(count) }
@@ -39,7 +40,7 @@ import Testing
     @Test func shutdownAnswersOpenPollsAndLaterOnesAtOnce() async throws {
         let hub = TriggerHub(initial: [state(1)])
         async let answer = hub.wait("app", after: 1, timeout: .seconds(60))
-        while hub.watcherCounts()["app", default: 0] < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        try await eventually("a waiter") { hub.watcherCounts()["app", default: 0] >= 1 }
         hub.shutdown()
         #expect(await answer.count == 1)
         let later = await hub.wait("app", after: 1, timeout: .seconds(60))
@@ -49,7 +50,7 @@ import Testing
     @Test func cancellationRemovesTheWaiter() async throws {
         let hub = TriggerHub(initial: [state(1)])
         let task = Task { await hub.wait("app", after: 1, timeout: .seconds(60)) }
-        while hub.watcherCounts()["app", default: 0] < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        try await eventually("a waiter") { hub.watcherCounts()["app", default: 0] >= 1 }
         task.cancel()
         #expect(await task.value.count == 1)
         #expect(hub.watcherCounts().isEmpty)

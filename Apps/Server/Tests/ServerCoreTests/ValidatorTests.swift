@@ -2,7 +2,7 @@ import Testing
 
 @testable import ServerCore
 
-@Suite struct ValidatorTests {
+@Suite(.timeLimit(.minutes(2))) struct ValidatorTests {
     @Test(arguments: ["a", "MY_TRIGGER_NAME", "app.prod-1", String(repeating: "x", count: 128)])
     func validTriggerNamesPass(name: String) throws {
         try Validator.checkTriggerName(name)

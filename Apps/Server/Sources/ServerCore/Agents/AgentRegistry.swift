@@ -1,4 +1,5 @@
 import Foundation
+import ProstagmaProtocol
 import Synchronization
 
 /// The agents the server has seen, with their liveness (issue 10).
@@ -7,13 +8,8 @@ import Synchronization
 /// interval, *stale* after. Records live in memory; changed ones are handed to the store in batches
 /// (``takeDirty()``), so a long poll costs no database write.
 public final class AgentRegistry: Sendable {
-    /// An agent's liveness.
-    public enum Liveness: String, Sendable, CaseIterable {
-        /// Long poll open, or seen within twice its poll interval.
-        case live
-        /// Not seen for longer.
-        case stale
-    }
+    /// An agent's liveness: live while a long poll is open or it was seen within twice its poll interval.
+    public typealias Liveness = AgentLiveness
 
     /// The smallest poll interval used for liveness, so a bogus `0` does not make agents stale at once.
     public static let minimumPollInterval = 1.0

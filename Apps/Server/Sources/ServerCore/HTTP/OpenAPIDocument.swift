@@ -40,7 +40,7 @@ enum OpenAPIDocument {
               name: name
               in: path
               required: true
-              schema: {type: string, pattern: "^[A-Za-z0-9._-]{1,128}$"}
+              schema: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$", description: "not made only of dots"}
             Agent:
               name: X-Prostagma-Agent
               in: header
@@ -64,26 +64,43 @@ enum OpenAPIDocument {
               type: object
               required: [error, detail]
               properties:
-                error: {type: string, description: short code, e.g. malformed_json}
+                error: {type: string, description: "short code, e.g. malformed_json"}
                 detail: {type: string, description: what was wrong and where}
+              examples:
+                - {error: invalid_trigger, detail: "the trigger name has ' ' at position 4; allowed are A-Z a-z 0-9 . _ -"}
             SecretTrigger:
               type: object
               required: [secret, trigger]
               properties:
                 secret: {type: string}
                 trigger: {type: string}
+              examples:
+                - {secret: s3cret, trigger: website}
             SecretURL:
               type: object
               required: [secret, url]
               properties:
                 secret: {type: string}
                 url: {type: string}
+              examples:
+                - {secret: s3cret, url: "https://example.com/app.zip"}
+            Cached:
+              type: object
+              required: [url, size, sha256]
+              properties:
+                url: {type: string}
+                size: {type: integer, minimum: 0}
+                sha256: {type: string, pattern: "^[0-9a-f]{64}$"}
+              examples:
+                - {url: "https://example.com/app.zip", size: 1048576, sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
             Count:
               type: object
               required: [trigger, count]
               properties:
                 trigger: {type: string}
                 count: {type: integer}
+              examples:
+                - {trigger: website, count: 42}
             TriggerState:
               type: object
               required: [trigger, count, epoch]
@@ -92,6 +109,17 @@ enum OpenAPIDocument {
                 count: {type: integer}
                 epoch: {type: string}
                 last_increment: {type: [string, "null"], format: date-time}
+              examples:
+                - {trigger: website, count: 42, epoch: 3f2a9c0d1e, last_increment: "2026-11-25T10:00:00.123Z"}
+                - {trigger: website, count: 0, epoch: 3f2a9c0d1e, last_increment: null}
+            TriggerList:
+              type: object
+              required: [triggers, epoch]
+              properties:
+                triggers: {type: array, items: {$ref: "#/components/schemas/TriggerState"}}
+                epoch: {type: string}
+              examples:
+                - {triggers: [{trigger: website, count: 42, epoch: 3f2a9c0d1e, last_increment: "2026-11-25T10:00:00.123Z"}], epoch: 3f2a9c0d1e}
             DeployOutcome:
               type: object
               required: [trigger, count, epoch, runs, pending]
@@ -101,6 +129,16 @@ enum OpenAPIDocument {
                 epoch: {type: string}
                 runs: {type: array, items: {$ref: "#/components/schemas/Run"}}
                 pending: {type: array, items: {type: string}}
+              examples:
+                - trigger: website
+                  count: 43
+                  epoch: 3f2a9c0d1e
+                  runs:
+                    - {id: 0b6c2a4e, agent: web-1, host: web-1.internal, trigger: website, count: 43, epoch: 3f2a9c0d1e,
+                       status: failed, started_at: "2026-11-25T10:00:00.000Z", finished_at: "2026-11-25T10:00:02.500Z",
+                       steps: [{index: 0, kind: shell, status: failed, duration_seconds: 2.5, exit_code: 3, message: exit status 3}],
+                       log_tail: "migrating\nboom\n"}
+                  pending: [web-2]
             Step:
               type: object
               required: [index, kind, status, duration_seconds]
@@ -109,13 +147,16 @@ enum OpenAPIDocument {
                 kind: {type: string}
                 status: {type: string, enum: [succeeded, failed, cancelled, skipped]}
                 duration_seconds: {type: number}
-                exit_code: {type: [integer, "null"]}
+                exit_code: {type: [integer, "null"], minimum: -2147483648, maximum: 2147483647}
                 message: {type: [string, "null"]}
+              examples:
+                - {index: 0, kind: shell, status: succeeded, duration_seconds: 0.42, exit_code: 0, message: null}
+                - {index: 1, kind: download, status: failed, duration_seconds: 1.5, message: "HTTP 404 from https://example.com/app.zip"}
             Run:
               type: object
               required: [agent, trigger, count, status]
               properties:
-                id: {type: string}
+                id: {type: [string, "null"], description: the agent's UUID for the run; the server makes one when absent}
                 agent: {type: string}
                 host: {type: [string, "null"]}
                 trigger: {type: string}
@@ -126,6 +167,26 @@ enum OpenAPIDocument {
                 finished_at: {type: [string, "null"], format: date-time}
                 steps: {type: array, items: {$ref: "#/components/schemas/Step"}}
                 log_tail: {type: [string, "null"], maxLength: 65536}
+              examples:
+                - {agent: web-1, trigger: website, count: 42, status: succeeded}
+                - {id: 0b6c2a4e, agent: web-1, host: web-1.internal, trigger: website, count: 42, epoch: 3f2a9c0d1e,
+                   status: succeeded, started_at: "2026-11-25T10:00:00.000Z", finished_at: "2026-11-25T10:00:01.250Z",
+                   steps: [{index: 0, kind: shell, status: succeeded, duration_seconds: 1.25, exit_code: 0, message: null}],
+                   log_tail: "deployed\n"}
+            RunList:
+              type: object
+              required: [runs]
+              properties:
+                runs: {type: array, items: {$ref: "#/components/schemas/Run"}}
+              examples:
+                - {runs: []}
+            RunCreated:
+              type: object
+              required: [id]
+              properties:
+                id: {type: string}
+              examples:
+                - {id: 0b6c2a4e}
             Agent:
               type: object
               required: [name, triggers, state, last_seen, poll_interval_seconds]
@@ -140,6 +201,25 @@ enum OpenAPIDocument {
                   oneOf:
                     - {$ref: "#/components/schemas/Run"}
                     - {type: "null"}
+              examples:
+                - {name: web-1, host: web-1.internal, triggers: [website], state: live, last_seen: "2026-11-25T10:00:05.000Z",
+                   poll_interval_seconds: 5, last_run: null}
+            AgentList:
+              type: object
+              required: [agents]
+              properties:
+                agents: {type: array, items: {$ref: "#/components/schemas/Agent"}}
+              examples:
+                - {agents: [{name: web-1, host: null, triggers: [website], state: stale, last_seen: "2026-11-25T10:00:05.000Z",
+                             poll_interval_seconds: 5, last_run: {agent: web-1, trigger: website, count: 42, status: succeeded}}]}
+            Health:
+              type: object
+              required: [status, epoch]
+              properties:
+                status: {type: string, const: ok}
+                epoch: {type: string}
+              examples:
+                - {status: ok, epoch: 3f2a9c0d1e}
         paths:
           /:
             get:
@@ -197,7 +277,11 @@ enum OpenAPIDocument {
                   application/json:
                     schema: {$ref: "#/components/schemas/SecretURL"}
               responses:
-                "200": {description: Cached}
+                "200":
+                  description: Cached
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Cached"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
@@ -230,7 +314,11 @@ enum OpenAPIDocument {
                   application/json:
                     schema: {$ref: "#/components/schemas/SecretURL"}
               responses:
-                "200": {description: Cached}
+                "200":
+                  description: Cached
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Cached"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
@@ -253,12 +341,7 @@ enum OpenAPIDocument {
                   description: OK
                   content:
                     application/json:
-                      schema:
-                        type: object
-                        required: [status, epoch]
-                        properties:
-                          status: {type: string, const: ok}
-                          epoch: {type: string}
+                      schema: {$ref: "#/components/schemas/Health"}
           /openapi.yaml:
             get:
               summary: This document
@@ -276,12 +359,7 @@ enum OpenAPIDocument {
                   description: Triggers with counts and last increment times
                   content:
                     application/json:
-                      schema:
-                        type: object
-                        required: [triggers, epoch]
-                        properties:
-                          triggers: {type: array, items: {$ref: "#/components/schemas/TriggerState"}}
-                          epoch: {type: string}
+                      schema: {$ref: "#/components/schemas/TriggerList"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}:
@@ -394,11 +472,7 @@ enum OpenAPIDocument {
                   description: Stored
                   content:
                     application/json:
-                      schema:
-                        type: object
-                        required: [id]
-                        properties:
-                          id: {type: string}
+                      schema: {$ref: "#/components/schemas/RunCreated"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
@@ -415,11 +489,7 @@ enum OpenAPIDocument {
                   description: Runs
                   content:
                     application/json:
-                      schema:
-                        type: object
-                        required: [runs]
-                        properties:
-                          runs: {type: array, items: {$ref: "#/components/schemas/Run"}}
+                      schema: {$ref: "#/components/schemas/RunList"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
@@ -433,11 +503,7 @@ enum OpenAPIDocument {
                   description: Agents
                   content:
                     application/json:
-                      schema:
-                        type: object
-                        required: [agents]
-                        properties:
-                          agents: {type: array, items: {$ref: "#/components/schemas/Agent"}}
+                      schema: {$ref: "#/components/schemas/AgentList"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
 

@@ -1,6 +1,7 @@
 import ArtifactCache
 import Foundation
 import Logging
+import ProstagmaProtocol
 
 /// Everything a request handler needs, built once at start and shared by every route.
 public final class ServerComponents: Sendable {
@@ -11,7 +12,7 @@ public final class ServerComponents: Sendable {
     /// Trigger names and URLs.
     public let validator: Validator
     /// Durable state.
-    public let store: ProstagmaStore
+    public let store: any ServerStore
     /// Committed trigger states and the long polls on them.
     public let hub: TriggerHub
     /// Run reports per trigger, as a generation counter that `?wait=` increments wait on.
@@ -34,18 +35,19 @@ public final class ServerComponents: Sendable {
     /// Longest `POST /v1/triggers/{name}?wait=` (docs/api.md: 3600 s).
     public static let maximumDeployWaitSeconds = 3600.0
 
-    /// Opens the store and the cache under the configured data directory.
+    /// Opens the store and the cache under the configured data directory, and loads the triggers and agents.
     public init(
         configuration: ServerConfiguration, secret: String, logger: Logger,
         upstreamTimeout: Duration = .seconds(300), now: @escaping @Sendable () -> Date = { Date() }
-    ) throws {
+    ) async throws {
         self.configuration = configuration
         self.authenticator = Authenticator(secret: secret)
         self.validator = Validator(allowedURLPrefixes: configuration.allowedURLPrefixes)
-        self.store = try ProstagmaStore(directory: configuration.dataDirectory)
-        self.hub = TriggerHub(initial: try store.loadTriggers())
+        let store = try SQLiteStore(directory: configuration.dataDirectory)
+        self.store = store
+        self.hub = TriggerHub(initial: try await store.loadTriggers())
         self.runHub = TriggerHub()
-        self.agents = AgentRegistry(initial: try store.loadAgents())
+        self.agents = AgentRegistry(initial: try await store.loadAgents())
         let cacheDirectory = (configuration.dataDirectory as NSString).appendingPathComponent("cache")
         let cache = try ArtifactCache(
             directory: cacheDirectory, settings: ArtifactCache.Settings(maxBytes: configuration.cacheMaxBytes))
@@ -70,6 +72,19 @@ public final class ServerComponents: Sendable {
             try await store.saveAgents(agents.takeDirty())
         } catch {
             logger.warning("could not store agents", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Every agent the server knows of, with its liveness at `now` and its newest run (one read for all of them).
+    public func agentSummaries(now: Date) async throws(ServerError) -> [AgentSummary] {
+        let entries = agents.snapshot(now: now)
+        let lastRuns = try await store.runs(ids: entries.compactMap(\.record.lastRunID))
+        return entries.map { entry in
+            AgentSummary(
+                name: entry.record.name, host: entry.record.host, triggers: entry.record.triggers,
+                state: entry.liveness, lastSeen: entry.record.lastSeen,
+                pollIntervalSeconds: entry.record.pollIntervalSeconds,
+                lastRun: entry.record.lastRunID.flatMap { lastRuns[$0] })
         }
     }
 }

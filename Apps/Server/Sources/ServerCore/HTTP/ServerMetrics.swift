@@ -34,7 +34,7 @@ public final class ServerMetrics: Sendable {
             "prostagma_trigger_count_current", help: "Current count of each trigger (durable).",
             labelNames: ["trigger"]
         ) {
-            hub.all().map { Sample(labelValues: [$0.name], value: Double($0.count)) }
+            hub.all().map { Sample(labelValues: [$0.trigger], value: Double($0.count)) }
         }
         try registry.computed("prostagma_watchers", help: "Open long polls per trigger.", labelNames: ["trigger"]) {
             hub.watcherCounts().sorted { $0.key < $1.key }.map {

@@ -1,13 +1,14 @@
 import ArtifactCache
 import Foundation
 import HTTPCore
+import ProstagmaProtocol
 
 /// v1 artifacts: fetch through the cache, serve with ETag, SHA-256, Range and gzip pass-through.
 extension ServerRoutes {
     func addArtifactRoutes(to router: inout Router) {
         router.get(
             "/v1/artifacts",
-            guarded { request, _ throws(ServerError) in
+            { request, _ throws(ServerError) in
                 try requireAuth(request)
                 guard let url = request.query["url"], !url.isEmpty else {
                     throw .badRequest("the 'url' query parameter is required, e.g. /v1/artifacts?url=https%3A%2F%2F...")
@@ -31,7 +32,7 @@ extension ServerRoutes {
         let metadata = artifact.metadata
         let etag = "\"\(metadata.sha256)\""
         var headers: HTTPHeaders = [
-            "x-prostagma-sha256": metadata.sha256, "accept-ranges": "bytes", "vary": "Accept-Encoding",
+            HeaderName.sha256.lowercased(): metadata.sha256, "accept-ranges": "bytes", "vary": "Accept-Encoding",
             "content-type": "application/octet-stream",
         ]
         if let modified = metadata.lastModified { headers.add(name: "last-modified", value: modified) }
@@ -103,7 +104,7 @@ extension ServerRoutes {
 
 extension ServerRoutes {
     static func errorResponse(_ error: ServerError, extra: HTTPHeaders) -> HTTPResponse {
-        var response = errorResponse(error)
+        var response = error.response
         for (name, value) in extra where name.lowercased() != "content-type" {
             response.headers.replaceOrAdd(name: name, value: value)
         }

@@ -1,53 +1,33 @@
 import HTTPCore
+import ProstagmaProtocol
 
 /// The original tool's API: JSON bodies carrying the secret, GET requests with bodies.
 extension ServerRoutes {
-    struct TriggerRequest: Decodable {
-        let secret: String?
-        let trigger: String
-    }
-
-    struct CacheRequest: Decodable {
-        let secret: String?
-        let url: String
-    }
-
-    struct CountBody: Encodable {
-        let trigger: String
-        let count: Int64
-    }
-
-    struct CachedBody: Encodable {
-        let url: String
-        let size: Int64
-        let sha256: String
-    }
-
     func addOriginalRoutes(to router: inout Router) {
         let decoder = BodyDecoder()
         router.post(
             "/trigger",
-            guarded { request, _ throws(ServerError) in
-                let body = try decoder.decode(TriggerRequest.self, from: Self.bytes(request))
+            { request, _ throws(ServerError) in
+                let body = try decoder.decode(OriginalAPI.TriggerRequest.self, from: Self.bytes(request))
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
                 let state = try await components.increment(body.trigger)
-                return try json(CountBody(trigger: state.name, count: state.count))
+                return try json(OriginalAPI.TriggerCount(trigger: state.trigger, count: state.count))
             })
         router.get(
             "/trigger",
-            guarded { request, _ throws(ServerError) in
-                let body = try decoder.decode(TriggerRequest.self, from: Self.bytes(request))
+            { request, _ throws(ServerError) in
+                let body = try decoder.decode(OriginalAPI.TriggerRequest.self, from: Self.bytes(request))
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
                 let state = components.hub.current(body.trigger)
-                return try json(CountBody(trigger: state.name, count: state.count))
+                return try json(OriginalAPI.TriggerCount(trigger: state.trigger, count: state.count))
             })
         for path in ["/cache", "/cache/s3"] {
             router.post(
                 path,
-                guarded { request, _ throws(ServerError) in
-                    let body = try decoder.decode(CacheRequest.self, from: Self.bytes(request))
+                { request, _ throws(ServerError) in
+                    let body = try decoder.decode(OriginalAPI.CacheRequest.self, from: Self.bytes(request))
                     try requireBodySecret(body.secret)
                     let source = try components.validator.checkURL(body.url)
                     if path == "/cache/s3", source != .s3 {
@@ -55,13 +35,13 @@ extension ServerRoutes {
                     }
                     let artifact = try await components.fetcher.artifact(body.url, source: source, refresh: true)
                     let metadata = artifact.metadata
-                    return try json(CachedBody(url: metadata.url, size: metadata.size, sha256: metadata.sha256))
+                    return try json(OriginalAPI.Cached(url: metadata.url, size: metadata.size, sha256: metadata.sha256))
                 })
         }
         router.get(
             "/cache",
-            guarded { request, _ throws(ServerError) in
-                let body = try decoder.decode(CacheRequest.self, from: Self.bytes(request))
+            { request, _ throws(ServerError) in
+                let body = try decoder.decode(OriginalAPI.CacheRequest.self, from: Self.bytes(request))
                 try requireBodySecret(body.secret)
                 _ = try components.validator.checkURL(body.url)
                 guard let artifact = try components.fetcher.cached(body.url) else {

@@ -1,26 +1,13 @@
 import Foundation
 import HTTPCore
+import ProstagmaProtocol
 
 /// v1 triggers: increment (optionally waiting for the deploy's outcome), read, long poll, list.
 extension ServerRoutes {
-    struct TriggerList: Encodable {
-        let triggers: [TriggerBody]
-        let epoch: String
-    }
-
-    /// The answer of `POST /v1/triggers/{name}?wait=`: the state plus the runs and the agents not yet reported.
-    struct DeployOutcome: Encodable {
-        let trigger: String
-        let count: Int64
-        let epoch: String
-        let runs: [RunReport]
-        let pending: [String]
-    }
-
     func addTriggerRoutes(to router: inout Router) {
         router.post(
             "/v1/triggers/:name", body: .collect(maxBytes: Self.webhookBodyLimit),
-            guarded { request, context throws(ServerError) in
+            { request, context throws(ServerError) in
                 try requireAuth(request)
                 let name = request.parameters["name"] ?? ""
                 try Validator.checkTriggerName(name)
@@ -31,14 +18,14 @@ extension ServerRoutes {
                 let watchers = components.agents.liveWatchers(of: name, now: components.now())
                 let state = try await components.increment(name)
                 guard let wait else {
-                    return try json(TriggerBody(state, epoch: components.store.epoch, includeLastIncrement: false))
+                    return try json(state.with(epoch: components.store.epoch))
                 }
                 return try await awaitDeploy(state, watchers: watchers, wait: wait, context: context)
             })
 
         router.get(
             "/v1/triggers/:name",
-            guarded { request, context throws(ServerError) in
+            { request, context throws(ServerError) in
                 try requireAuth(request)
                 let name = request.parameters["name"] ?? ""
                 try Validator.checkTriggerName(name)
@@ -68,31 +55,31 @@ extension ServerRoutes {
                     if let agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
                     state = hub.current(name)
                 }
-                return try json(TriggerBody(state, epoch: ourEpoch))
+                return try json(state.with(epoch: ourEpoch))
             })
 
         router.get(
             "/v1/triggers",
-            guarded { request, _ throws(ServerError) in
+            { request, _ throws(ServerError) in
                 try requireAuth(request)
-                let triggers = components.hub.all().map { TriggerBody($0, epoch: nil) }
-                return try json(TriggerList(triggers: triggers, epoch: components.store.epoch))
+                let epoch = components.store.epoch
+                return try json(TriggerList(triggers: components.hub.all().map { $0.with(epoch: epoch) }, epoch: epoch))
             })
     }
 
     /// Records the agent named by `X-Prostagma-Agent` (if any) as seen watching `trigger`; returns its name.
     func noteAgent(_ request: HTTPRequest, trigger: String?, runID: String? = nil) throws(ServerError) -> String? {
-        let interval = try request.headers.first(name: "x-prostagma-poll-interval").map { text throws(ServerError) in
+        let interval = try request.headers.first(name: HeaderName.pollInterval).map { text throws(ServerError) in
             guard let value = Double(text), value.isFinite, value > 0, value <= 86_400 else {
-                throw .badRequest("X-Prostagma-Poll-Interval is '\(text)'; expected seconds from 0 to 86400")
+                throw .badRequest("\(HeaderName.pollInterval) is '\(text)'; expected seconds from 0 to 86400")
             }
             return value
         }
-        guard let agent = request.headers.first(name: "x-prostagma-agent")?.trimmingCharacters(in: .whitespaces),
+        guard let agent = request.headers.first(name: HeaderName.agent)?.trimmingCharacters(in: .whitespaces),
             !agent.isEmpty
         else { return nil }
-        if agent.utf8.count > 256 { throw .badRequest("X-Prostagma-Agent must be at most 256 bytes") }
-        let host = request.headers.first(name: "x-prostagma-host").map { String($0.prefix(256)) }
+        if agent.utf8.count > 256 { throw .badRequest("\(HeaderName.agent) must be at most 256 bytes") }
+        let host = request.headers.first(name: HeaderName.host).map { String($0.prefix(256)) }
         components.agents.touch(
             name: agent, host: host, trigger: trigger, pollInterval: interval, now: components.now(), runID: runID)
         return agent
@@ -106,23 +93,19 @@ extension ServerRoutes {
         let epoch = components.store.epoch
         let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
         while true {
-            let generation = components.runHub.current(state.name).count
-            let reported = try components.store.runs(trigger: state.name, limit: 1000).filter {
-                $0.count == state.count && ($0.epoch == nil || $0.epoch == epoch)
-            }
-            var newest: [String: RunReport] = [:]
-            for run in reported where newest[run.agent] == nil { newest[run.agent] = run }
+            let generation = components.runHub.current(state.trigger).count
+            let newest = try await components.store.latestRuns(trigger: state.trigger, count: state.count, epoch: epoch)
             let runs = watchers.compactMap { newest[$0] }
             let pending = watchers.filter { newest[$0] == nil }
             let outcome = DeployOutcome(
-                trigger: state.name, count: state.count, epoch: epoch, runs: runs, pending: pending)
-            if runs.contains(where: { $0.status != "succeeded" }) { return try json(outcome, status: .conflict) }
+                trigger: state.trigger, count: state.count, epoch: epoch, runs: runs, pending: pending)
+            if runs.contains(where: { $0.status != .succeeded }) { return try json(outcome, status: .conflict) }
             if pending.isEmpty { return try json(outcome) }
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero || context.isShuttingDown || components.runHub.isShutDown {
                 return try json(outcome, status: .gatewayTimeout)
             }
-            _ = await components.runHub.wait(state.name, after: generation, timeout: remaining)
+            _ = await components.runHub.wait(state.trigger, after: generation, timeout: remaining)
         }
     }
 }

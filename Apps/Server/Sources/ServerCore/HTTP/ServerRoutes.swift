@@ -1,10 +1,11 @@
 import Foundation
 import HTTPCore
 import PrometheusMetrics
+import ProstagmaProtocol
 
 /// The server's routes: the original API, v1, `/metrics`, `/healthz`, `/openapi.yaml`.
 ///
-/// Handlers throw ``ServerError``; ``guarded(_:)`` renders it as the JSON error body of docs/api.md.
+/// Handlers throw ``ServerError``, which renders itself as the JSON error body of docs/api.md (`HTTPResponseError`).
 public struct ServerRoutes: Sendable {
     /// Shared state.
     public let components: ServerComponents
@@ -32,7 +33,7 @@ public struct ServerRoutes: Sendable {
             HTTPResponse(text: components.metrics.registry.render(), contentType: Exposition.contentType)
         }
         router.get("/healthz") { _, _ in
-            try .json(["status": "ok", "epoch": components.store.epoch])
+            try .json(Health(epoch: components.store.epoch))
         }
         router.get("/openapi.yaml") { _, _ in
             HTTPResponse(text: Self.openAPIDocument, contentType: "application/yaml")
@@ -44,31 +45,6 @@ public struct ServerRoutes: Sendable {
     public static let openAPIDocument: String = OpenAPIDocument.text
 
     // MARK: Helpers
-
-    /// Runs `handler`, rendering a thrown ``ServerError`` as its JSON error response.
-    func guarded(_ handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws(ServerError) -> HTTPResponse)
-        -> Router.Handler
-    {
-        { request, context in
-            do throws(ServerError) {
-                return try await handler(request, context)
-            } catch {
-                if error.status >= 500 {
-                    context.logger.warning(
-                        "request failed", metadata: ["route": "\(request.route ?? "-")", "error": "\(error)"])
-                }
-                return Self.errorResponse(error)
-            }
-        }
-    }
-
-    static func errorResponse(_ error: ServerError) -> HTTPResponse {
-        var headers: HTTPHeaders = [:]
-        if error.status == 401 { headers.add(name: "www-authenticate", value: "Bearer realm=\"prostagma\"") }
-        return HTTPError(
-            HTTPResponseStatus(statusCode: error.status), error: error.code, detail: error.detail, headers: headers
-        ).response
-    }
 
     static func bytes(_ request: HTTPRequest) -> [UInt8] {
         request.body.buffer.map { Array($0.readableBytesView) } ?? []
@@ -111,35 +87,5 @@ public struct ServerRoutes: Sendable {
             throw .badRequest("'\(name)' is '\(text)'; expected a number of seconds from 0 to \(Int(maximum))")
         }
         return min(seconds, maximum)
-    }
-}
-
-/// A trigger's state as the v1 API renders it.
-struct TriggerBody: Encodable {
-    let trigger: String
-    let count: Int64
-    let epoch: String?
-    let lastIncrement: String?
-    let includeLastIncrement: Bool
-
-    init(_ state: TriggerState, epoch: String?, includeLastIncrement: Bool = true) {
-        trigger = state.name
-        count = state.count
-        self.epoch = epoch
-        lastIncrement = state.lastIncrement.map(Timestamp.format)
-        self.includeLastIncrement = includeLastIncrement
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case trigger, count, epoch
-        case lastIncrement = "last_increment"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(trigger, forKey: .trigger)
-        try container.encode(count, forKey: .count)
-        if let epoch { try container.encode(epoch, forKey: .epoch) }
-        if includeLastIncrement { try container.encode(lastIncrement, forKey: .lastIncrement) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPCore
+import ProstagmaProtocol
 import Synchronization
 
 /// The committed trigger states in memory, and the long polls waiting on them.
@@ -26,27 +27,27 @@ public final class TriggerHub: Sendable {
     /// Creates a hub holding `initial` states (loaded from the store at start).
     public init(initial: [TriggerState] = []) {
         state.withLock { state in
-            for trigger in initial { state.triggers[trigger.name] = trigger }
+            for trigger in initial { state.triggers[trigger.trigger] = trigger }
         }
     }
 
     /// The committed state of `name`; an unknown trigger reads count 0.
     public func current(_ name: String) -> TriggerState {
-        state.withLock { $0.triggers[name] } ?? TriggerState(name: name, count: 0, lastIncrement: nil)
+        state.withLock { $0.triggers[name] } ?? TriggerState(trigger: name, count: 0)
     }
 
     /// Every known trigger, sorted by name.
     public func all() -> [TriggerState] {
-        state.withLock { Array($0.triggers.values) }.sorted { $0.name < $1.name }
+        state.withLock { Array($0.triggers.values) }.sorted { $0.trigger < $1.trigger }
     }
 
     /// Records a committed state and wakes every waiter of that trigger. A state older than the one held
     /// (a smaller count) is ignored.
     public func publish(_ new: TriggerState) {
         let (woken, notifier) = state.withLock { state -> ([UInt64: Continuation], Notifier?) in
-            if let old = state.triggers[new.name], old.count > new.count { return ([:], nil) }
-            state.triggers[new.name] = new
-            return (state.waiters.removeValue(forKey: new.name) ?? [:], state.notifiers[new.name])
+            if let old = state.triggers[new.trigger], old.count > new.count { return ([:], nil) }
+            state.triggers[new.trigger] = new
+            return (state.waiters.removeValue(forKey: new.trigger) ?? [:], state.notifiers[new.trigger])
         }
         for continuation in woken.values { continuation.resume(returning: new) }
         // After the state is stored: a poll that read the notifier's generation before this publish
@@ -68,8 +69,8 @@ public final class TriggerHub: Sendable {
     /// Adds one to `name`'s count and wakes its waiters (used as a generation counter for run reports).
     public func bump(_ name: String) {
         let (woken, new) = state.withLock { state -> ([UInt64: Continuation], TriggerState) in
-            let old = state.triggers[name] ?? TriggerState(name: name, count: 0, lastIncrement: nil)
-            let new = TriggerState(name: name, count: old.count + 1, lastIncrement: Date())
+            let old = state.triggers[name] ?? TriggerState(trigger: name, count: 0)
+            let new = TriggerState(trigger: name, count: old.count + 1, lastIncrement: Date())
             state.triggers[name] = new
             return (state.waiters.removeValue(forKey: name) ?? [:], new)
         }
@@ -112,7 +113,7 @@ public final class TriggerHub: Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<TriggerState?, Never>) in
                 let immediate = state.withLock { state -> TriggerState?? in
-                    let current = state.triggers[name] ?? TriggerState(name: name, count: 0, lastIncrement: nil)
+                    let current = state.triggers[name] ?? TriggerState(trigger: name, count: 0)
                     if current.count != after || state.closed { return .some(current) }
                     // Checked under the lock the cancellation handler also takes: either the handler
                     // runs after this registration and removes it, or the flag is already visible here.
@@ -139,7 +140,7 @@ public final class TriggerHub: Sendable {
             state.closed = true
             var woken: [(Continuation, TriggerState)] = []
             for (name, waiters) in state.waiters {
-                let current = state.triggers[name] ?? TriggerState(name: name, count: 0, lastIncrement: nil)
+                let current = state.triggers[name] ?? TriggerState(trigger: name, count: 0)
                 woken += waiters.values.map { ($0, current) }
             }
             state.waiters.removeAll()

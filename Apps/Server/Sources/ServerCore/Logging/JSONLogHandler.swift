@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProstagmaProtocol
 import Synchronization
 
 /// Writes one JSON object per log line to standard error (`PROSTAGMA_LOG_FORMAT=json`):

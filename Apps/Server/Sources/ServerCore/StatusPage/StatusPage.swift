@@ -1,4 +1,5 @@
 import Foundation
+import ProstagmaProtocol
 
 /// Renders the status page served at `GET /`: one self-contained HTML5 document.
 ///
@@ -64,7 +65,7 @@ public enum StatusPage {
     /// Renders `snapshot` as a complete HTML5 document.
     public static func render(_ snapshot: StatusSnapshot) -> String {
         let now = snapshot.generatedAt
-        let failedRuns = snapshot.runs.filter(\.failed).count
+        let failedRuns = snapshot.runs.filter { $0.status == .failed }.count
         let staleAgents = snapshot.agents.filter { $0.state == .stale }.count
         var title = "Prostagma status"
         if failedRuns > 0 { title += " — \(failedRuns) failed" }
@@ -101,7 +102,7 @@ public enum StatusPage {
     private static func summary(_ snapshot: StatusSnapshot) -> String {
         let live = snapshot.agents.filter { $0.state == .live }.count
         let stale = snapshot.agents.count - live
-        let failed = snapshot.runs.filter(\.failed).count
+        let failed = snapshot.runs.filter { $0.status == .failed }.count
         var parts = [
             plural(snapshot.triggers.count, "trigger"),
             plural(snapshot.agents.count, "agent") + " (\(live) live, \(stale) stale)",
@@ -114,7 +115,7 @@ public enum StatusPage {
         return "<p class=\"summary\">" + parts.joined(separator: " · ") + "</p>\n"
     }
 
-    private static func triggersSection(_ triggers: [StatusSnapshot.Trigger], now: Date) -> String {
+    private static func triggersSection(_ triggers: [TriggerState], now: Date) -> String {
         var html = "<section id=\"triggers\">\n<h2>Triggers</h2>\n"
         guard !triggers.isEmpty else {
             html += """
@@ -128,7 +129,7 @@ public enum StatusPage {
         html +=
             "<table>\n<thead><tr><th>Trigger</th><th class=\"num\">Count</th><th>Last increment</th></tr></thead>\n<tbody>\n"
         for trigger in triggers {
-            html += "<tr><td>\(escape(trigger.name))</td><td class=\"num\">\(trigger.count)</td>"
+            html += "<tr><td>\(escape(trigger.trigger))</td><td class=\"num\">\(trigger.count)</td>"
             html += "<td>\(trigger.lastIncrement.map { time($0, now: now) } ?? "never")</td></tr>\n"
         }
         return html + "</tbody>\n</table>\n</section>\n"
@@ -146,12 +147,12 @@ public enum StatusPage {
                 """
             return html
         }
-        let shownRuns = Set(snapshot.runs.map(\.id))
+        let shownRuns = Set(snapshot.runs.compactMap(\.id))
         html += "<table>\n<thead><tr><th>Agent</th><th>Host</th><th>State</th><th>Last seen</th><th>Triggers</th>"
         html += "<th>Last run</th><th>Duration</th><th>Finished</th></tr></thead>\n<tbody>\n"
         for agent in snapshot.agents {
             let rowClass = [
-                agent.state == .stale ? "stale" : nil, agent.lastRun?.status == "failed" ? "failed" : nil,
+                agent.state == .stale ? "stale" : nil, agent.lastRun?.status == .failed ? "failed" : nil,
             ].compactMap { $0 }.joined(separator: " ")
             html += rowClass.isEmpty ? "<tr>" : "<tr class=\"\(rowClass)\">"
             html += "<td>\(escape(agent.name))</td><td>\(agent.host.map(escape) ?? "—")</td>"
@@ -159,12 +160,12 @@ public enum StatusPage {
             let triggers = agent.triggers.map(escape).joined(separator: ", ")
             html += "<td>\(triggers.isEmpty ? "—" : triggers)</td>"
             if let run = agent.lastRun {
-                var status = badge(run.status)
+                var status = badge(run.status.rawValue)
                 if let id = run.id, shownRuns.contains(id) {
                     status = "<a href=\"#\(escape(anchor(forRun: id)))\">\(status)</a>"
                 }
                 html += "<td>\(status)</td><td>\(run.durationSeconds.map(duration) ?? "—")</td>"
-                html += "<td>\(run.finishedAt.map { time($0, now: now) } ?? "—")</td>"
+                html += "<td>\(run.finishDate.map { time($0, now: now) } ?? "—")</td>"
             } else {
                 html += "<td colspan=\"3\">no run reported yet</td>"
             }
@@ -173,7 +174,7 @@ public enum StatusPage {
         return html + "</tbody>\n</table>\n</section>\n"
     }
 
-    private static func runsSection(_ runs: [StatusSnapshot.Run], now: Date) -> String {
+    private static func runsSection(_ runs: [RunReport], now: Date) -> String {
         var html = "<section id=\"runs\">\n<h2>Recent runs</h2>\n"
         guard !runs.isEmpty else {
             html += """
@@ -185,25 +186,27 @@ public enum StatusPage {
             return html
         }
         for run in runs {
-            let open = run.failed ? " open" : ""
-            html += "<details id=\"\(escape(anchor(forRun: run.id)))\" class=\"run \(cssClass(run.status))\"\(open)>\n"
-            html += "<summary>\(badge(run.status)) <strong>\(escape(run.agent))</strong> ran "
+            let open = run.status == .failed ? " open" : ""
+            let id = run.id ?? ""
+            html +=
+                "<details id=\"\(escape(anchor(forRun: id)))\" class=\"run \(cssClass(run.status.rawValue))\"\(open)>\n"
+            html += "<summary>\(badge(run.status.rawValue)) <strong>\(escape(run.agent))</strong> ran "
             html += "<strong>\(escape(run.trigger))</strong> #\(run.count)"
-            if let finished = run.finishedAt {
+            if let finished = run.finishDate {
                 html += ", finished \(time(finished, now: now))"
-            } else if let started = run.startedAt {
+            } else if let started = run.startDate {
                 html += ", started \(time(started, now: now))"
             }
             if let seconds = run.durationSeconds { html += " in \(duration(seconds))" }
-            if let step = run.failingStep {
+            if let step = run.failedStep {
                 html += " — <span class=\"bad\">failed at \(stepLabel(step))</span>"
             }
             html += "</summary>\n"
-            html += "<p class=\"meta\">Run <code>\(escape(run.id))</code>"
-            if let started = run.startedAt { html += " · started \(time(started, now: now))" }
-            if let finished = run.finishedAt { html += " · finished \(time(finished, now: now))" }
+            html += "<p class=\"meta\">Run <code>\(escape(id))</code>"
+            if let started = run.startDate { html += " · started \(time(started, now: now))" }
+            if let finished = run.finishDate { html += " · finished \(time(finished, now: now))" }
             html += "</p>\n"
-            if let step = run.failingStep {
+            if let step = run.failedStep {
                 html += "<p class=\"failure\">Failed at \(stepLabel(step))"
                 if let code = step.exitCode { html += ": exit code \(code)" }
                 // The agent's message often repeats the exit code ("exit status 3"): say it once.
@@ -225,15 +228,15 @@ public enum StatusPage {
         return html + "</section>\n"
     }
 
-    private static func stepsTable(_ steps: [StatusSnapshot.Step]) -> String {
+    private static func stepsTable(_ steps: [RunReport.Step]) -> String {
         guard !steps.isEmpty else { return "<p class=\"empty\">No steps reported.</p>\n" }
         var html = "<table class=\"steps\">\n<thead><tr><th class=\"num\">Step</th><th>Kind</th><th>Status</th>"
         html +=
             "<th class=\"num\">Duration</th><th class=\"num\">Exit code</th><th>Message</th></tr></thead>\n<tbody>\n"
         for step in steps {
-            html += step.status == "failed" ? "<tr class=\"failed\">" : "<tr>"
+            html += step.status == .failed ? "<tr class=\"failed\">" : "<tr>"
             html +=
-                "<td class=\"num\">\(step.index + 1)</td><td>\(escape(step.kind))</td><td>\(badge(step.status))</td>"
+                "<td class=\"num\">\(step.index + 1)</td><td>\(escape(step.kind))</td><td>\(badge(step.status.rawValue))</td>"
             html += "<td class=\"num\">\(duration(step.durationSeconds))</td>"
             html += "<td class=\"num\">\(step.exitCode.map { String($0) } ?? "—")</td>"
             html += "<td>\(step.message.map(escape) ?? "")</td></tr>\n"
@@ -306,7 +309,7 @@ public enum StatusPage {
         return "<time datetime=\"\(stamp)\">\(stamp)</time> <span class=\"age\">(\(age(of: date, now: now)))</span>"
     }
 
-    private static func stepLabel(_ step: StatusSnapshot.Step) -> String {
+    private static func stepLabel(_ step: RunReport.Step) -> String {
         "step \(step.index + 1) (\(escape(step.kind)))"
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+import ProstagmaProtocol
 
-/// Checks trigger names and download URLs (DESIGN.md: names `[A-Za-z0-9._-]{1,128}`; URLs http, https, s3,
+/// Checks trigger names and download URLs (names by ``TriggerName``; URLs http, https, s3,
 /// optionally restricted to allow-listed prefixes).
 public struct Validator: Sendable {
     /// Allowed URL prefixes; empty means every http/https/s3 URL is allowed.
@@ -13,29 +14,12 @@ public struct Validator: Sendable {
         self.allowedURLPrefixes = allowedURLPrefixes
     }
 
-    /// Throws 422 unless `name` matches `[A-Za-z0-9._-]{1,128}`.
+    /// Throws 422 unless `name` follows the trigger name rule (``TriggerName``).
     public static func checkTriggerName(_ name: String) throws(ServerError) {
-        if name.isEmpty { throw .invalidTrigger("the trigger name is empty; use 1 to 128 of A-Z a-z 0-9 . _ -") }
-        let utf8 = name.utf8
-        if utf8.count > 128 {
-            throw .invalidTrigger("the trigger name is \(utf8.count) bytes long; the limit is 128")
-        }
-        for (offset, byte) in utf8.enumerated() where !isNameByte(byte) {
-            let shown =
-                name.unicodeScalars.count == utf8.count
-                ? "'\(Character(Unicode.Scalar(byte)))'" : "a non-ASCII character"
-            throw .invalidTrigger(
-                "the trigger name has \(shown) at position \(offset + 1); allowed are A-Z a-z 0-9 . _ -")
-        }
-    }
-
-    static func isNameByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
+        do throws(ProtocolError) {
+            try TriggerName.validate(name)
+        } catch {
+            throw ServerError(error)
         }
     }
 

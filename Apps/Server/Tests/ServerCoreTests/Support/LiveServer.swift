@@ -52,34 +52,26 @@ func withLiveServer<T: Sendable>(
     configuration.allowedURLPrefixes = allowedURLs
     var logger = Logger(label: "live")
     logger.logLevel = .critical
-    let components = try ServerComponents(
-        configuration: configuration, secret: TestServer.secret, logger: logger, upstreamTimeout: upstreamTimeout)
-    let server = ServerApplication.makeHTTPServer(components: components, logger: logger)
+    let app = try await ServerApplication.buildApplication(
+        configuration: configuration, secret: TestServer.secret, logger: logger, upstreamTimeout: upstreamTimeout,
+        gracefulShutdownSignals: [])
     var clientConfiguration = AsyncHTTPClient.HTTPClient.Configuration()
     clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1100
     clientConfiguration.decompression = .disabled
     let client = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await server.run()
-            return nil
-        }
-        defer { server.triggerGracefulShutdown() }
-        let port = try await server.port
-        let live = LiveServer(base: "http://127.0.0.1:\(port)", components: components, client: client)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
         do {
-            let result = try await body(live)
-            components.hub.shutdown()
-            server.triggerGracefulShutdown()
+            let port = try await app.port
+            let result = try await body(
+                LiveServer(base: "http://127.0.0.1:\(port)", components: app.components, client: client))
+            await app.triggerGracefulShutdown()
             try await client.shutdown()
-            await components.fetcher.shutdown()
             try await group.waitForAll()
             return result
         } catch {
-            components.hub.shutdown()
-            server.triggerGracefulShutdown()
+            await app.triggerGracefulShutdown()
             try? await client.shutdown()
-            await components.fetcher.shutdown()
             try? await group.waitForAll()
             throw error
         }

@@ -11,7 +11,7 @@ final class TestServer: Sendable {
     let components: ServerComponents
     let router: Router
 
-    init(allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30), awsPath: String? = nil) throws {
+    init(allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30), awsPath: String? = nil) async throws {
         directory = TemporaryDirectory().path
         var configuration = ServerConfiguration()
         configuration.dataDirectory = directory
@@ -20,9 +20,11 @@ final class TestServer: Sendable {
         configuration.awsPath = awsPath
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        components = try ServerComponents(
-            configuration: configuration, secret: Self.secret, logger: logger, upstreamTimeout: upstreamTimeout)
-        router = ServerRoutes(components: components).makeRouter()
+        let app = try await ServerApplication.buildApplication(
+            configuration: configuration, secret: Self.secret, logger: logger, upstreamTimeout: upstreamTimeout,
+            gracefulShutdownSignals: [])
+        components = app.components
+        router = app.router
     }
 
     deinit {

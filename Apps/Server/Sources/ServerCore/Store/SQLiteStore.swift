@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
+import ProstagmaProtocol
 
 /// The server's durable state in SQLite (WAL) under the data directory: the epoch, trigger counts,
-/// agents and runs.
+/// agents and runs. The embedded ``ServerStore``, used unless a database URL is configured.
 ///
 /// Durability: the database runs in WAL mode with `synchronous=FULL`, so a commit returns only after
 /// its WAL frames are fsynced. `NORMAL` (the usual WAL choice) survives a process kill but may lose the
 /// newest commits on power loss; "an increment answered 200 is committed" must hold across power
 /// loss, hence `FULL`, with group commit (``GroupCommitter``) paying one fsync for many increments.
-public final class ProstagmaStore: Sendable {
+public final class SQLiteStore: ServerStore {
     /// The database file's name inside the data directory.
     public static let fileName = "prostagma.sqlite"
     /// Runs kept; older ones are deleted when newer ones arrive.
@@ -23,7 +24,7 @@ public final class ProstagmaStore: Sendable {
     private let runRetention: Int
 
     /// Opens (creating and migrating as needed) the database in `directory`.
-    public init(directory: String, runRetention: Int = ProstagmaStore.defaultRunRetention) throws(ServerError) {
+    public init(directory: String, runRetention: Int = SQLiteStore.defaultRunRetention) throws(ServerError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -89,16 +90,20 @@ public final class ProstagmaStore: Sendable {
             try db.execute(
                 sql: "INSERT INTO meta (key, value) VALUES ('created_at', ?)", arguments: [Timestamp.format(Date())])
         }
+        // A deploy wait reads the reports of one count; without this index it scanned the trigger's newest 1,000.
+        migrator.registerMigration("v2-runs-by-count") { db in
+            try db.execute(sql: "CREATE INDEX runs_by_trigger_count ON runs (trigger, count, seq)")
+        }
         return migrator
     }
 
     /// Every trigger's committed state.
-    public func loadTriggers() throws(ServerError) -> [TriggerState] {
+    public func loadTriggers() async throws(ServerError) -> [TriggerState] {
         do {
-            return try pool.read { db in
+            return try await pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT name, count, last_increment FROM triggers ORDER BY name").map {
                     TriggerState(
-                        name: $0["name"], count: $0["count"],
+                        trigger: $0["name"], count: $0["count"],
                         lastIncrement: ($0["last_increment"] as Double?).map(Date.init(timeIntervalSince1970:)))
                 }
             }
@@ -110,7 +115,7 @@ public final class ProstagmaStore: Sendable {
     /// Increments `name` and returns its new state once the increment is durable.
     /// `afterCommit` runs in commit order before the caller resumes (the hub publishes from it).
     public func increment(
-        _ name: String, now: Date = Date(), afterCommit: (@Sendable (TriggerState) -> Void)? = nil
+        _ name: String, now: Date, afterCommit: (@Sendable (TriggerState) -> Void)?
     ) async throws(ServerError) -> TriggerState {
         let time = now.timeIntervalSince1970
         do {
@@ -123,7 +128,7 @@ public final class ProstagmaStore: Sendable {
                             """, arguments: [name, time])
                     let count = try Int64.fetchOne(
                         db, sql: "SELECT count FROM triggers WHERE name = ?", arguments: [name])
-                    return TriggerState(name: name, count: count ?? 0, lastIncrement: now)
+                    return TriggerState(trigger: name, count: count ?? 0, lastIncrement: now)
                 }, afterCommit: afterCommit)
         } catch let error as ServerError {
             throw error
@@ -133,7 +138,7 @@ public final class ProstagmaStore: Sendable {
     }
 
     /// Stores a validated run (replacing one with the same id), trims old runs, and returns its id.
-    public func insertRun(_ report: RunReport, receivedAt: Date = Date()) async throws(ServerError) -> RunReport {
+    public func insertRun(_ report: RunReport, receivedAt: Date) async throws(ServerError) -> RunReport {
         var report = report
         if report.id == nil { report.id = UUID().uuidString.lowercased() }
         let stored = report
@@ -154,7 +159,7 @@ public final class ProstagmaStore: Sendable {
                             count = excluded.count, status = excluded.status, report = excluded.report
                         """,
                     arguments: [
-                        stored.id, stored.trigger, stored.agent, stored.count, stored.status,
+                        stored.id, stored.trigger, stored.agent, stored.count, stored.status.rawValue,
                         receivedAt.timeIntervalSince1970, json,
                     ])
                 try db.execute(
@@ -168,35 +173,70 @@ public final class ProstagmaStore: Sendable {
         return stored
     }
 
-    /// Runs, newest first, optionally of one trigger.
-    public func runs(trigger: String? = nil, limit: Int = 100) throws(ServerError) -> [RunReport] {
+    /// Reports, newest first, optionally of one trigger. Decoded on GRDB's reader queue, off the cooperative pool.
+    public func runs(trigger: String?, limit: Int) async throws(ServerError) -> [RunReport] {
         do {
-            let texts = try pool.read { db in
+            return try await pool.read { db in
+                let texts: [String]
                 if let trigger {
-                    return try String.fetchAll(
+                    texts = try String.fetchAll(
                         db, sql: "SELECT report FROM runs WHERE trigger = ? ORDER BY seq DESC LIMIT ?",
                         arguments: [trigger, limit])
+                } else {
+                    texts = try String.fetchAll(
+                        db, sql: "SELECT report FROM runs ORDER BY seq DESC LIMIT ?", arguments: [limit])
                 }
-                return try String.fetchAll(
-                    db, sql: "SELECT report FROM runs ORDER BY seq DESC LIMIT ?", arguments: [limit])
+                return Self.decodeReports(texts)
             }
-            let decoder = JSONDecoder()
-            return texts.compactMap { try? decoder.decode(RunReport.self, from: Data($0.utf8)) }
         } catch {
             throw .unavailable("cannot read runs: \(error)")
         }
     }
 
-    /// One run by id.
-    public func run(id: String) throws(ServerError) -> RunReport? {
+    public func latestRuns(trigger: String, count: Int64, epoch: String) async throws(ServerError)
+        -> [String: RunReport]
+    {
         do {
-            let text = try pool.read { db in
-                try String.fetchOne(db, sql: "SELECT report FROM runs WHERE id = ?", arguments: [id])
+            return try await pool.read { db in
+                let texts = try String.fetchAll(
+                    db, sql: "SELECT report FROM runs WHERE trigger = ? AND count = ? ORDER BY seq DESC",
+                    arguments: [trigger, count])
+                var newest: [String: RunReport] = [:]
+                for run in Self.decodeReports(texts) where run.epoch == nil || run.epoch == epoch {
+                    if newest[run.agent] == nil { newest[run.agent] = run }
+                }
+                return newest
             }
-            return text.flatMap { try? JSONDecoder().decode(RunReport.self, from: Data($0.utf8)) }
         } catch {
-            throw .unavailable("cannot read run \(id): \(error)")
+            throw .unavailable("cannot read the runs of \(trigger) #\(count): \(error)")
         }
+    }
+
+    public func runs(ids: [String]) async throws(ServerError) -> [String: RunReport] {
+        guard !ids.isEmpty else { return [:] }
+        do {
+            return try await pool.read { db in
+                var found: [String: RunReport] = [:]
+                // SQLite binds at most 32,766 parameters; agents are far fewer, but stay well inside it.
+                for chunk in stride(from: 0, to: ids.count, by: 500) {
+                    let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
+                    let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+                    let texts = try String.fetchAll(
+                        db, sql: "SELECT report FROM runs WHERE id IN (\(marks))", arguments: StatementArguments(part))
+                    for run in Self.decodeReports(texts) { if let id = run.id { found[id] = run } }
+                }
+                return found
+            }
+        } catch {
+            throw .unavailable("cannot read runs: \(error)")
+        }
+    }
+
+    /// Stored reports were validated on the way in; one that no longer decodes (written by a future version) is
+    /// left out rather than failing the whole answer.
+    static func decodeReports(_ texts: [String]) -> [RunReport] {
+        let decoder = JSONDecoder()
+        return texts.compactMap { try? decoder.decode(RunReport.self, from: Data($0.utf8)) }
     }
 
     /// Writes (inserts or replaces) agent records.
@@ -223,9 +263,9 @@ public final class ProstagmaStore: Sendable {
     }
 
     /// Every stored agent.
-    public func loadAgents() throws(ServerError) -> [AgentRecord] {
+    public func loadAgents() async throws(ServerError) -> [AgentRecord] {
         do {
-            return try pool.read { db in
+            return try await pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM agents ORDER BY name").map { row in
                     let triggersText: String = row["triggers"]
                     let triggers = (try? JSONDecoder().decode([String].self, from: Data(triggersText.utf8))) ?? []
@@ -252,7 +292,7 @@ public final class ProstagmaStore: Sendable {
     }
 
     /// Closes the database (at shutdown); later calls fail.
-    public func close() throws {
+    public func close() async throws {
         try pool.close()
     }
 }

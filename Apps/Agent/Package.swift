@@ -16,6 +16,7 @@ let package = Package(
         .package(path: "../../Packages/Metrics"),
         .package(path: "../../Packages/MiniYAML"),
         .package(path: "../../Packages/ZipReader"),
+        .package(path: "../../Packages/ProstagmaProtocol"),
     ],
     targets: [
         .target(
@@ -28,6 +29,7 @@ let package = Package(
                 .product(name: "MiniYAML", package: "MiniYAML"),
                 .product(name: "PrometheusMetrics", package: "Metrics"),
                 .product(name: "ZipReader", package: "ZipReader"),
+                .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
             ]
         ),
         .executableTarget(name: "ProstagmaAgent", dependencies: ["AgentCore"]),

@@ -1,5 +1,11 @@
 import PrometheusMetrics
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// The agent's metrics (DESIGN.md "Metrics names"), registered in one registry served on
 /// `PROSTAGMA_PROM_PORT`.
 public struct AgentMetrics: Sendable {
@@ -42,7 +48,7 @@ public struct AgentMetrics: Sendable {
     public func runFinished(_ report: RunReport, duration: Duration) {
         runs.labels(report.trigger, report.status.rawValue).increment()
         runDuration.labels(report.trigger).observe(duration)
-        lastRun.labels(report.trigger, report.status.rawValue).set(Timestamp.now())
+        lastRun.labels(report.trigger, report.status.rawValue).set(Date().timeIntervalSince1970)
     }
 
     /// Records the count seen for a trigger.

@@ -3,41 +3,41 @@ import Testing
 @testable import AgentCore
 
 @Suite(.timeLimit(.minutes(1))) struct TriggerDecisionTests {
-    static let cases: [(String, TriggerState?, Observation, String)] = [
+    static let cases: [(String, HandledState?, Observation, String)] = [
         ("first start adopts", nil, Observation(count: 7, epoch: "e1"), "adopt"),
         ("first start at zero adopts", nil, Observation(count: 0, epoch: nil), "adopt"),
         (
-            "unchanged does nothing", TriggerState(trigger: "t", epoch: "e1", count: 7),
+            "unchanged does nothing", HandledState(trigger: "t", epoch: "e1", count: 7),
             Observation(count: 7, epoch: "e1"), "nothing"
         ),
         (
-            "moved while down runs once", TriggerState(trigger: "t", epoch: "e1", count: 7),
+            "moved while down runs once", HandledState(trigger: "t", epoch: "e1", count: 7),
             Observation(count: 9, epoch: "e1"), "run 9"
         ),
         (
-            "epoch changed adopts with a warning", TriggerState(trigger: "t", epoch: "e1", count: 7),
+            "epoch changed adopts with a warning", HandledState(trigger: "t", epoch: "e1", count: 7),
             Observation(count: 9, epoch: "e2"), "warn"
         ),
         (
-            "count went down adopts with a warning", TriggerState(trigger: "t", epoch: "e1", count: 7),
+            "count went down adopts with a warning", HandledState(trigger: "t", epoch: "e1", count: 7),
             Observation(count: 2, epoch: "e1"), "warn"
         ),
         (
-            "original server: count up runs", TriggerState(trigger: "t", epoch: nil, count: 3),
+            "original server: count up runs", HandledState(trigger: "t", epoch: nil, count: 3),
             Observation(count: 4, epoch: nil), "run 4"
         ),
         (
-            "original server restarted: count down adopts", TriggerState(trigger: "t", epoch: nil, count: 3),
+            "original server restarted: count down adopts", HandledState(trigger: "t", epoch: nil, count: 3),
             Observation(count: 0, epoch: nil), "warn"
         ),
         (
-            "epoch unknown on one side compares counts", TriggerState(trigger: "t", epoch: nil, count: 3),
+            "epoch unknown on one side compares counts", HandledState(trigger: "t", epoch: nil, count: 3),
             Observation(count: 3, epoch: "e9"), "nothing"
         ),
     ]
 
     @Test(arguments: cases)
-    func decides(_ name: String, _ stored: TriggerState?, _ observed: Observation, _ expected: String) {
+    func decides(_ name: String, _ stored: HandledState?, _ observed: Observation, _ expected: String) {
         let decision = TriggerDecision.decide(stored: stored, observed: observed)
         switch decision {
         case .nothing: #expect(expected == "nothing", "\(name)")

@@ -9,7 +9,7 @@ import Testing
         let server = try await StandInServer.start(.v1)
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.file("state")).save(TriggerState(trigger: "app", epoch: nil, count: 0))
+        try StateStore(directory: dir.file("state")).save(HandledState(trigger: "app", epoch: nil, count: 0))
         try await server.control("/_control/set?trigger=app&count=3")
         let script = try dir.write("deploy.yaml", "steps:\n  - shell: echo deployed\n")
         let transport = try ClientTransport(caFile: nil)

@@ -14,10 +14,10 @@ final class ScriptedReporter: RunReporting, Sendable {
     init(_ outcomes: [AgentError?] = []) { self.outcomes = Mutex(outcomes) }
 
     func report(_ report: RunReport) async throws {
-        attempts.append(report.id)
+        attempts.append(report.id ?? "")
         let outcome = outcomes.withLock { $0.isEmpty ? nil : $0.removeFirst() }
         if let outcome { throw outcome }
-        accepted.append(report.id)
+        accepted.append(report.id ?? "")
     }
 
     static let down = AgentError(.server, "http://127.0.0.1:1: connection refused")
@@ -27,7 +27,7 @@ final class ScriptedReporter: RunReporting, Sendable {
 
 func finishedReport(_ id: String, count: Int = 1) -> RunReport {
     RunReport(
-        id: id, agent: "a", host: "h", trigger: "app", count: count, epoch: "e1", status: .succeeded,
+        id: id, agent: "a", host: "h", trigger: "app", count: Int64(count), epoch: "e1", status: .succeeded,
         startedAt: "", finishedAt: "", steps: [], logTail: "")
 }
 
@@ -78,7 +78,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
     @Test func aRunThatEndsWhileTheServerIsDownIsReportedOnceItIsBack() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 1))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 1))
         let reporter = ScriptedReporter([ScriptedReporter.down, ScriptedReporter.down, ScriptedReporter.unavailable])
         let log = CapturedLog()
         var loop = TriggerLoop(
@@ -88,7 +88,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
         loop.outbox = try ReportOutbox(stateDirectory: dir.path, trigger: "app")
         loop.sleep = { _ in await Task.yield() }
         let ran = Collector<String>()
-        loop.onRunFinished = { report, _ in ran.append(report.id) }
+        loop.onRunFinished = { report, _ in ran.append(report.id ?? "") }
         let (states, continuation) = AsyncStream.makeStream(of: PollResult.self)
         continuation.yield(v1(2))
         let finalLoop = loop
@@ -110,7 +110,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try ReportOutbox(stateDirectory: dir.path, trigger: "app").add(finishedReport("from-before-restart"))
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 1))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 1))
         let reporter = ScriptedReporter()
         var loop = TriggerLoop(
             trigger: "app", store: try StateStore(directory: dir.path),
@@ -118,7 +118,7 @@ func finishedReport(_ id: String, count: Int = 1) -> RunReport {
             makeRunID: { "unused" }, agent: "a", host: "h", logger: CapturedLog().logger)
         loop.outbox = try ReportOutbox(stateDirectory: dir.path, trigger: "app")
         let ran = Collector<String>()
-        loop.onRunFinished = { report, _ in ran.append(report.id) }
+        loop.onRunFinished = { report, _ in ran.append(report.id ?? "") }
         let (states, continuation) = AsyncStream.makeStream(of: PollResult.self)
         continuation.yield(v1(1))  // unchanged: nothing runs
         let finalLoop = loop

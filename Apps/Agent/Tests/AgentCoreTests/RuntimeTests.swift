@@ -9,8 +9,8 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try StateStore(directory: dir.file("state"))
-        try store.save(TriggerState(trigger: "web", epoch: nil, count: 0))
-        try store.save(TriggerState(trigger: "db", epoch: nil, count: 0))
+        try store.save(HandledState(trigger: "web", epoch: nil, count: 0))
+        try store.save(HandledState(trigger: "db", epoch: nil, count: 0))
         let web = try dir.write("web.yaml", "steps:\n  - shell: echo \"web $PROSTAGMA_COUNT\" >> \(dir.file("log"))\n")
         let db = try dir.write("db.yaml", "steps:\n  - shell: echo \"db $PROSTAGMA_COUNT\" >> \(dir.file("log"))\n")
         let transport = try ClientTransport(caFile: nil)

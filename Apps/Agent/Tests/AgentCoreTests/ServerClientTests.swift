@@ -134,7 +134,7 @@ import Testing
             })
         let failed = RunReport(
             id: "r2", agent: "agent-1", host: "host-1", trigger: "app", count: 2, epoch: nil, status: .failed,
-            startedAt: Timestamp.rfc3339(Timestamp.now()), finishedAt: Timestamp.rfc3339(Timestamp.now()),
+            startedAt: Timestamp.format(Date()), finishedAt: Timestamp.format(Date()),
             steps: [
                 .init(
                     index: 0, kind: "shell", status: .failed, durationSeconds: 0.1, exitCode: 3,

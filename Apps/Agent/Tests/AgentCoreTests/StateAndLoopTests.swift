@@ -10,9 +10,9 @@ import Testing
         defer { dir.remove() }
         let store = try StateStore(directory: dir.file("nested/state"))
         #expect(try store.load("web") == nil)
-        try store.save(TriggerState(trigger: "web", epoch: "e1", count: 4))
-        try store.save(TriggerState(trigger: "web", epoch: "e1", count: 5))
-        #expect(try store.load("web") == TriggerState(trigger: "web", epoch: "e1", count: 5))
+        try store.save(HandledState(trigger: "web", epoch: "e1", count: 4))
+        try store.save(HandledState(trigger: "web", epoch: "e1", count: 5))
+        #expect(try store.load("web") == HandledState(trigger: "web", epoch: "e1", count: 5))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.file("nested/state"))
         #expect(files == ["web.json"], "no temporary file left behind")
         let text = try String(contentsOfFile: store.path(for: "web"), encoding: .utf8)
@@ -61,9 +61,10 @@ func v1(_ count: Int, _ epoch: String = "e1") -> PollResult {
     PollResult(observation: Observation(count: count, epoch: epoch), serverProtocol: .v1)
 }
 
-func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
+func report(_ context: RunContext, _ status: RunStatus) -> RunReport {
     RunReport(
-        id: context.runID, agent: context.agent, host: context.host, trigger: context.trigger, count: context.count,
+        id: context.runID, agent: context.agent, host: context.host, trigger: context.trigger,
+        count: Int64(context.count),
         epoch: context.epoch, status: status, startedAt: "", finishedAt: "", steps: [], logTail: "")
 }
 
@@ -95,7 +96,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
     @Test func triggersDuringARunCoalesceIntoOneMoreRunForTheNewestCount() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 1))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 1))
         let runs = Collector<Int>()
         let firstRunStarted = StopSignal()
         let releaseFirstRun = StopSignal()
@@ -109,7 +110,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
             return report(context, .succeeded)
         }
         let reported = Collector<Int>()
-        l.onRunFinished = { report, _ in reported.append(report.count) }
+        l.onRunFinished = { report, _ in reported.append(Int(report.count)) }
         let (stream, cont) = AsyncStream.makeStream(of: PollResult.self, bufferingPolicy: .bufferingNewest(1))
         let finalLoop = l
         async let done: Void = finalLoop.run(states: stream)
@@ -127,11 +128,11 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
     @Test func aCancelledRunIsNotMarkedHandled() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 1))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 1))
         let log = CapturedLog()
         var l = try loop(dir, log: log) { report($0, .cancelled) }
         let reported = Collector<Int>()
-        l.onRunFinished = { report, _ in reported.append(report.count) }
+        l.onRunFinished = { report, _ in reported.append(Int(report.count)) }
         let (stream, cont) = AsyncStream.makeStream(of: PollResult.self)
         cont.yield(v1(2))
         cont.yield(v1(3))
@@ -144,7 +145,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
     @Test func aFailedRunIsHandled() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 1))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 1))
         let log = CapturedLog()
         let l = try loop(dir, log: log) { report($0, .failed) }
         let (stream, cont) = AsyncStream.makeStream(of: PollResult.self)
@@ -157,7 +158,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
     @Test func aNewEpochIsAdoptedWithAWarningAndRunsNothing() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 9))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 9))
         let runs = Collector<Int>()
         let log = CapturedLog()
         let l = try loop(dir, log: log) {
@@ -168,17 +169,17 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
         cont.finish()
         try await l.run(states: stream)
         #expect(runs.all.isEmpty)
-        #expect(try l.store.load("app") == TriggerState(trigger: "app", epoch: "e2", count: 12))
+        #expect(try l.store.load("app") == HandledState(trigger: "app", epoch: "e2", count: 12))
         #expect(log.count(containing: "epoch changed") == 1)
     }
 
     @Test func reportsRunsOnlyToAV1Server() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: nil, count: 1))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: nil, count: 1))
         final class Reporter: RunReporting {
             let seen = Collector<Int>()
-            func report(_ report: RunReport) async throws { seen.append(report.count) }
+            func report(_ report: RunReport) async throws { seen.append(Int(report.count)) }
         }
         let reporter = Reporter()
         let log = CapturedLog()
@@ -196,7 +197,7 @@ func report(_ context: RunContext, _ status: RunReport.Status) -> RunReport {
     @Test func aThousandRunsLeaveNothingBehind() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        try StateStore(directory: dir.path).save(TriggerState(trigger: "app", epoch: "e1", count: 0))
+        try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 0))
         let finished = Mutex(0)
         var l = try loop(dir, log: CapturedLog()) { report($0, .succeeded) }
         l.onRunFinished = { _, _ in finished.withLock { $0 += 1 } }

@@ -15,8 +15,10 @@ struct TriggerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Wait this long (e.g. 5m, at most 1h) for every live agent's run.") var wait: String?
 
     func run() async throws {
-        guard AgentConfiguration.isValidTriggerName(name) else {
-            throw ValidationError("`\(name)` is not a valid trigger name ([A-Za-z0-9._-], 1 to 128 characters)")
+        do throws(ProtocolError) {
+            try TriggerName.validate(name)
+        } catch {
+            throw ValidationError("`\(name)` is not a valid trigger name: \(error)")
         }
         var waitSeconds: Int?
         if let wait {

@@ -57,14 +57,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         self.grace = grace
     }
 
-    /// Whether `name` is a valid trigger name: `[A-Za-z0-9._-]{1,128}`.
-    public static func isValidTriggerName(_ name: String) -> Bool {
-        guard (1...128).contains(name.utf8.count) else { return false }
-        return name.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2E
-                || $0 == 0x5F || $0 == 0x2D
-        }
-    }
+    /// Whether `name` follows the trigger name rule (``TriggerName``): `[A-Za-z0-9._-]{1,128}`, not only dots.
+    public static func isValidTriggerName(_ name: String) -> Bool { TriggerName.isValid(name) }
 
     /// `PROSTAGMA_HOST` as a base URL: a scheme is added when missing (`host:6969` means
     /// `http://host:6969`), a trailing slash removed; only http and https are accepted.

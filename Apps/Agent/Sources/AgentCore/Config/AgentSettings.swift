@@ -108,9 +108,10 @@ public struct AgentSettings: Sendable, Equatable {
                 .init(trigger: $0.trigger, script: Self.relative($0.script, to: configDirectory))
             }
         } else if let trigger, let script {
-            guard AgentConfiguration.isValidTriggerName(trigger) else {
-                throw AgentError.configuration(
-                    "PROSTAGMA_TRIGGER `\(trigger)` is not a valid trigger name ([A-Za-z0-9._-], 1 to 128 characters)")
+            do throws(ProtocolError) {
+                try TriggerName.validate(trigger)
+            } catch {
+                throw AgentError.configuration("PROSTAGMA_TRIGGER `\(trigger)` is not a valid trigger name: \(error)")
             }
             watches = [.init(trigger: trigger, script: script)]
         }

@@ -11,9 +11,9 @@ public enum RunPrinter {
             lines.append(line)
         }
         if report.steps.isEmpty && report.status == .failed {
-            lines.append(report.logTail.trimmingWhitespace())
+            lines.append((report.logTail ?? "").trimmingWhitespace())
         }
-        lines.append("run \(report.id): \(report.status.rawValue)")
+        lines.append("run \(report.id ?? "-"): \(report.status.rawValue)")
         return lines.joined(separator: "\n")
     }
 }

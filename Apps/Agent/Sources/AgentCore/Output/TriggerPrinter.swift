@@ -6,17 +6,11 @@
 
 /// Formats the outcome of `prostagma-agent trigger` and chooses the exit status.
 public enum TriggerPrinter {
-    struct Outcome: Decodable {
-        var count: Int?
-        var runs: [RunReport]?
-        var pending: [String]?
-    }
-
     /// The text to print and the exit status: 0 done (all runs succeeded), 1 a run failed, 2 timed out.
     public static func describe(_ outcome: ServerClient.TriggerOutcome, trigger: String, waited: Bool) -> (
         String, Int32
     ) {
-        let decoded = try? JSONDecoder().decode(Outcome.self, from: Data(outcome.body.utf8))
+        let decoded = try? JSONDecoder().decode(DeployOutcome.self, from: Data(outcome.body.utf8))
         let count = outcome.count.map { " to \($0)" } ?? ""
         var lines = ["\(trigger): incremented\(count)" + (outcome.original ? " (original server: cannot wait)" : "")]
         guard waited, !outcome.original else { return (lines.joined(separator: "\n"), 0) }
@@ -27,8 +21,8 @@ public enum TriggerPrinter {
                 if let message = failed.message { line += ": \(message)" }
             }
             lines.append(line)
-            if run.status == .failed, !run.logTail.isEmpty {
-                var all = run.logTail.split(separator: "\n", omittingEmptySubsequences: false)
+            if run.status == .failed, let logTail = run.logTail, !logTail.isEmpty {
+                var all = logTail.split(separator: "\n", omittingEmptySubsequences: false)
                 if all.last?.isEmpty == true { all.removeLast() }
                 let tail = all.suffix(20)
                 lines.append(contentsOf: tail.map { "    | \($0)" })
@@ -43,7 +37,7 @@ public enum TriggerPrinter {
             lines.append("timed out waiting for: " + (pending.isEmpty ? "(unknown)" : pending.joined(separator: ", ")))
             return (lines.joined(separator: "\n"), 2)
         default:
-            lines.append("deploy succeeded on \(decoded?.runs?.count ?? 0) agent(s)")
+            lines.append("deploy succeeded on \(decoded?.runs.count ?? 0) agent(s)")
             return (lines.joined(separator: "\n"), 0)
         }
     }

@@ -53,17 +53,17 @@ public struct RunExecutor: Sendable {
 
     /// Runs the script for `context` and returns the report (never throws: failures are in the report).
     public func run(_ context: RunContext) async -> RunReport {
-        let started = Timestamp.now()
+        let started = Date()
         let tail = LogTail()
         let label = "\(context.trigger)#\(context.count)"
-        var results: [RunReport.StepResult] = []
-        var status: RunReport.Status = .succeeded
+        var results: [RunReport.Step] = []
+        var status: RunStatus = .succeeded
 
         func finish() -> RunReport {
             RunReport(
                 id: context.runID, agent: context.agent, host: context.host, trigger: context.trigger,
-                count: context.count, epoch: context.epoch, status: status,
-                startedAt: Timestamp.rfc3339(started), finishedAt: Timestamp.rfc3339(Timestamp.now()),
+                count: Int64(context.count), epoch: context.epoch, status: status,
+                startedAt: Timestamp.format(started), finishedAt: Timestamp.format(Date()),
                 steps: results, logTail: tail.text)
         }
 
@@ -111,7 +111,7 @@ public struct RunExecutor: Sendable {
                 let line = "\(prefix) cancelled: \(result.message ?? "the agent is shutting down")"
                 logger.warning("\(line)")
                 tail.append(line)
-            case .skipped:
+            default:
                 break
             }
             results.append(result)
@@ -126,9 +126,9 @@ public struct RunExecutor: Sendable {
     }
 
     func runStep(_ step: Step, environment: [String: String], prefix: String, tail: LogTail) async
-        -> RunReport.StepResult
+        -> RunReport.Step
     {
-        var result = RunReport.StepResult(index: 0, kind: step.kind, status: .succeeded, durationSeconds: 0)
+        var result = RunReport.Step(index: 0, kind: step.kind, status: .succeeded, durationSeconds: 0)
         let logger = self.logger
         switch step.action {
         case .shell(let command):
@@ -178,7 +178,7 @@ public struct RunExecutor: Sendable {
     }
 
     private func apply(
-        _ outcome: StepRace.Outcome<Int64>, to result: inout RunReport.StepResult, timeout: Duration?,
+        _ outcome: StepRace.Outcome<Int64>, to result: inout RunReport.Step, timeout: Duration?,
         success: (Int64) -> Void
     ) {
         switch outcome {

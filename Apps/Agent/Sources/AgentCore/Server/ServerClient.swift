@@ -41,20 +41,9 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
 
     var v1Headers: [(String, String)] {
         [
-            ("Authorization", "Bearer \(secret)"), ("X-Prostagma-Agent", agentName), ("X-Prostagma-Host", host),
+            ("Authorization", "Bearer \(secret)"), (HeaderName.agent, agentName), (HeaderName.host, host),
             ("Accept", "application/json"),
         ]
-    }
-
-    struct TriggerAnswer: Decodable {
-        var trigger: String?
-        var count: Int
-        var epoch: String?
-    }
-
-    struct ErrorAnswer: Decodable {
-        var error: String?
-        var detail: String?
     }
 
     // MARK: - Watching
@@ -86,24 +75,24 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         }
         let url = server + "/v1/triggers/" + Self.percentEncode(trigger) + "?" + Self.query(query)
         var headers = v1Headers
-        headers.append(("X-Prostagma-Poll-Interval", Self.seconds(pollInterval)))
+        headers.append((HeaderName.pollInterval, Self.seconds(pollInterval)))
         let response = try await transport.send(
             method: "GET", url: url, headers: headers, body: nil, timeout: .seconds(longPollWait + 15))
         if response.status == 404 { return nil }
         try check(response, "GET /v1/triggers/\(trigger)", expect: [200])
-        let answer = try decode(TriggerAnswer.self, response, "GET /v1/triggers/\(trigger)")
-        return Observation(count: answer.count, epoch: answer.epoch)
+        let answer = try decode(TriggerState.self, response, "GET /v1/triggers/\(trigger)")
+        return Observation(count: Int(answer.count), epoch: answer.epoch)
     }
 
     /// The original protocol: `GET /trigger` with a JSON body.
     func originalPoll(trigger: String) async throws -> Observation {
-        let body = try JSONEncoder().encode(["secret": secret, "trigger": trigger])
+        let body = try JSONEncoder().encode(OriginalAPI.TriggerRequest(secret: secret, trigger: trigger))
         let response = try await transport.send(
             method: "GET", url: server + "/trigger", headers: [("Content-Type", "application/json")],
             body: Array(body), timeout: .seconds(30))
         try check(response, "GET /trigger", expect: [200])
-        let answer = try decode(TriggerAnswer.self, response, "GET /trigger")
-        return Observation(count: answer.count, epoch: nil)
+        let answer = try decode(OriginalAPI.TriggerCount.self, response, "GET /trigger")
+        return Observation(count: Int(answer.count), epoch: nil)
     }
 
     // MARK: - Triggering
@@ -129,20 +118,21 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
             method: "POST", url: url, headers: v1Headers, body: nil, timeout: timeout)
         if response.status == 404 {
             // No v1 API: the original server.
-            let body = try JSONEncoder().encode(["secret": secret, "trigger": trigger])
+            let body = try JSONEncoder().encode(OriginalAPI.TriggerRequest(secret: secret, trigger: trigger))
             let original = try await transport.send(
                 method: "POST", url: server + "/trigger", headers: [("Content-Type", "application/json")],
                 body: Array(body), timeout: .seconds(30))
             try check(original, "POST /trigger", expect: [200])
-            let count = try? JSONDecoder().decode(TriggerAnswer.self, from: Data(original.body)).count
+            let count = try? JSONDecoder().decode(OriginalAPI.TriggerCount.self, from: Data(original.body)).count
             return TriggerOutcome(
-                status: original.status, count: count, body: String(decoding: original.body, as: UTF8.self),
+                status: original.status, count: count.map { Int($0) },
+                body: String(decoding: original.body, as: UTF8.self),
                 original: true)
         }
         try check(response, "POST /v1/triggers/\(trigger)", expect: wait == nil ? [200] : [200, 409, 504])
-        let count = try? JSONDecoder().decode(TriggerAnswer.self, from: Data(response.body)).count
+        let count = try? JSONDecoder().decode(TriggerState.self, from: Data(response.body)).count
         return TriggerOutcome(
-            status: response.status, count: count, body: String(decoding: response.body, as: UTF8.self),
+            status: response.status, count: count.map { Int($0) }, body: String(decoding: response.body, as: UTF8.self),
             original: false)
     }
 
@@ -170,7 +160,7 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
             throw AgentError.server("\(server) has no v1 API: download steps need a Prostagma v1 server")
         }
         try check(response, "GET /v1/artifacts?url=\(url)", expect: [200])
-        return FetchedArtifact(bytes: written, sha256: response.headers["x-prostagma-sha256"])
+        return FetchedArtifact(bytes: written, sha256: response.headers[HeaderName.sha256.lowercased()])
     }
 
     // MARK: - Helpers
@@ -178,8 +168,8 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
     func check(_ response: TransportResponse, _ what: String, expect: Set<Int>) throws {
         guard !expect.contains(response.status) else { return }
         var reason = "HTTP \(response.status)"
-        if let answer = try? JSONDecoder().decode(ErrorAnswer.self, from: Data(response.body)), answer.error != nil {
-            reason += ": " + [answer.error, answer.detail].compactMap { $0 }.joined(separator: ": ")
+        if let answer = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
+            reason += ": " + answer.error + ": " + answer.detail
         } else if !response.body.isEmpty {
             reason += ": " + String(decoding: response.body.prefix(200), as: UTF8.self).trimmingWhitespace()
         }

@@ -27,11 +27,11 @@ public struct StateStore: Sendable {
     public func path(for trigger: String) -> String { directory + "/" + trigger + ".json" }
 
     /// The remembered state of `trigger`, or nil if there is none (first start).
-    public func load(_ trigger: String) throws -> TriggerState? {
+    public func load(_ trigger: String) throws -> HandledState? {
         let file = path(for: trigger)
         guard let data = try FileSystem.readIfExists(file) else { return nil }
         do {
-            return try JSONDecoder().decode(TriggerState.self, from: data)
+            return try JSONDecoder().decode(HandledState.self, from: data)
         } catch {
             throw AgentError.io("\(file): unreadable state file (\(error)); delete it to start afresh")
         }
@@ -55,7 +55,7 @@ public struct StateStore: Sendable {
     }
 
     /// Remembers `state` durably.
-    public func save(_ state: TriggerState) throws {
+    public func save(_ state: HandledState) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var data = try encoder.encode(state)

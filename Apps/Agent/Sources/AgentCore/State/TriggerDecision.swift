@@ -16,7 +16,7 @@ public enum TriggerDecision: Sendable, Equatable {
     case run(count: Int)
 
     /// Decides what to do with `observed` when `stored` is remembered.
-    public static func decide(stored: TriggerState?, observed: Observation) -> TriggerDecision {
+    public static func decide(stored: HandledState?, observed: Observation) -> TriggerDecision {
         guard let stored else { return .adopt(warning: nil) }
         if let old = stored.epoch, let new = observed.epoch, old != new {
             return .adopt(

@@ -123,7 +123,7 @@ public struct TriggerLoop: Sendable {
             case .nothing:
                 continue
             case .adopt(let warning):
-                let state = TriggerState(trigger: trigger, epoch: observed.epoch, count: observed.count)
+                let state = HandledState(trigger: trigger, epoch: observed.epoch, count: observed.count)
                 try store.save(state)
                 stored = state
                 if let warning {
@@ -141,7 +141,7 @@ public struct TriggerLoop: Sendable {
                 let report = await runScript(context)
                 onRunFinished(report, clock.now - start)
                 if report.status != .cancelled {
-                    let state = TriggerState(trigger: trigger, epoch: observed.epoch, count: count)
+                    let state = HandledState(trigger: trigger, epoch: observed.epoch, count: count)
                     try store.save(state)
                     stored = state
                 }

@@ -6,7 +6,7 @@
 
 /// What the agent remembers about one trigger between restarts: the server's epoch and the last count it
 /// handled (ran to completion, successfully or not) or adopted.
-public struct TriggerState: Sendable, Equatable, Codable {
+public struct HandledState: Sendable, Equatable, Codable {
     /// The trigger's name.
     public var trigger: String
     /// The server database's epoch when the count was seen; nil against the original server (no epochs).

@@ -10,6 +10,8 @@ struct ProcessOutcome: Sendable, Hashable {
     var cancelled: Bool = false
     /// The end of standard error (at most the fetcher's limit), as text.
     var standardError: String = ""
+    /// The CLI could not be started at all; this is the error to report.
+    var launchError: S3FetchError?
 
-    var succeeded: Bool { exitCode == 0 && !timedOut && !cancelled }
+    var succeeded: Bool { exitCode == 0 && !timedOut && !cancelled && launchError == nil }
 }

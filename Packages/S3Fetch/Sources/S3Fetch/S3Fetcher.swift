@@ -82,18 +82,26 @@ public struct S3Fetcher: Sendable {
         throw S3FetchError(.cliNotFound, url: url, message: "\"\(name)\" is not on PATH (\(path))")
     }
 
-    func start(arguments: [String], for url: S3URL) throws(S3FetchError) -> OutputPump {
-        let executable = try resolveCLI(for: url.description)
-        switch ChildProcess.spawn(path: executable, arguments: arguments, environment: environment) {
-        case .success(let process):
-            let pump = OutputPump(
-                process: process, timeout: timeout, chunkSize: chunkSize, stderrLimit: standardErrorLimit)
-            pump.start()
-            return pump
-        case .failure(let errno):
-            let kind: S3FetchError.Kind = (errno.code == ENOENT || errno.code == EACCES) ? .cliNotFound : .failed
-            throw S3FetchError(kind, url: url.description, message: "cannot run \(executable): \(errno)")
-        }
+    /// How the CLI would run for `url` with `arguments` (throws `.cliNotFound` when there is no CLI).
+    func runner(arguments: [String], for url: S3URL) throws(S3FetchError) -> CLIRunner {
+        CLIRunner(
+            executable: try resolveCLI(for: url.description), arguments: arguments, environment: environment,
+            timeout: timeout, chunkSize: chunkSize, standardErrorLimit: standardErrorLimit, url: url.description)
+    }
+
+    /// Starts the CLI and returns the channel its standard output arrives on.
+    func start(arguments: [String], for url: S3URL) throws(S3FetchError) -> ChunkChannel {
+        let runner = try runner(arguments: arguments, for: url)
+        let channel = ChunkChannel(capacity: 4)
+        // The stream's iterator pulls while Subprocess's `run` is scoped to a closure, so a task bridges the
+        // two. It is not left behind: it ends when the CLI has been reaped, and closing the channel (the
+        // consumer went away) cancels it, which kills the CLI's group.
+        channel.attach(
+            Task {
+                let outcome = await runner.run(deliver: { await channel.send($0) }, onTimeout: { channel.refuse() })
+                channel.finish(outcome)
+            })
+        return channel
     }
 
     /// The typed error for a failed run; a bare 404 is settled by asking whether the bucket exists.
@@ -114,18 +122,13 @@ public struct S3Fetcher: Sendable {
 
     /// `aws s3api head-bucket`: false only when the store says 404 for the bucket itself.
     func bucketExists(_ url: S3URL) async -> Bool {
-        guard let pump = try? start(arguments: ["s3api", "head-bucket", "--bucket", url.bucket], for: url) else {
+        guard let runner = try? runner(arguments: ["s3api", "head-bucket", "--bucket", url.bucket], for: url) else {
             return true
         }
-        while true {
-            switch await pump.next() {
-            case .chunk: continue
-            case .end(let outcome):
-                if outcome.succeeded { return true }
-                let text = outcome.standardError
-                return !(text.contains("(404)") || text.contains("Not Found") || text.contains("NoSuchBucket"))
-            }
-        }
+        let outcome = await runner.run(deliver: { _ in true }, onTimeout: {})
+        if outcome.succeeded || outcome.launchError != nil { return true }
+        let text = outcome.standardError
+        return !(text.contains("(404)") || text.contains("Not Found") || text.contains("NoSuchBucket"))
     }
 
     private static func isExecutableFile(_ path: String) -> Bool {

@@ -34,37 +34,39 @@ public struct S3ObjectStream: AsyncSequence, Sendable {
             if finished { return nil }
             if run == nil {
                 do {
-                    run = RunHandle(pump: try fetcher.start(arguments: ["s3", "cp", url.description, "-"], for: url))
+                    run = RunHandle(
+                        channel: try fetcher.start(arguments: ["s3", "cp", url.description, "-"], for: url))
                 } catch {
                     finished = true
                     throw error
                 }
             }
-            switch await run!.pump.next() {
+            switch await run!.channel.next() {
             case .chunk(let bytes):
                 return bytes
             case .end(let outcome):
                 finished = true
                 if outcome.succeeded { return nil }
                 if outcome.cancelled { throw CancellationError() }
+                if let launchError = outcome.launchError { throw launchError }
                 throw await fetcher.error(for: outcome, url: url)
             }
         }
 
         /// The most bytes that waited for this consumer at once (tests check the back-pressure bound).
-        var peakQueuedBytes: Int { run?.pump.peakQueuedBytes ?? 0 }
+        var peakQueuedBytes: Int { run?.channel.peakQueuedBytes ?? 0 }
     }
 }
 
 /// Kills the CLI when the iterator holding it goes away before the end.
 final class RunHandle: Sendable {
-    let pump: OutputPump
+    let channel: ChunkChannel
 
-    init(pump: OutputPump) {
-        self.pump = pump
+    init(channel: ChunkChannel) {
+        self.channel = channel
     }
 
     deinit {
-        pump.abandon()
+        channel.close()
     }
 }

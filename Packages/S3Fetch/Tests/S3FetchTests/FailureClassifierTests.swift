@@ -2,7 +2,7 @@ import Testing
 
 @testable import S3Fetch
 
-@Suite struct FailureClassifierTests {
+@Suite(.timeLimit(.minutes(1))) struct FailureClassifierTests {
     // Messages as aws-cli 1.x and 2.x print them.
     @Test(arguments: [
         ("download failed: s3://b/k to - Unable to locate credentials", FailureClassifier.Verdict.kind(.noCredentials)),

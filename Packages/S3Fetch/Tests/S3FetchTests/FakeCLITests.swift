@@ -4,7 +4,7 @@ import Testing
 @testable import S3Fetch
 
 /// The process side (argv, streaming, timeout, kill, exit codes) against fake aws scripts.
-@Suite struct FakeCLITests {
+@Suite(.timeLimit(.minutes(3))) struct FakeCLITests {
     let directory: URL
 
     init() throws {
@@ -90,6 +90,59 @@ import Testing
         }
         #expect(error?.message.hasSuffix("final words") == true)
         #expect((error?.message.utf8.count ?? .max) < 2048)
+        #expect(error?.exitCode == 1)
+    }
+
+    @Test func standardErrorPastTheTailKeepsTheExitStatusAndMessage() async throws {
+        // Far more than the kept tail, and more than a pipe holds: a collector with a hard limit would throw
+        // here and lose the status.
+        var fetcher = try fetcher("head -c 300000 /dev/zero | tr '\\0' 'x' >&2; echo 'the real reason' >&2; exit 7")
+        fetcher.standardErrorLimit = 4096
+        let error = await #expect(throws: S3FetchError.self) {
+            _ = try await fetcher.bytes(try S3URL(parsing: "s3://bucket/k"), limit: 10)
+        }
+        #expect(error?.kind == .failed)
+        #expect(error?.exitCode == 7)
+        #expect(error?.message.hasSuffix("the real reason") == true, "\(String(describing: error))")
+    }
+
+    @Test func theCLIInheritsOnlyStandardInputOutputAndError() async throws {
+        let pidFile = directory.appendingPathComponent("cli.pid").path
+        // `exec sleep` so that the descriptors looked at are the ones the CLI got, not the shell's own.
+        let fetcher = try fetcher("echo $$ > '\(pidFile)'; printf 'ready'; exec sleep 60")
+        var iterator = fetcher.object(try S3URL(parsing: "s3://bucket/k")).makeAsyncIterator()
+        #expect(try await iterator.next() == Array("ready".utf8))
+        let pid = try Shell.readPID(pidFile)
+        let execed = await Shell.waitUntil(.seconds(10)) {
+            (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "sleep\n"
+        }
+        #expect(execed)
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").sorted()
+        #expect(descriptors == ["0", "1", "2"])
+        _ = consume iterator
+        #expect(await Shell.dies(pid))
+    }
+
+    @Test func cancellingMidStreamKillsTheCLIsWholeProcessGroup() async throws {
+        let pidFile = directory.appendingPathComponent("cli.pid").path
+        let childFile = directory.appendingPathComponent("child.pid").path
+        let fetcher = try fetcher(
+            "sleep 60 & echo $! > '\(childFile)'; echo $$ > '\(pidFile)'; exec yes streaming-forever")
+        let received = Shell.Counter()
+        let task = Task {
+            for try await chunk in fetcher.object(try S3URL(parsing: "s3://bucket/k")) { received.add(chunk.count) }
+        }
+        let streaming = await Shell.waitUntil(.seconds(20)) {
+            received.value > 0 && (try? Shell.readPID(pidFile)) != nil
+        }
+        #expect(streaming)
+        let group = try Shell.readPID(pidFile)
+        let child = try Shell.readPID(childFile)
+        #expect(Shell.processGroup(of: child) == group)
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(await Shell.waitUntil(.seconds(10)) { Shell.liveMembers(ofGroup: group).isEmpty })
     }
 
     @Test func timeoutKillsTheCLIAndItsChildren() async throws {
@@ -104,8 +157,7 @@ import Testing
         #expect(error?.kind == .timeout)
         #expect(error?.message.contains("waiting forever") == true)
         #expect(received == Array("started".utf8))
-        let child = try #require(
-            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try Shell.readPID(pidFile)
         // The grandchild held stdout open; the kill must have reached it too (death can take a moment).
         #expect(await Shell.dies(child))
     }
@@ -118,19 +170,22 @@ import Testing
             let first = try await iterator.next()
             #expect(first?.isEmpty == false)
         }
-        let pid = try #require(
-            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try Shell.readPID(pidFile)
         #expect(await Shell.dies(pid))
     }
 
     @Test func cancellingTheTaskKillsTheCLIAndThrowsCancellation() async throws {
-        let fetcher = try fetcher("sleep 60")
+        let pidFile = directory.appendingPathComponent("cli.pid").path
+        let fetcher = try fetcher("echo $$ > '\(pidFile)'; exec sleep 60")
         let task = Task {
             try await fetcher.bytes(try S3URL(parsing: "s3://bucket/k"), limit: 10)
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancel once the CLI runs (not after a guessed delay), so the kill path is the one tested.
+        #expect(await Shell.waitUntil(.seconds(20)) { (try? Shell.readPID(pidFile)) != nil })
+        let pid = try Shell.readPID(pidFile)
         task.cancel()
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }
+        #expect(await Shell.dies(pid))
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import S3Fetch
 
 /// Fetches through the real aws CLI from a real moto S3 server (one per suite, stopped afterwards).
-@Suite(.motoServer) struct MotoS3Tests {
+@Suite(.motoServer, .timeLimit(.minutes(10))) struct MotoS3Tests {
     var moto: MotoServer {
         get throws { try #require(MotoServer.current, "the .motoServer trait starts moto") }
     }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import S3Fetch
 
-@Suite struct S3URLTests {
+@Suite(.timeLimit(.minutes(1))) struct S3URLTests {
     @Test(arguments: [
         ("s3://my-bucket/app.zip", "my-bucket", "app.zip"),
         ("s3://a.b-c/dir/sub/file.tar.gz", "a.b-c", "dir/sub/file.tar.gz"),

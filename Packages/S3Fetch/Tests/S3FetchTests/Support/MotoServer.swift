@@ -49,7 +49,9 @@ final class MotoServer: Sendable {
         process.standardError = log
         try process.run()
         let server = MotoServer(port: port, process: process, logPath: logPath)
-        for _ in 0..<300 {
+        // moto takes seconds to import on a loaded machine; 30 s is the deadline, not a guess at the time.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
             if try server.answers() { return server }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))

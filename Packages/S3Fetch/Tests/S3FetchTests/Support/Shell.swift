@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a helper command (aws CLI for setup, sha256sum) and returns its status and output.
 enum Shell {
@@ -72,20 +73,65 @@ enum Shell {
         return path
     }
 
+    /// Polls `condition` until it holds or `timeout` passes; returns whether it held. For waiting on another
+    /// process, which offers nothing to await.
+    static func waitUntil(_ timeout: Duration, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+
     /// Waits up to 10 s for the process to be gone (or a zombie); false if it is still running then.
     static func dies(_ pid: Int32) async -> Bool {
-        for _ in 0..<400 {
-            if !isAlive(pid) { return true }
-            try? await Task.sleep(for: .milliseconds(25))
+        await waitUntil(.seconds(10)) { !isAlive(pid) }
+    }
+
+    /// The pid a fake CLI wrote to `path`; throws while the file is missing or not yet complete.
+    static func readPID(_ path: String) throws -> Int32 {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard text.hasSuffix("\n"), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw MotoError(message: "no pid in \(path) yet")
         }
-        return !isAlive(pid)
+        return pid
+    }
+
+    /// The fields of /proc/PID/stat after the command name: state, ppid, pgrp, ...
+    private static func statFields(_ pid: Int32) -> [Substring]? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")
+    }
+
+    /// The process group of `pid`, or nil when it is gone.
+    static func processGroup(of pid: Int32) -> Int32? {
+        statFields(pid).flatMap { $0.count > 2 ? Int32($0[2]) : nil }
+    }
+
+    /// The processes of group `pgid` that still run (zombies are dead, only not yet reaped).
+    static func liveMembers(ofGroup pgid: Int32) -> [Int32] {
+        if kill(-pgid, 0) != 0 && errno == ESRCH { return [] }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let fields = statFields(pid), fields.count > 2 else { return false }
+            return fields[0] != "Z" && Int32(fields[2]) == pgid
+        }
+    }
+
+    /// A count shared between a test and the task it watches.
+    final class Counter: Sendable {
+        private let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+        func add(_ amount: Int) { count.withLock { $0 += amount } }
     }
 
     /// Whether a process with this pid still exists (and is not a zombie).
     static func isAlive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return false }
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        return !stat[stat.index(after: close)...].hasPrefix(" Z")
+        guard let fields = statFields(pid) else { return false }
+        return fields.first != "Z"
     }
 }

@@ -7,8 +7,17 @@ import PackageDescription
 let package = Package(
     name: "SystemTests",
     platforms: [.macOS(.v15)],
+    dependencies: [
+        // The wire types: a run report read back from the server is the agents' own RunReport.
+        .package(path: "../Packages/ProstagmaProtocol")
+    ],
     targets: [
-        .target(name: "SystemSupport", path: "Support/SystemSupport"),
-        .testTarget(name: "SystemTests", dependencies: ["SystemSupport"], path: "SystemTests"),
+        .target(
+            name: "SystemSupport", dependencies: [.product(name: "ProstagmaProtocol", package: "ProstagmaProtocol")],
+            path: "Support/SystemSupport"),
+        .testTarget(
+            name: "SystemTests",
+            dependencies: ["SystemSupport", .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol")],
+            path: "SystemTests"),
     ]
 )

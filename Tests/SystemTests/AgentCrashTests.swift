@@ -1,4 +1,5 @@
 import Foundation
+import ProstagmaProtocol
 import SystemSupport
 import Testing
 
@@ -48,7 +49,7 @@ struct AgentCrashTests {
                 let lines = FileSystem.lines(marks)
                 return lines.filter { $0.hasPrefix("start \(count) ") }.count == 2 && lines.count == 3
             }
-            let reported = try await server.runs(of: "job").filter { $0.count == count && $0.status == "succeeded" }
+            let reported = try await server.runs(of: "job").filter { $0.count == Int64(count) && $0.status == "succeeded" }
             #expect(reported.count == 1)
         }
     }

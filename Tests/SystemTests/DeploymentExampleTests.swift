@@ -1,4 +1,5 @@
 import Foundation
+import ProstagmaProtocol
 import SystemSupport
 import Testing
 

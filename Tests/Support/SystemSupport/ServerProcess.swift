@@ -1,4 +1,5 @@
 import Foundation
+import ProstagmaProtocol
 import Synchronization
 
 /// A `prostagma-server` under test: its own port, data folder and secret, configured through the
@@ -107,10 +108,8 @@ public final class ServerProcess: Sendable {
         guard response.status == 200 else {
             throw SystemTestError("GET /v1/runs?trigger=\(trigger) answered \(response.status): \(response.text)")
         }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
-            return try decoder.decode(RunList.self, from: response.body).runs
+            return try JSONDecoder().decode(RunList.self, from: response.body).runs
         } catch {
             throw SystemTestError("GET /v1/runs?trigger=\(trigger): cannot decode \(response.text): \(error)")
         }
@@ -175,7 +174,7 @@ public final class ServerProcess: Sendable {
                 return "reported runs: " + runs.map { "\($0.agent)#\($0.count)=\($0.status)" }.joined(separator: ", ")
             }
         ) {
-            try await self.runs(of: trigger).first { $0.count == count && (agent == nil || $0.agent == agent) }
+            try await self.runs(of: trigger).first { $0.count == Int64(count) && (agent == nil || $0.agent == agent) }
         }
     }
 }

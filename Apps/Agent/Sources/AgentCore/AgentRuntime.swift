@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 import UnixSignals
 
 #if canImport(Glibc)
@@ -15,8 +16,8 @@ import UnixSignals
     import Foundation
 #endif
 
-/// The watching agent: validates every script, then watches each trigger and runs its script, until
-/// SIGTERM or SIGINT.
+/// The watching agent: validates every script, then runs each watched trigger and the metrics endpoint as services
+/// of one `ServiceGroup`, until SIGTERM or SIGINT begins its graceful shutdown.
 public struct AgentRuntime: Sendable {
     /// The resolved configuration.
     public var configuration: AgentConfiguration
@@ -26,7 +27,7 @@ public struct AgentRuntime: Sendable {
     public var extractor: any ArchiveExtracting
     /// The log.
     public var logger: Logger
-    /// Fired on SIGTERM/SIGINT (or by a test) to stop.
+    /// Fired by a test (or an embedding program) to shut down as SIGTERM does.
     public var stop = StopSignal()
     /// Whether to trap SIGTERM and SIGINT (off in tests that stop through `stop`).
     public var trapSignals = true
@@ -65,78 +66,62 @@ public struct AgentRuntime: Sendable {
             server: configuration.server, secret: configuration.secret, agentName: configuration.agentName,
             host: configuration.host, pollInterval: configuration.pollInterval, transport: transport)
         let baseEnvironment = ProcessEnvironment.current()
-        let stop = self.stop
         let watching = configuration.watches.map { "\($0.trigger) (\($0.script))" }.joined(separator: ", ")
         logger.info(
             "prostagma-agent \(prostagmaVersion) as \(configuration.agentName): watching \(watching) on \(configuration.server); state in \(configuration.stateDirectory)"
         )
 
+        // Metrics first: a group stops its services in reverse order, so the endpoint outlives the runs' grace.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let port = configuration.promPort {
+            services.append(
+                .init(
+                    service: MetricsService(
+                        port: port, metrics: metrics, logger: logger, onListening: onMetricsListening),
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        for watch in configuration.watches {
+            let shutdown = StopSignal()
+            var watcher = TriggerWatcher(
+                trigger: watch.trigger, source: client, serverDescription: configuration.server,
+                pollInterval: configuration.pollInterval, logger: logger)
+            watcher.onPollError = { metrics.pollFailed() }
+            var executor = RunExecutor(
+                shell: configuration.shell, baseEnvironment: baseEnvironment,
+                loadScript: { try ScriptLoader.loadScript(watch.script) }, fetcher: client,
+                extractor: extractor, shutdown: shutdown, grace: configuration.grace, logger: logger)
+            executor.onDownloadBytes = { metrics.downloaded($0) }
+            let finalExecutor = executor
+            var loop = TriggerLoop(
+                trigger: watch.trigger, store: store, runScript: { await finalExecutor.run($0) },
+                reporter: client, makeRunID: { RunContext.newRunID() }, agent: configuration.agentName,
+                host: configuration.host, logger: logger)
+            loop.stop = shutdown
+            loop.outbox = try ReportOutbox(stateDirectory: store.directory, trigger: watch.trigger)
+            loop.onRunFinished = { metrics.runFinished($0, duration: $1) }
+            loop.onObservation = { metrics.observed(watch.trigger, $0) }
+            // One trigger stopping (its state became unusable) stops the agent, letting the others' steps finish.
+            services.append(
+                .init(
+                    service: TriggerService(
+                        watcher: watcher, loop: loop, shutdown: shutdown, grace: configuration.grace, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: trapSignals ? [.sigterm, .sigint] : [], logger: logger))
+        let stop = self.stop
         try await withThrowingTaskGroup(of: Void.self) { outer in
-            if trapSignals {
-                outer.addTask {
-                    for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                        logger.notice(
-                            "received \(signal): stopping; a running step gets \(DurationParser.format(configuration.grace))"
-                        )
-                        stop.fire()
-                        break
-                    }
-                }
+            outer.addTask { try await group.run() }
+            // `stop` (a test, or an embedding program) asks for the same graceful shutdown as SIGTERM.
+            outer.addTask {
+                await stop.wait()
+                if !Task.isCancelled { await group.triggerGracefulShutdown() }
             }
-            if let port = configuration.promPort {
-                let listening = onMetricsListening
-                outer.addTask {
-                    try await MetricsEndpoint.serve(port: port, metrics: metrics, logger: logger) {
-                        listening($0)
-                    }
-                }
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for watch in configuration.watches {
-                    let (states, continuation) = AsyncStream.makeStream(
-                        of: PollResult.self, bufferingPolicy: .bufferingNewest(1))
-                    var watcher = TriggerWatcher(
-                        trigger: watch.trigger, source: client, serverDescription: configuration.server,
-                        pollInterval: configuration.pollInterval, logger: logger)
-                    watcher.onPollError = { metrics.pollFailed() }
-                    let finalWatcher = watcher
-                    group.addTask {
-                        await withTaskGroup(of: Void.self) { g in
-                            g.addTask { await finalWatcher.watch { continuation.yield($0) } }
-                            g.addTask { await stop.wait() }
-                            await g.next()
-                            g.cancelAll()
-                        }
-                        continuation.finish()
-                    }
-                    var executor = RunExecutor(
-                        shell: configuration.shell, baseEnvironment: baseEnvironment,
-                        loadScript: { try ScriptLoader.loadScript(watch.script) }, fetcher: client,
-                        extractor: extractor, shutdown: stop, grace: configuration.grace, logger: logger)
-                    executor.onDownloadBytes = { metrics.downloaded($0) }
-                    let finalExecutor = executor
-                    var loop = TriggerLoop(
-                        trigger: watch.trigger, store: store, runScript: { await finalExecutor.run($0) },
-                        reporter: client, makeRunID: { RunContext.newRunID() }, agent: configuration.agentName,
-                        host: configuration.host, logger: logger)
-                    loop.stop = stop
-                    loop.outbox = try ReportOutbox(stateDirectory: store.directory, trigger: watch.trigger)
-                    loop.onRunFinished = { metrics.runFinished($0, duration: $1) }
-                    loop.onObservation = { metrics.observed(watch.trigger, $0) }
-                    let finalLoop = loop
-                    group.addTask {
-                        do {
-                            try await finalLoop.run(states: states)
-                        } catch {
-                            logger.critical("[\(watch.trigger)] \(error); stopping the agent")
-                            stop.fire()
-                            throw error
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            outer.cancelAll()
+            defer { outer.cancelAll() }
+            try await outer.next()
         }
         logger.info("stopped")
     }

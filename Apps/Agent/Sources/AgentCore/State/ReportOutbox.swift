@@ -39,7 +39,10 @@ public struct ReportOutbox: Sendable {
         // The sequence number in the name keeps delivery in the order runs finished.
         let micros = String(UInt64(max(0, Date().timeIntervalSince1970) * 1_000_000))
         // The id is the agent's own UUID; only its safe characters reach the file name, so no id can leave the folder.
-        let id = String((report.id ?? "run").unicodeScalars.filter { $0.isASCII && ($0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }.prefix(64))
+        let id = String(
+            (report.id ?? "run").unicodeScalars.filter {
+                $0.isASCII && ($0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0))
+            }.prefix(64))
         let name = String(repeating: "0", count: max(0, 20 - micros.count)) + micros + "-" + id
         try FileSystem.writeAtomically(try encoder.encode(report), to: directory + "/" + name + ".json")
         var files = try pendingFiles()

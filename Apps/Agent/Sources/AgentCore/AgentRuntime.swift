@@ -20,7 +20,7 @@ import UnixSignals
 /// of one `ServiceGroup`, until SIGTERM or SIGINT begins its graceful shutdown.
 public struct AgentRuntime: Sendable {
     /// The resolved configuration.
-    public var configuration: AgentConfiguration
+    public var configuration: WatchConfiguration
     /// How requests reach the server.
     public var transport: any HTTPTransport
     /// How archives are extracted.
@@ -36,7 +36,7 @@ public struct AgentRuntime: Sendable {
 
     /// Makes a runtime.
     public init(
-        configuration: AgentConfiguration, transport: any HTTPTransport, extractor: any ArchiveExtracting,
+        configuration: WatchConfiguration, transport: any HTTPTransport, extractor: any ArchiveExtracting,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -46,7 +46,7 @@ public struct AgentRuntime: Sendable {
     }
 
     /// Validates every script (throwing `FILE:LINE:COL: message` for the first invalid one).
-    public static func validateScripts(_ configuration: AgentConfiguration, logger: Logger) throws {
+    public static func validateScripts(_ configuration: WatchConfiguration, logger: Logger) throws {
         for watch in configuration.watches {
             let script = try ScriptLoader.loadScript(watch.script)
             for line in ScriptLoader.warningLines(script, path: watch.script) { logger.warning("\(line)") }

@@ -5,8 +5,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct ConfigurationTests {
     func inputs(
         _ env: [String: String], files: [String: String] = [:], isRoot: Bool = false
-    ) -> AgentSettings.Inputs {
-        AgentSettings.Inputs(
+    ) -> ResolvedSettings.Inputs {
+        ResolvedSettings.Inputs(
             environment: env,
             loadConfigFile: { path in
                 guard let text = files[path] else { throw AgentError.io("\(path): no such file") }
@@ -19,8 +19,8 @@ import Testing
     }
 
     @Test func theOriginalEnvironmentVariablesConfigureOneWatch() throws {
-        let settings = try AgentSettings.resolve(
-            AgentOptions(),
+        let settings = try ResolvedSettings.resolve(
+            try AgentFlags.parse([]),
             inputs: inputs([
                 "PROSTAGMA_HOST": "http://my-server:6969/", "PROSTAGMA_SECRET": "prostagma",
                 "PROSTAGMA_SHELL": "/usr/bin/sh", "PROSTAGMA_PROM_PORT": "7000", "PROSTAGMA_TRIGGER": "test",
@@ -38,12 +38,10 @@ import Testing
     }
 
     @Test func flagsWinOverTheEnvironment() throws {
-        var options = AgentOptions()
-        options.server = "other:7000"
-        options.shell = "/bin/bash"
-        options.pollInterval = "2s"
-        options.agentName = "named"
-        let settings = try AgentSettings.resolve(
+        let options = try AgentFlags.parse([
+            "--server", "other:7000", "--shell", "/bin/bash", "--poll-interval", "2s", "--agent-name", "named",
+        ])
+        let settings = try ResolvedSettings.resolve(
             options,
             inputs: inputs([
                 "PROSTAGMA_HOST": "http://env:6969", "PROSTAGMA_SECRET": "s", "PROSTAGMA_SHELL": "/bin/sh",
@@ -57,8 +55,8 @@ import Testing
     }
 
     @Test func aConfigFileWatchesSeveralTriggersWithScriptsRelativeToIt() throws {
-        let settings = try AgentSettings.resolve(
-            AgentOptions(),
+        let settings = try ResolvedSettings.resolve(
+            try AgentFlags.parse([]),
             inputs: inputs(
                 ["PROSTAGMA_CONFIG": "/etc/prostagma/agent.yaml", "PROSTAGMA_SECRET": "from-env"],
                 files: [
@@ -76,8 +74,8 @@ import Testing
     }
 
     @Test func aSecretFileIsReadAndItsNewlineDropped() throws {
-        let settings = try AgentSettings.resolve(
-            AgentOptions(),
+        let settings = try ResolvedSettings.resolve(
+            try AgentFlags.parse([]),
             inputs: inputs(
                 ["PROSTAGMA_HOST": "h", "PROSTAGMA_SECRET_FILE": "/run/secret"], files: ["/run/secret": "abc\n"]))
         #expect(try settings.serverAndSecret().secret == "abc")
@@ -97,7 +95,7 @@ import Testing
     ])
     func incompleteConfigurationIsAClearError(_ env: [String: String], _ message: String) {
         let error = #expect(throws: AgentError.self) {
-            try AgentSettings.resolve(AgentOptions(), inputs: inputs(env)).forWatching()
+            try ResolvedSettings.resolve(try AgentFlags.parse([]), inputs: inputs(env)).forWatching()
         }
         #expect(error?.message.contains(message) == true, "got: \(error?.message ?? "")")
     }
@@ -107,19 +105,18 @@ import Testing
         ("HTTP://D:1", "HTTP://D:1"),
     ])
     func normalizesTheServerURL(_ given: String, _ expected: String) throws {
-        #expect(try AgentConfiguration.normalizeServer(given) == expected)
+        #expect(try WatchConfiguration.normalizeServer(given) == expected)
     }
 
     @Test(arguments: ["http://", "", "ftp://x", "https:///path"])
     func rejectsServerURLsWithoutAHost(_ given: String) {
-        #expect(throws: AgentError.self) { try AgentConfiguration.normalizeServer(given) }
+        #expect(throws: AgentError.self) { try WatchConfiguration.normalizeServer(given) }
     }
 
-    @Test func triggerFlagsConflictWithAConfigFile() {
-        var options = AgentOptions()
-        options.trigger = "x"
+    @Test func triggerFlagsConflictWithAConfigFile() throws {
+        let options = try AgentFlags.parse(["--trigger", "x"])
         let error = #expect(throws: AgentError.self) {
-            try AgentSettings.resolve(
+            try ResolvedSettings.resolve(
                 options,
                 inputs: inputs(
                     ["PROSTAGMA_CONFIG": "/a.yaml"],

@@ -15,7 +15,7 @@ import Testing
         let transport = try ClientTransport(caFile: nil)
         let log = CapturedLog()
         var runtime = AgentRuntime(
-            configuration: AgentConfiguration(
+            configuration: WatchConfiguration(
                 server: server.url, secret: StandInServer.secret, promPort: 0,
                 watches: [.init(trigger: "app", script: script)], stateDirectory: dir.file("state"), agentName: "m",
                 host: "h", pollInterval: .milliseconds(200)),

@@ -19,7 +19,7 @@ import Testing
             transport: transport)
         let log = CapturedLog()
         var runtime = AgentRuntime(
-            configuration: AgentConfiguration(
+            configuration: WatchConfiguration(
                 server: server.url, secret: StandInServer.secret,
                 watches: [.init(trigger: "web", script: web), .init(trigger: "db", script: db)],
                 stateDirectory: dir.file("state"), agentName: "a", host: "h", pollInterval: .milliseconds(100)),

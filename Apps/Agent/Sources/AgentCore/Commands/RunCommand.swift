@@ -8,19 +8,19 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the build script now (--once), print each step's result; exit 1 if it failed.",
         discussion: "Without --once, the same as `watch`.")
 
-    @OptionGroup var shared: SharedOptions
+    @OptionGroup var flags: AgentFlags
     @Flag(name: .long, help: "Run the script once and exit.") var once = false
     @Option(name: .long, help: "The PROSTAGMA_COUNT the steps see (default 0).") var count = 0
 
     func run() async throws {
         guard once else {
             var watch = WatchCommand()
-            watch.shared = shared
+            watch.flags = flags
             try await watch.run()
             return
         }
         let logger = AgentLogging.logger()
-        let settings = try shared.resolve()
+        let settings = try flags.resolve()
         let (trigger, script) = try Self.pick(settings)
         let parsed = try ScriptLoader.loadScript(script)
         for line in ScriptLoader.warningLines(parsed, path: script) { logger.warning("\(line)") }
@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
         if report.status != .succeeded { throw ExitCode(1) }
     }
 
-    static func pick(_ settings: AgentSettings) throws -> (trigger: String, script: String) {
+    static func pick(_ settings: ResolvedSettings) throws -> (trigger: String, script: String) {
         if let script = settings.script { return (settings.trigger ?? "manual", script) }
         if let trigger = settings.trigger, let watch = settings.watches.first(where: { $0.trigger == trigger }) {
             return (trigger, watch.script)

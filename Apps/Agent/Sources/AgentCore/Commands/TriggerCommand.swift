@@ -10,7 +10,7 @@ struct TriggerCommand: AsyncParsableCommand {
             2 the wait ran out before every agent reported, 3 the request failed.
             """)
 
-    @OptionGroup var shared: SharedOptions
+    @OptionGroup var flags: AgentFlags
     @Argument(help: "The trigger to increment.") var name: String
     @Option(name: .long, help: "Wait this long (e.g. 5m, at most 1h) for every live agent's run.") var wait: String?
 
@@ -27,7 +27,7 @@ struct TriggerCommand: AsyncParsableCommand {
             }
             waitSeconds = max(1, Int(duration.components.seconds))
         }
-        let settings = try shared.resolve()
+        let settings = try flags.resolve()
         let (server, secret) = try settings.serverAndSecret()
         let transport = try ClientTransport(
             caFile: settings.caFile, readTimeout: .seconds(max(120, (waitSeconds ?? 0) + 60)))

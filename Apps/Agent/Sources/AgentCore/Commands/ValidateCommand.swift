@@ -5,10 +5,10 @@ struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate", abstract: "Check the configuration and every build script; run nothing.")
 
-    @OptionGroup var shared: SharedOptions
+    @OptionGroup var flags: AgentFlags
 
     func run() async throws {
-        let settings = try shared.resolve()
+        let settings = try flags.resolve()
         var watches = settings.watches
         if watches.isEmpty, let script = settings.script {
             watches = [.init(trigger: settings.trigger ?? "manual", script: script)]

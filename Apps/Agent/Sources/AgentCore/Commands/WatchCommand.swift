@@ -7,11 +7,11 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch", abstract: "Watch the trigger(s) and run their scripts (the default).",
         aliases: ["client"])
 
-    @OptionGroup var shared: SharedOptions
+    @OptionGroup var flags: AgentFlags
 
     func run() async throws {
         let logger = AgentLogging.logger()
-        let configuration = try shared.resolve().forWatching()
+        let configuration = try flags.resolve().forWatching()
         let transport = try ClientTransport(caFile: configuration.caFile)
         do {
             try await AgentRuntime(

@@ -24,7 +24,7 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
             try rejectUnknownKeys(c, allowed: ["trigger", "script"], in: "a watch")
             trigger = try require(String.self, "trigger", in: c, of: "a watch")
             script = try require(String.self, "script", in: c, of: "a watch")
-            guard AgentConfiguration.isValidTriggerName(trigger) else {
+            guard WatchConfiguration.isValidTriggerName(trigger) else {
                 throw invalid(
                     c.codingPath + [AnyKey("trigger")],
                     "`\(trigger)` is not a valid trigger name ([A-Za-z0-9._-], 1 to 128 characters)")

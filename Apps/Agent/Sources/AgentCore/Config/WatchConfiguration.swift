@@ -1,6 +1,6 @@
-/// Everything the agent needs to run, resolved from flags, environment and the optional config file
-/// (flags win over the environment, which wins over the file, which wins over defaults).
-public struct AgentConfiguration: Sendable, Equatable {
+/// Everything watching needs, checked: a server, a secret and at least one trigger with its script
+/// (``ResolvedSettings/forWatching()`` makes it; flags win over the environment, which wins over the file).
+public struct WatchConfiguration: Sendable, Equatable {
     /// One trigger watched with its build script.
     public struct Watch: Sendable, Equatable {
         /// The trigger's name.

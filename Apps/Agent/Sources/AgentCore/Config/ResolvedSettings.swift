@@ -1,5 +1,6 @@
-/// Settings resolved from flags, environment and config file, before each command checks what it needs.
-public struct AgentSettings: Sendable, Equatable {
+/// Settings resolved from flags, environment and config file, before each command checks what it needs (watching
+/// takes ``WatchConfiguration``, ``forWatching()``).
+public struct ResolvedSettings: Sendable, Equatable {
     /// The server's base URL, if given.
     public var server: String?
     /// The secret, if given.
@@ -9,7 +10,7 @@ public struct AgentSettings: Sendable, Equatable {
     /// The metrics port, if given.
     public var promPort: Int?
     /// The watches (from the config file, or the single trigger/script pair).
-    public var watches: [AgentConfiguration.Watch]
+    public var watches: [WatchConfiguration.Watch]
     /// The trigger given by `--trigger`/`PROSTAGMA_TRIGGER`, if any.
     public var trigger: String?
     /// The script given by `--script`/`PROSTAGMA_SCRIPT`, if any.
@@ -64,10 +65,10 @@ public struct AgentSettings: Sendable, Equatable {
         return ".prostagma-agent-state"
     }
 
-    /// Resolves `options` (flags) over the environment over the config file over the defaults.
-    public static func resolve(_ options: AgentOptions, inputs: Inputs) throws -> AgentSettings {
+    /// Resolves `flags` over the environment over the config file over the defaults.
+    public static func resolve(_ flags: AgentFlags, inputs: Inputs) throws -> ResolvedSettings {
         let env = inputs.environment.filter { !$0.value.isEmpty }
-        let configPath = options.config ?? env["PROSTAGMA_CONFIG"]
+        let configPath = flags.config ?? env["PROSTAGMA_CONFIG"]
         let file = try configPath.map { try inputs.loadConfigFile($0) }
         let configDirectory = configPath.map { FileSystem.directoryOf($0) }
 
@@ -79,11 +80,11 @@ public struct AgentSettings: Sendable, Equatable {
             return value
         }
 
-        var server = options.server ?? env["PROSTAGMA_HOST"] ?? file?.server
-        if let given = server { server = try AgentConfiguration.normalizeServer(given) }
+        var server = flags.server ?? env["PROSTAGMA_HOST"] ?? file?.server
+        if let given = server { server = try WatchConfiguration.normalizeServer(given) }
 
-        var secret: String? = options.secret
-        if secret == nil, let path = options.secretFile { secret = try inputs.readTextFile(path) }
+        var secret: String? = flags.secret
+        if secret == nil, let path = flags.secretFile { secret = try inputs.readTextFile(path) }
         if secret == nil { secret = env["PROSTAGMA_SECRET"] }
         if secret == nil, let path = env["PROSTAGMA_SECRET_FILE"] { secret = try inputs.readTextFile(path) }
         if secret == nil { secret = file?.secret }
@@ -96,11 +97,11 @@ public struct AgentSettings: Sendable, Equatable {
             secret = String(trimmed)
         }
 
-        let trigger = options.trigger ?? env["PROSTAGMA_TRIGGER"]
-        let script = options.script ?? env["PROSTAGMA_SCRIPT"]
-        var watches: [AgentConfiguration.Watch] = []
+        let trigger = flags.trigger ?? env["PROSTAGMA_TRIGGER"]
+        let script = flags.script ?? env["PROSTAGMA_SCRIPT"]
+        var watches: [WatchConfiguration.Watch] = []
         if let file {
-            if options.trigger != nil || options.script != nil {
+            if flags.trigger != nil || flags.script != nil {
                 throw AgentError.configuration(
                     "\(configPath!) lists the watches: drop --trigger/--script, or do not use a config file")
             }
@@ -117,29 +118,29 @@ public struct AgentSettings: Sendable, Equatable {
         }
 
         var promPort: Int? = file?.promPort
-        if let text = options.promPort ?? env["PROSTAGMA_PROM_PORT"] {
+        if let text = flags.promPort ?? env["PROSTAGMA_PROM_PORT"] {
             guard let port = Int(text), (0...65535).contains(port) else {
                 throw AgentError.configuration("PROSTAGMA_PROM_PORT `\(text)` is not a TCP port")
             }
             promPort = port
         }
 
-        return AgentSettings(
+        return ResolvedSettings(
             server: server, secret: secret,
-            shell: options.shell ?? env["PROSTAGMA_SHELL"] ?? file?.shell ?? "/bin/sh",
+            shell: flags.shell ?? env["PROSTAGMA_SHELL"] ?? file?.shell ?? "/bin/sh",
             promPort: promPort, watches: watches, trigger: trigger, script: script, configFile: configPath,
-            stateDirectory: options.state ?? env["PROSTAGMA_STATE"] ?? file?.state.map {
+            stateDirectory: flags.state ?? env["PROSTAGMA_STATE"] ?? file?.state.map {
                 Self.relative($0, to: configDirectory)
             }
                 ?? defaultStateDirectory(environment: env, isRoot: inputs.isRoot),
-            agentName: options.agentName ?? env["PROSTAGMA_AGENT_NAME"] ?? file?.agentName ?? inputs.hostName,
+            agentName: flags.agentName ?? env["PROSTAGMA_AGENT_NAME"] ?? file?.agentName ?? inputs.hostName,
             host: inputs.hostName,
             pollInterval: try duration(
-                options.pollInterval ?? env["PROSTAGMA_POLL_INTERVAL"], "PROSTAGMA_POLL_INTERVAL")
+                flags.pollInterval ?? env["PROSTAGMA_POLL_INTERVAL"], "PROSTAGMA_POLL_INTERVAL")
                 ?? (try duration(file?.pollInterval, "poll_interval")) ?? .seconds(5),
-            caFile: options.caFile ?? env["PROSTAGMA_CA_FILE"]
+            caFile: flags.caFile ?? env["PROSTAGMA_CA_FILE"]
                 ?? file?.caFile.map { Self.relative($0, to: configDirectory) },
-            grace: try duration(options.grace ?? env["PROSTAGMA_GRACE"], "--grace")
+            grace: try duration(flags.grace ?? env["PROSTAGMA_GRACE"], "--grace")
                 ?? (try duration(file?.grace, "grace")) ?? .seconds(10))
     }
 
@@ -161,7 +162,7 @@ public struct AgentSettings: Sendable, Equatable {
     }
 
     /// The configuration for watching, or an error naming what is missing.
-    public func forWatching() throws -> AgentConfiguration {
+    public func forWatching() throws -> WatchConfiguration {
         let (server, secret) = try serverAndSecret()
         guard !watches.isEmpty else {
             var missing: [String] = []
@@ -170,7 +171,7 @@ public struct AgentSettings: Sendable, Equatable {
             throw AgentError.configuration(
                 "nothing to watch: set \(missing.joined(separator: " and ")), or PROSTAGMA_CONFIG with `watches`")
         }
-        return AgentConfiguration(
+        return WatchConfiguration(
             server: server, secret: secret, shell: shell, promPort: promPort, watches: watches,
             stateDirectory: stateDirectory, agentName: agentName, host: host, pollInterval: pollInterval,
             caFile: caFile, grace: grace)

@@ -1,7 +1,10 @@
 import ArgumentParser
 
-/// Flags shared by every subcommand; each wins over its environment variable.
-public struct SharedOptions: ParsableArguments {
+/// The command line: the flags every subcommand shares, as ArgumentParser parses them. Each wins over its
+/// environment variable, which wins over the config file (``ConfigFile``); ``ResolvedSettings`` merges them.
+///
+/// Tests build flags by parsing them (`try AgentFlags.parse(["--server", "h"])`), as the binary does.
+public struct AgentFlags: ParsableArguments, Sendable {
     @Option(name: .long, help: "Server URL (PROSTAGMA_HOST), e.g. http://deploy.internal:6969.")
     var server: String?
     @Option(name: .long, help: "Shared secret (PROSTAGMA_SECRET). Prefer --secret-file: flags show in ps.")
@@ -32,25 +35,7 @@ public struct SharedOptions: ParsableArguments {
     /// Makes empty options (ArgumentParser fills them).
     public init() {}
 
-    var options: AgentOptions {
-        var o = AgentOptions()
-        o.server = server
-        o.secret = secret
-        o.secretFile = secretFile
-        o.shell = shell
-        o.promPort = promPort
-        o.trigger = trigger
-        o.script = script
-        o.config = config
-        o.state = state
-        o.agentName = agentName
-        o.pollInterval = pollInterval
-        o.caFile = caFile
-        o.grace = grace
-        return o
-    }
-
-    func resolve() throws -> AgentSettings {
-        try AgentSettings.resolve(options, inputs: AgentSettings.Inputs.live())
+    func resolve() throws -> ResolvedSettings {
+        try ResolvedSettings.resolve(self, inputs: ResolvedSettings.Inputs.live())
     }
 }

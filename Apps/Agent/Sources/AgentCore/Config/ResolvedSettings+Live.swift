@@ -1,4 +1,4 @@
-extension AgentSettings.Inputs {
+extension ResolvedSettings.Inputs {
     /// The real environment, files and host name.
     public static func live() -> Self {
         Self(

@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "ArtifactCache",
+    // Swift Testing's time limits need macOS 13; the other platforms have no floor.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ArtifactCache", targets: ["ArtifactCache"]),
         // Throughput benchmark (Tools/bench/bench-cache.sh).

@@ -5,6 +5,8 @@ import PackageDescription
 // timestamp format. A leaf: Foundation (FoundationEssentials where it exists) only, so the agent stays small.
 let package = Package(
     name: "ProstagmaProtocol",
+    // Swift Testing's time limits need macOS 13; the other platforms have no floor.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ProstagmaProtocol", targets: ["ProstagmaProtocol"])
     ],

@@ -9,7 +9,7 @@ import Testing
 
 /// `kill -9` of an agent in the middle of a run: the run was not marked handled, so after the restart it runs
 /// once more, and only once.
-@Suite("Agent crash mid-run")
+@Suite("Agent crash mid-run", .timeLimit(.minutes(10)))
 struct AgentCrashTests {
     @Test func agentKilledMidRunRunsTheDeployOnceMoreAfterRestart() async throws {
         try await SystemHarness.run { harness in
@@ -49,7 +49,9 @@ struct AgentCrashTests {
                 let lines = FileSystem.lines(marks)
                 return lines.filter { $0.hasPrefix("start \(count) ") }.count == 2 && lines.count == 3
             }
-            let reported = try await server.runs(of: "job").filter { $0.count == Int64(count) && $0.status == "succeeded" }
+            let reported = try await server.runs(of: "job").filter {
+                $0.count == Int64(count) && $0.status == "succeeded"
+            }
             #expect(reported.count == 1)
         }
     }

@@ -7,7 +7,7 @@ import Testing
 /// moto's S3 holds a release zip, the server fetches it with the aws CLI, agents place it and unpack it
 /// (once with the shell's `unzip -o` as in the README, once with our `unzip` step), and "restart" the
 /// service, simulated by appending to a marker file.
-@Suite("README deployment example")
+@Suite("README deployment example", .timeLimit(.minutes(10)))
 struct DeploymentExampleTests {
     /// Makes the release zip with Info-ZIP's `zip`: an executable and a config file.
     static func makeRelease(_ version: String, in folder: URL) async throws -> URL {

@@ -4,7 +4,7 @@ import Testing
 
 /// Every archive the corpus MANIFEST marks as an error, unpacked by an agent's `unzip` step: the run fails
 /// at that step with a clear message, later steps are skipped, and nothing is written outside `dest`.
-@Suite("Malicious archives in an unzip step")
+@Suite("Malicious archives in an unzip step", .timeLimit(.minutes(10)))
 struct MaliciousArchiveTests {
     @Test func corpusManifestListsMaliciousArchives() throws {
         let errors = ZipCorpus.errorEntries()

@@ -3,7 +3,7 @@ import SystemSupport
 import Testing
 
 /// `promtool check metrics` accepts the server's and an agent's `/metrics` after real traffic and a run.
-@Suite("Metrics exposition")
+@Suite("Metrics exposition", .timeLimit(.minutes(10)))
 struct MetricsFormatTests {
     /// promtool must accept `text` without a remark: exit 0 (1 is unparsable, 3 a lint problem) and no output.
     static func expectPromtoolAccepts(_ text: String, file: URL, what: String) async throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// A CI pipeline that knows only the original tool: the README's curl commands with JSON bodies carrying the
 /// secret (`POST /trigger`, `POST /cache`, `GET /cache` with a body on a GET).
-@Suite("Original protocol pipeline")
+@Suite("Original protocol pipeline", .timeLimit(.minutes(10)))
 struct OriginalProtocolTests {
     /// The pipeline's publish job: the README's curl lines (JSON bodies with the secret) to refresh the
     /// server's cache with the new build and read it back, with a body on the GET as the original.

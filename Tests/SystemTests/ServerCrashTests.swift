@@ -3,7 +3,7 @@ import SystemSupport
 import Testing
 
 /// `kill -9` of the server under load: every increment it acknowledged survives the restart.
-@Suite("Server crash under load")
+@Suite("Server crash under load", .timeLimit(.minutes(10)))
 struct ServerCrashTests {
     /// The outcome of every request, from curl's `%{http_code} %{exitcode}` lines, one client's after another.
     struct Outcome {

@@ -4,7 +4,7 @@ import Testing
 
 /// The server stopped for 30 s: agents keep running, reconnect by themselves when it returns, run nothing
 /// spuriously, and deploy the next trigger.
-@Suite("Server outage")
+@Suite("Server outage", .timeLimit(.minutes(10)))
 struct ServerOutageTests {
     @Test func agentsReconnectAfterA30SecondOutageWithoutSpuriousRuns() async throws {
         try await SystemHarness.run { harness in

@@ -4,7 +4,7 @@ import Testing
 
 /// What `make run` and a first-time operator meet: the server starts in an empty folder with no set-up,
 /// and both binaries describe themselves.
-@Suite("Smoke")
+@Suite("Smoke", .timeLimit(.minutes(10)))
 struct SmokeTests {
     @Test func serverStartsInAnEmptyFolderAndAnswersHealthz() async throws {
         try await SystemHarness.run { harness in

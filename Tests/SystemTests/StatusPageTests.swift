@@ -9,7 +9,7 @@ import Testing
 
 /// The status page at `GET /` as an operator's browser shows it: headless Chromium (Debian `chromium`, installed
 /// by `make deps`) against a live server with two agents, one of whose runs failed with a `<script>` in its log.
-@Suite("Status page in a browser")
+@Suite("Status page in a browser", .timeLimit(.minutes(10)))
 struct StatusPageTests {
     /// The failing agent's script: a step that succeeds, one that prints markup and exits 3, one that never runs.
     static let failingScript = """

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// The support layer checked on its own, with no Prostagma binary: processes, ports, origin, moto + aws CLI.
-@Suite("Support layer")
+@Suite("Support layer", .timeLimit(.minutes(10)))
 struct SupportSelfTests {
     @Test func stoppingAProcessStopsItsWholeGroup() async throws {
         try await SystemHarness.run { harness in

@@ -188,6 +188,7 @@ import Testing
             "watched twice"
         ),
         ("server: x\nwatches:\n  - trigger: \"bad name\"\n    script: a.yaml\n", "3:5", "not a valid trigger name"),
+        ("server: x\nwatches:\n  - trigger: \"..\"\n    script: a.yaml\n", "3:5", "not a valid trigger name"),
         ("server: x\nwatchs: []\n", "2:1", "unknown key `watchs`"),
         ("server: x\nwatches:\n  - trigger: web\n", "3:5", "missing its `script` field"),
         ("prom_port: seven\nwatches:\n  - trigger: web\n    script: a\n", "1:1", "expected an integer"),

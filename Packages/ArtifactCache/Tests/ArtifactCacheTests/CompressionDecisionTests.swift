@@ -2,7 +2,7 @@ import Testing
 
 @testable import ArtifactCache
 
-@Suite struct CompressionDecisionTests {
+@Suite(.timeLimit(.minutes(3))) struct CompressionDecisionTests {
     @Test func textIsCompressedAndRandomIsNot() throws {
         let text = Fixture.text(64 * 1024, seed: 1)
         let random = Fixture.random(64 * 1024, seed: 1)
@@ -31,7 +31,7 @@ import Testing
     }
 }
 
-@Suite struct EvictionPlannerTests {
+@Suite(.timeLimit(.minutes(3))) struct EvictionPlannerTests {
     typealias Candidate = EvictionPlanner.Candidate
 
     @Test func nothingIsEvictedWithinBudget() {

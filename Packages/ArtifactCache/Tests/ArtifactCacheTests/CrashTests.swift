@@ -4,7 +4,7 @@ import Testing
 @testable import ArtifactCache
 
 /// A real writer process killed with SIGKILL must never leave an entry that reads back wrong.
-@Suite(.serialized) struct CrashTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct CrashTests {
     let url = "https://example.com/release.tar"
 
     /// Runs a writer to completion; returns the SHA-256 it stored.

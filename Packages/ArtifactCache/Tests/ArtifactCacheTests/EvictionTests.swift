@@ -3,7 +3,7 @@ import Testing
 
 @testable import ArtifactCache
 
-@Suite struct EvictionTests {
+@Suite(.timeLimit(.minutes(3))) struct EvictionTests {
     func put(_ cache: ArtifactCache, _ url: String, _ bytes: [UInt8]) async throws -> CachedArtifact {
         try await cache.put(url, from: UpstreamResponse(body: chunkedBody(bytes, chunkSize: 65536)))
     }

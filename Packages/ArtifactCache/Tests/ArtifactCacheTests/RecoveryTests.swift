@@ -4,7 +4,7 @@ import Testing
 
 @testable import ArtifactCache
 
-@Suite struct RecoveryTests {
+@Suite(.timeLimit(.minutes(3))) struct RecoveryTests {
     func put(_ cache: ArtifactCache, _ url: String, _ bytes: [UInt8]) async throws -> CachedArtifact {
         try await cache.put(url, from: UpstreamResponse(body: chunkedBody(bytes, chunkSize: 65536)))
     }

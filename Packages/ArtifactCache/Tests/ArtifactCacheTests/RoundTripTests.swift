@@ -4,7 +4,7 @@ import Testing
 
 @testable import ArtifactCache
 
-@Suite struct RoundTripTests {
+@Suite(.timeLimit(.minutes(3))) struct RoundTripTests {
     static let probe = 64 * 1024
     static let sizes = [0, 1, 100, probe - 1, probe, probe + 1, 3 * probe + 17, 1 << 20]
 
@@ -134,7 +134,7 @@ import Testing
     }
 }
 
-@Suite struct MixedContentTests {
+@Suite(.timeLimit(.minutes(3))) struct MixedContentTests {
     @Test(arguments: [(true, StoredEncoding.gzip), (false, .identity)])
     func theFirstBytesDecideAndTheRestStillReadsBackExactly(textFirst: Bool, expected: StoredEncoding) async throws {
         let text = Fixture.text(100_000, seed: 21)

@@ -15,16 +15,11 @@ final class FetchProbe: Sendable {
     /// Counts the call, then waits until the latch is open.
     func enter() async throws {
         state.withLock { $0.calls += 1 }
-        while !state.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("the gate to open") { state.withLock { $0.open } }
     }
 }
 
-/// Waits (bounded) until `condition` holds.
-func eventually(_ condition: () -> Bool) async throws {
-    for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
-}
-
-@Suite struct SingleFlightTests {
+@Suite(.timeLimit(.minutes(3))) struct SingleFlightTests {
     let url = "https://example.com/app.tar"
 
     @Test func concurrentRequestsShareOneFetchAndGetTheSameBytes() async throws {
@@ -42,7 +37,7 @@ func eventually(_ condition: () -> Bool) async throws {
                         return try await collect(artifact.bytes())
                     }
                 }
-                try await eventually { cache.statistics.misses == 20 }
+                try await eventually("20 fetches") { cache.statistics.misses == 20 }
                 probe.open()
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -90,7 +85,7 @@ func eventually(_ condition: () -> Bool) async throws {
                         }
                     }
                 }
-                try await eventually { cache.statistics.misses == 8 }
+                try await eventually("8 fetches") { cache.statistics.misses == 8 }
                 probe.open()
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -124,7 +119,7 @@ func eventually(_ condition: () -> Bool) async throws {
                         }
                     }
                 }
-                try await eventually { cache.statistics.misses == 5 }
+                try await eventually("5 fetches") { cache.statistics.misses == 5 }
                 probe.open()
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -145,7 +140,7 @@ func eventually(_ condition: () -> Bool) async throws {
             }
             let staying = Task { try await collect(cache.entry(for: url, fetch: fetch).bytes()) }
             let leaving = Task { try await collect(cache.entry(for: url, fetch: fetch).bytes()) }
-            try await eventually { cache.statistics.misses == 2 && probe.calls == 1 }
+            try await eventually("2 misses and 1 fetch") { cache.statistics.misses == 2 && probe.calls == 1 }
             leaving.cancel()
             // The cancelled waiter returns while the fetch is still held at the latch.
             await #expect(throws: CancellationError.self) { try await leaving.value }
@@ -165,7 +160,7 @@ func eventually(_ condition: () -> Bool) async throws {
                     return UpstreamResponse(body: chunkedBody([4, 5, 6], chunkSize: 1))
                 }
             }
-            try await eventually { probe.calls == 1 }
+            try await eventually("1 fetch") { probe.calls == 1 }
             waiter.cancel()
             _ = await waiter.result
             probe.open()

@@ -1,7 +1,7 @@
 import CZlib
 import Testing
 
-@Suite struct StreamTests {
+@Suite(.timeLimit(.minutes(1))) struct StreamTests {
     static func text(_ count: Int) -> [UInt8] {
         let words = Array("deploy trigger agent server artifact cache zip yaml ".utf8)
         return (0..<count).map { words[$0 % words.count] }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import HTTPCore
 
-@Suite struct ByteRangeHeaderTests {
+@Suite(.timeLimit(.minutes(3))) struct ByteRangeHeaderTests {
     @Test(
         arguments: [
             (nil, ByteRangeHeader.Resolution.whole),

@@ -3,7 +3,7 @@ import HTTPCore
 import NIOCore
 import Testing
 
-@Suite struct ConnectionTests {
+@Suite(.timeLimit(.minutes(3))) struct ConnectionTests {
     /// How many `/slow` requests have started (only the shutdown test uses `/slow`).
     static let slowStarted = Counter()
 
@@ -81,6 +81,7 @@ import Testing
                 ) {
                     completeResponses(in: $0).count == 1
                 }
+                // Checking that something does NOT happen needs a window; 300 ms is ample for an accept on loopback.
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(server.connectionCount == 1)  // the second connection waits in the backlog
                 outbound.finish()
@@ -107,11 +108,11 @@ import Testing
                     return (text: text, closed: true)
                 }
             }
-            while answered.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("the idle connection's answer") { answered.value > 0 }
             let busy = Task {
                 try await RawConnection.exchange(port: port, sending: "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
             }
-            while Self.slowStarted.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("the slow handler to start") { Self.slowStarted.value > 0 }
             server.triggerGracefulShutdown()
             return [try await idle.value, try await busy.value]
         }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import HTTPCore
 
-@Suite struct ConnectionTimeoutStateTests {
+@Suite(.timeLimit(.minutes(3))) struct ConnectionTimeoutStateTests {
     @Test func newConnectionIsGuardedByHeaderReadTimer() {
         let state = ConnectionTimeoutState(maxHeaderBytes: 100)
         #expect(state.timer == .headerRead)

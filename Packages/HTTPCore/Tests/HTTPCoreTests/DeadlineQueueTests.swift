@@ -2,7 +2,7 @@ import Testing
 
 @testable import HTTPCore
 
-@Suite struct DeadlineQueueTests {
+@Suite(.timeLimit(.minutes(3))) struct DeadlineQueueTests {
     let start = ContinuousClock.now
 
     @Test func expiredDeadlinesComeOutEarliestFirstAndLaterOnesStay() {

@@ -4,7 +4,7 @@ import NIOCore
 import ServiceLifecycle
 import Testing
 
-@Suite struct LifecycleTests {
+@Suite(.timeLimit(.minutes(3))) struct LifecycleTests {
     @Test func serviceGroupShutdownAnswersLongPollsAndStopsTheServer() async throws {
         let notifier = Notifier()
         let server = HTTPServer(
@@ -17,7 +17,7 @@ import Testing
             tasks.addTask { try await group.run() }
             let port = try await server.port
             async let poll = RawConnection.exchange(port: port, sending: "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
-            while notifier.waiterCount < 1 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("a waiter") { notifier.waiterCount >= 1 }
             await group.triggerGracefulShutdown()
             let (text, closed) = try await poll
             #expect(text.hasSuffix("woke: shutdown"))
@@ -33,10 +33,10 @@ import Testing
             let connection = try await RawConnection.connect(port: port)
             try await connection.channel.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(string: "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n"))
-                while notifier.waiterCount < 1 { try await Task.sleep(for: .milliseconds(10)) }
+                try await eventually("a waiter") { notifier.waiterCount >= 1 }
             }
             // The waiter is released by the close, not by the 30 s deadline.
-            for _ in 0..<500 where notifier.waiterCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("the waiters to be answered") { notifier.waiterCount == 0 }
             #expect(notifier.waiterCount == 0)
         }
     }

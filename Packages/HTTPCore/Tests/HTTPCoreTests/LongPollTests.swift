@@ -1,14 +1,14 @@
 import HTTPCore
 import Testing
 
-@Suite struct LongPollTests {
+@Suite(.timeLimit(.minutes(3))) struct LongPollTests {
     @Test func publishWakesEveryWaiter() async throws {
         let notifier = Notifier()
         let reasons = await withTaskGroup(of: WakeReason.self, returning: [WakeReason].self) { group in
             for _ in 0..<200 {
                 group.addTask { await notifier.wait(until: .now + .seconds(30)) }
             }
-            while notifier.waiterCount < 200 { try? await Task.sleep(for: .milliseconds(5)) }
+            try? await eventually("200 waiters") { notifier.waiterCount >= 200 }
             notifier.publish()
             return await group.reduce(into: []) { $0.append($1) }
         }
@@ -49,7 +49,7 @@ import Testing
         let notifier = Notifier()
         let shutdown = ShutdownSignal()
         async let reason = notifier.wait(until: .now + .seconds(30), shutdown: shutdown)
-        while notifier.waiterCount < 1 { try? await Task.sleep(for: .milliseconds(5)) }
+        try? await eventually("a waiter") { notifier.waiterCount >= 1 }
         shutdown.trigger()
         #expect(await reason == .shutdown)
         #expect(await notifier.wait(until: .now + .seconds(30), shutdown: shutdown) == .shutdown)
@@ -58,7 +58,7 @@ import Testing
     @Test func cancellingTheWaitingTaskWakesIt() async {
         let notifier = Notifier()
         let task = Task { await notifier.wait(until: .now + .seconds(30)) }
-        while notifier.waiterCount < 1 { try? await Task.sleep(for: .milliseconds(5)) }
+        try? await eventually("a waiter") { notifier.waiterCount >= 1 }
         task.cancel()
         #expect(await task.value == .cancelled)
     }
@@ -77,7 +77,7 @@ import Testing
         let context = RequestContext(logger: .init(label: "test"), shutdownSignal: signal)
         let notifier = Notifier()
         async let reason = context.wait(for: notifier, until: .now + .seconds(30))
-        while notifier.waiterCount < 1 { try? await Task.sleep(for: .milliseconds(5)) }
+        try? await eventually("a waiter") { notifier.waiterCount >= 1 }
         signal.trigger()
         #expect(await reason == .shutdown)
         #expect(context.isShuttingDown)

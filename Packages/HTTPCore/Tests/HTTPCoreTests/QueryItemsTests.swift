@@ -1,7 +1,7 @@
 import HTTPCore
 import Testing
 
-@Suite struct QueryItemsTests {
+@Suite(.timeLimit(.minutes(3))) struct QueryItemsTests {
     @Test(arguments: [
         ("a=1&b=2", "a", "1"),
         ("name=web%20app", "name", "web app"),

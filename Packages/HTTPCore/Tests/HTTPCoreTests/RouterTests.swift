@@ -2,7 +2,7 @@ import HTTPCore
 import HTTPCoreTesting
 import Testing
 
-@Suite struct RouterTests {
+@Suite(.timeLimit(.minutes(3))) struct RouterTests {
     struct Echo: Codable, Equatable {
         var name: String
         var count: Int

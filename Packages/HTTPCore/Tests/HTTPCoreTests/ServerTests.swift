@@ -3,7 +3,7 @@ import HTTPCore
 import NIOCore
 import Testing
 
-@Suite struct ServerTests {
+@Suite(.timeLimit(.minutes(3))) struct ServerTests {
     static let notifier = Notifier()
 
     static func makeRouter(notifier: Notifier = ServerTests.notifier) -> Router {
@@ -232,7 +232,7 @@ import Testing
             async let answer = RawConnection.exchange(port: port, sending: "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n") {
                 completeResponses(in: $0).count == 1
             }
-            while notifier.waiterCount < 1 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("a waiter") { notifier.waiterCount >= 1 }
             notifier.publish()
             #expect(try await answer.text.hasSuffix("woke: event"))
         }
@@ -244,7 +244,7 @@ import Testing
         let texts = try await withTestServer(router) { server, port in
             async let first = RawConnection.exchange(port: port, sending: "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
             async let second = RawConnection.exchange(port: port, sending: "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
-            while notifier.waiterCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("two waiters") { notifier.waiterCount >= 2 }
             server.triggerGracefulShutdown()
             return [try await first, try await second]
         }

@@ -2,7 +2,7 @@ import Foundation
 import HTTPCore
 import Testing
 
-@Suite struct TLSAndEncodingTests {
+@Suite(.timeLimit(.minutes(3))) struct TLSAndEncodingTests {
     static let gzippedGreeting: [UInt8] = [
         31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 203, 72, 205, 201, 201, 87, 72, 175, 202, 44, 80, 200, 24, 101, 142, 50, 177,
         51, 1, 203, 24, 107, 135, 38, 2, 0, 0,

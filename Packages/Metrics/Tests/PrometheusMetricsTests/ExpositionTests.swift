@@ -2,7 +2,7 @@ import Testing
 
 @testable import PrometheusMetrics
 
-@Suite struct ExpositionTests {
+@Suite(.timeLimit(.minutes(2))) struct ExpositionTests {
     @Test(arguments: [
         ("http_requests_total", true), ("a", true), ("_x", true), ("ns:sub_metric", true), ("A9_:", true),
         ("", false), ("9abc", false), ("with-dash", false), ("with space", false), ("é", false), ("a.b", false),

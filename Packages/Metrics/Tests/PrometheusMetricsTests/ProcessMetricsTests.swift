@@ -2,7 +2,7 @@ import Testing
 
 @testable import PrometheusMetrics
 
-@Suite struct ProcessMetricsTests {
+@Suite(.timeLimit(.minutes(2))) struct ProcessMetricsTests {
     // A command name with spaces and a parenthesis, as a process can set it.
     static let statLine =
         "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 8 0 123400 "

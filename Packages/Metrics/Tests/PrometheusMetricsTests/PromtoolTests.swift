@@ -2,7 +2,7 @@ import Testing
 
 @testable import PrometheusMetrics
 
-@Suite(.enabled(if: Promtool.path != nil, "promtool (Debian prometheus) is not installed"))
+@Suite(.enabled(if: Promtool.path != nil, "promtool (Debian prometheus) is not installed"), .timeLimit(.minutes(2)))
 struct PromtoolTests {
     @Test func promtoolAcceptsEveryKindTrickyLabelsAndProcessMetricsWithoutComplaint() throws {
         let registry = MetricsRegistry()

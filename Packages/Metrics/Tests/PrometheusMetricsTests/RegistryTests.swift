@@ -2,7 +2,7 @@ import Testing
 
 @testable import PrometheusMetrics
 
-@Suite struct RegistryTests {
+@Suite(.timeLimit(.minutes(2))) struct RegistryTests {
     @Test func rendersCountersGaugesAndHistogramsExactly() throws {
         let registry = MetricsRegistry()
         let requests = try registry.counterFamily(

@@ -2,7 +2,7 @@ import Testing
 
 @testable import miniyaml
 
-@Suite struct CommandTests {
+@Suite(.timeLimit(.minutes(3))) struct CommandTests {
     private func run(_ arguments: [String], _ files: [String: String]) -> MiniYAMLCommand.Outcome {
         MiniYAMLCommand.execute(arguments: arguments) { path in files[path].map { Array($0.utf8) } }
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// The yaml-test-suite: every valid case parses to its in.json (and its test.event) or is refused as
 /// unsupported; every invalid case is refused; nothing is ever mis-parsed.
-@Suite struct ConformanceTests {
+@Suite(.timeLimit(.minutes(3))) struct ConformanceTests {
     @Test func yamlTestSuiteHasNoMisparseAndNoWrongRejection() throws {
         let cases = try Corpus.cases()
         #expect(cases.count == 402)

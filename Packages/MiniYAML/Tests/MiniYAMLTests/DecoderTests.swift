@@ -11,7 +11,7 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ yaml: String) -> YAMLEr
     }
 }
 
-@Suite struct DecoderTests {
+@Suite(.timeLimit(.minutes(3))) struct DecoderTests {
     @Test func decodesABuildScript() throws {
         let yaml = """
             env: {PORT: 8080, DEBUG: true, EMPTY: "", RATE: 1.50, HEX: 0x10}

@@ -52,7 +52,7 @@ struct IntegerWidth: Sendable, CustomTestStringConvertible {
     ]
 }
 
-@Suite struct NumberDecodingTests {
+@Suite(.timeLimit(.minutes(3))) struct NumberDecodingTests {
     @Test(arguments: IntegerWidth.all)
     func everyIntegerWidthDecodesItsBounds(_ width: IntegerWidth) throws {
         #expect(try width.decode(width.min) == width.min)

@@ -20,7 +20,7 @@ private func parseError(_ yaml: String) -> YAMLError? {
     }
 }
 
-@Suite struct ParserTests {
+@Suite(.timeLimit(.minutes(3))) struct ParserTests {
     @Test func buildScriptParsesInOrder() throws {
         let yaml = """
             env: {KEY: value, N: 1}

@@ -50,7 +50,7 @@ private struct Strict: Decodable {
     }
 }
 
-@Suite struct UserInfoAndPositionTests {
+@Suite(.timeLimit(.minutes(3))) struct UserInfoAndPositionTests {
     @Test func userInfoReachesEveryNestedDecoder() throws {
         let yaml = "direct: 1\nlist: [2, {a: 3}]\nnested: {x: [4], y: [5, 6]}"
         var decoder = YAMLDecoder()

@@ -26,7 +26,7 @@ public struct ReportOutbox: Sendable {
     /// The outbox of `trigger` under the state directory `stateDirectory` (created if missing).
     public init(stateDirectory: String, trigger: String, capacity: Int = 500) throws {
         precondition(capacity > 0, "capacity must be positive")
-        self.directory = stateDirectory + "/outbox/" + trigger
+        self.directory = stateDirectory + "/outbox/" + (try StateStore.fileName(trigger))
         self.capacity = capacity
         try FileSystem.createDirectories(directory)
     }

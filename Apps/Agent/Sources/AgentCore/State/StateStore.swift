@@ -24,11 +24,22 @@ public struct StateStore: Sendable {
     }
 
     /// The state file for `trigger`.
-    public func path(for trigger: String) -> String { directory + "/" + trigger + ".json" }
+    public func path(for trigger: String) throws -> String { directory + "/" + (try Self.fileName(trigger)) + ".json" }
+
+    /// `trigger` as a file name in a state folder; throws unless it is a trigger name, so no name (`..`, `a/b`)
+    /// can reach outside the folder, whoever passes it.
+    static func fileName(_ trigger: String) throws -> String {
+        do throws(ProtocolError) {
+            try TriggerName.validate(trigger)
+        } catch {
+            throw AgentError.configuration("no state file for `\(trigger)`: \(error)")
+        }
+        return trigger
+    }
 
     /// The remembered state of `trigger`, or nil if there is none (first start).
     public func load(_ trigger: String) throws -> HandledState? {
-        let file = path(for: trigger)
+        let file = try path(for: trigger)
         guard let data = try FileSystem.readIfExists(file) else { return nil }
         do {
             return try JSONDecoder().decode(HandledState.self, from: data)
@@ -41,7 +52,7 @@ public struct StateStore: Sendable {
     /// the returned descriptor stays open, so two agents sharing a state directory cannot both handle
     /// one trigger. Throws when another process (or another lock in this one) holds it.
     public func lock(_ trigger: String) throws -> Int32 {
-        let file = directory + "/" + trigger + ".lock"
+        let file = directory + "/" + (try Self.fileName(trigger)) + ".lock"
         let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { throw AgentError.io("\(file): cannot open: \(FileSystem.errorText())") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -60,6 +71,6 @@ public struct StateStore: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         var data = try encoder.encode(state)
         data.append(0x0A)
-        try FileSystem.writeAtomically(data, to: path(for: state.trigger))
+        try FileSystem.writeAtomically(data, to: try path(for: state.trigger))
     }
 }

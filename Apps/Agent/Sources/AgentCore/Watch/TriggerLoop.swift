@@ -153,13 +153,14 @@ public struct TriggerLoop: Sendable {
                             }
                             enqueued.yield()
                         } catch {
-                            logger.warning("[\(trigger)] could not keep the report of run \(report.id): \(error)")
+                            logger.warning(
+                                "[\(trigger)] could not keep the report of run \(report.id ?? "without id"): \(error)")
                         }
                     } else {
                         do {
                             try await reporter.report(report)
                         } catch {
-                            logger.warning("[\(trigger)] could not report run \(report.id): \(error)")
+                            logger.warning("[\(trigger)] could not report run \(report.id ?? "without id"): \(error)")
                         }
                     }
                 }

@@ -84,11 +84,26 @@ public struct AgentRuntime: Sendable {
                 }
             }
             if let port = configuration.promPort {
+                // Wait until the endpoint listens or fails: an error of a task in this group would only surface
+                // when the agent stops, so a busy port used to go unnoticed for the agent's whole life.
                 let listening = onMetricsListening
+                let (started, startedSink) = AsyncStream.makeStream(of: (any Error)?.self)
                 outer.addTask {
-                    try await MetricsEndpoint.serve(port: port, metrics: metrics, logger: logger) {
-                        listening($0)
+                    do {
+                        try await MetricsEndpoint.serve(port: port, metrics: metrics, logger: logger) {
+                            startedSink.yield(nil)
+                            listening($0)
+                        }
+                    } catch {
+                        startedSink.yield(error)
+                        throw error
                     }
+                    startedSink.finish()
+                }
+                var outcome = started.makeAsyncIterator()
+                if case .some(.some(let error)) = await outcome.next() {
+                    throw AgentError.configuration(
+                        "cannot serve metrics on port \(port) (PROSTAGMA_PROM_PORT / --prom-port): \(error)")
                 }
             }
             try await withThrowingTaskGroup(of: Void.self) { group in

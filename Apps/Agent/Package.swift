@@ -1,4 +1,5 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
+// 6.2: swift-subprocess declares package traits, which older manifests cannot name.
 import PackageDescription
 
 let package = Package(
@@ -12,6 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Runs shell steps. No traits: the default one (SubprocessFoundation) only adds Data-based outputs; the
+        // agent streams raw buffers.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2", traits: []),
+        // FilePath, for naming the shell to Subprocess.
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(path: "../../Packages/HTTPCore"),
         .package(path: "../../Packages/Metrics"),
         .package(path: "../../Packages/MiniYAML"),
@@ -31,6 +37,8 @@ let package = Package(
                 .product(name: "PrometheusMetrics", package: "Metrics"),
                 .product(name: "ZipReader", package: "ZipReader"),
                 .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .executableTarget(name: "ProstagmaAgent", dependencies: ["AgentCore"]),

@@ -26,7 +26,7 @@ import Testing
         let task: Task<ProcessResult, any Error>
 
         init(environment: [String: String], arguments: [String] = [], grace: Duration = .seconds(5)) {
-            var process = ChildProcess(
+            var process = StepProcess(
                 executable: AgentProcessTests.binary, arguments: arguments, environment: environment)
             let pids = self.pids
             let lines = self.lines
@@ -47,7 +47,7 @@ import Testing
             throw AgentError.io("timeout")
         }
 
-        /// SIGTERM through the stop signal (grace 0 in ChildProcess terms: signal at once) and wait for exit.
+        /// SIGTERM through the stop signal (grace 0 in StepProcess terms: signal at once) and wait for exit.
         func terminate() async throws -> ProcessResult {
             let p = pids.all.last ?? 0
             kill(p, SIGTERM)

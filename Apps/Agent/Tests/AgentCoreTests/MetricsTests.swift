@@ -63,4 +63,53 @@ import Testing
         #expect(promtool.terminationStatus == 0, "promtool: \(said)")
         #expect(said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool: \(said)")
     }
+
+    /// A metrics port that is taken used to fail inside a task nobody awaited until the agent stopped: no
+    /// endpoint, no word. Now the agent refuses to start and names the port.
+    @Test func aMetricsPortInUseIsAnErrorAtStartNamingThePort() async throws {
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(taken >= 0)
+        defer { close(taken) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = INADDR_ANY
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(taken, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0 && listen(taken, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(taken, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let script = try dir.write("deploy.yaml", "steps:\n  - shell: echo deployed\n")
+        let transport = try ClientTransport(caFile: nil)
+        var runtime = AgentRuntime(
+            configuration: WatchConfiguration(
+                server: "http://127.0.0.1:9", secret: "s", promPort: port,
+                watches: [.init(trigger: "app", script: script)], stateDirectory: dir.file("state"), agentName: "m",
+                host: "h", pollInterval: .milliseconds(200)),
+            transport: transport, extractor: NoExtractor(), logger: CapturedLog().logger)
+        runtime.trapSignals = false
+        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        let running = Task { [runtime] in
+            let result = await Result { try await runtime.run() }
+            outcome.withLock { $0 = result }
+        }
+        let ended = try await eventually(timeout: .seconds(10)) { outcome.withLock { $0 } != nil }
+        if !ended { runtime.stop.fire() }
+        await running.value
+        try? await transport.shutdown()
+        #expect(ended, "the agent kept running without its metrics endpoint")
+        guard case .failure(let error) = outcome.withLock({ $0 }) else {
+            Issue.record("the agent did not fail")
+            return
+        }
+        #expect("\(error)".contains("port \(port)"), "\(error)")
+    }
 }

@@ -6,7 +6,7 @@
     import Darwin
 #endif
 
-/// Runs blocking work (pipe reads, `waitpid`) on a detached POSIX thread, off Swift's cooperative pool.
+/// Runs blocking work (hashing a file, extracting a zip) on a detached POSIX thread, off Swift's cooperative pool.
 enum BlockingThread {
     private final class Box {
         let body: () -> Void

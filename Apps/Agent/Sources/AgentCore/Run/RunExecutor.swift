@@ -132,7 +132,7 @@ public struct RunExecutor: Sendable {
         let logger = self.logger
         switch step.action {
         case .shell(let command):
-            let process = ChildProcess(executable: shell, arguments: ["-e", "-c", command], environment: environment)
+            let process = StepProcess(executable: shell, arguments: ["-e", "-c", command], environment: environment)
             do {
                 let outcome = try await process.run(timeout: step.timeout, shutdown: shutdown, grace: grace) { line in
                     logger.info("\(prefix) \(line)")

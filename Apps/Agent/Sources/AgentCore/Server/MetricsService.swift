@@ -9,9 +9,18 @@ struct MetricsService: Service {
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
 
+    /// A port that cannot be bound fails the service, and with it the agent at start, naming the port: metrics that
+    /// silently never appear are worse than an agent that does not start.
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await MetricsEndpoint.serve(port: port, metrics: metrics, logger: logger, onListening: onListening)
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await MetricsEndpoint.serve(port: port, metrics: metrics, logger: logger, onListening: onListening)
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            throw AgentError.configuration(
+                "cannot serve metrics on port \(port) (PROSTAGMA_PROM_PORT / --prom-port): \(error)")
         }
     }
 }

@@ -23,11 +23,11 @@ final class StandInServer: Sendable {
     static func start(_ mode: Mode) async throws -> StandInServer {
         let stop = StopSignal()
         let firstLine = Mutex<String?>(nil)
-        var process = ChildProcess(
+        var process = StepProcess(
             executable: "/usr/bin/python3",
             arguments: [RepoPaths.testsSupport + "/standin_server.py", "--mode", mode.rawValue, "--secret", secret],
             environment: ProcessInfo.processInfo.environment)
-        process.killAfter = .seconds(1)
+        process.killDelay = .seconds(1)
         let task = Task {
             try await process.run(shutdown: stop, grace: .zero) { line in
                 firstLine.withLock { if $0 == nil { $0 = line } }

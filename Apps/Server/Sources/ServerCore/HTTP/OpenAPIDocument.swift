@@ -103,6 +103,9 @@ enum OpenAPIDocument {
                 - {trigger: website, count: 42}
             TriggerState:
               type: object
+              # Closed, so a DeployOutcome (which also has trigger, count and epoch) does not match it too: the increment's
+              # 200 answer is oneOf the two.
+              additionalProperties: false
               required: [trigger, count, epoch]
               properties:
                 trigger: {type: string}

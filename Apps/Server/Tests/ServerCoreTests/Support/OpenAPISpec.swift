@@ -9,7 +9,8 @@ import ProstagmaProtocol
 /// `oneOf`, `minimum`, `maximum`, `exclusiveMinimum`, `maxLength`, `pattern`, `format: date-time`).
 ///
 /// A keyword the checker does not know fails the check rather than passing silently, so the document cannot grow a
-/// rule the tests ignore.
+/// rule the tests ignore. It is stricter than JSON Schema in one way: an object key its schema does not list is a
+/// violation even without `additionalProperties: false` (the document lists every field the server sends).
 struct OpenAPISpec: Sendable {
     /// The whole document.
     let root: JSONValue
@@ -63,6 +64,7 @@ struct OpenAPISpec: Sendable {
     static let knownKeywords: Set<String> = [
         "$ref", "type", "required", "properties", "items", "enum", "const", "oneOf", "minimum", "maximum",
         "exclusiveMinimum", "maxLength", "pattern", "format", "description", "examples", "default",
+        "additionalProperties",
     ]
 
     static func types(_ schema: JSONValue) -> [String] {

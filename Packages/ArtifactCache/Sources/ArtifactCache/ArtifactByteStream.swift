@@ -40,12 +40,12 @@ public struct ArtifactByteStream: AsyncSequence, Sendable {
         public mutating func next() async throws -> [UInt8]? {
             if done { return nil }
             switch stream.mode {
-            case .stored: return try nextStored()
-            case .inflate: return try nextInflated()
+            case .stored: return try await nextStored()
+            case .inflate: return try await nextInflated()
             }
         }
 
-        private mutating func nextStored() throws -> [UInt8]? {
+        private mutating func nextStored() async throws -> [UInt8]? {
             let remaining = stream.range.upperBound - fileOffset
             guard remaining > 0 else {
                 done = true
@@ -54,11 +54,8 @@ public struct ArtifactByteStream: AsyncSequence, Sendable {
             let want = Int(Swift.min(Int64(stream.artifact.readChunkSize), remaining))
             let artifact = stream.artifact
             let offset = fileOffset
-            let chunk = try [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
-                count = try FileIO.read(
-                    artifact.fileDescriptor, into: UnsafeMutableRawBufferPointer(buffer), at: offset,
-                    path: artifact.path)
-            }
+            let chunk = try await FileIO.readOffThePool(
+                artifact.fileDescriptor, count: want, at: offset, path: artifact.path)
             guard !chunk.isEmpty else {
                 throw ArtifactCacheError(
                     .corruptEntry,
@@ -68,21 +65,21 @@ public struct ArtifactByteStream: AsyncSequence, Sendable {
             return chunk
         }
 
-        private mutating func nextInflated() throws -> [UInt8]? {
+        private mutating func nextInflated() async throws -> [UInt8]? {
             let artifact = stream.artifact
             let start = stream.range.lowerBound
             let end = stream.range.upperBound
             if inflater == nil { inflater = try InflateStream(format: .gzip, chunkSize: artifact.readChunkSize) }
             // Small input pieces bound the output per call even for highly compressible data.
-            var input = [UInt8](repeating: 0, count: Swift.max(16 * 1024, artifact.readChunkSize / 8))
+            let inputSize = Swift.max(16 * 1024, artifact.readChunkSize / 8)
             while true {
                 if produced >= end {
                     done = true
                     return nil
                 }
-                let count = try input.withUnsafeMutableBytes {
-                    try FileIO.read(artifact.fileDescriptor, into: $0, at: fileOffset, path: artifact.path)
-                }
+                let input = try await FileIO.readOffThePool(
+                    artifact.fileDescriptor, count: inputSize, at: fileOffset, path: artifact.path)
+                let count = input.count
                 guard count > 0, let inflater, !inflater.isFinished else {
                     throw corrupt("the gzip stream ends after \(produced) of \(artifact.metadata.size) bytes")
                 }

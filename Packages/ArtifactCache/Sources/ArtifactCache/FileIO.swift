@@ -49,6 +49,21 @@ enum FileIO {
         }
     }
 
+    /// Reads up to `count` bytes at `offset` on a Dispatch worker thread, so the calling task's thread (one of
+    /// Swift's few cooperative threads, which also serve every other request) never waits on the disk.
+    static func readOffThePool(_ fd: Int32, count: Int, at offset: Int64, path: String) async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        try [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+                            filled = try read(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: path)
+                        }
+                    })
+            }
+        }
+    }
+
     static func sync(_ fd: Int32, path: String) throws {
         guard fsync(fd) == 0 else { throw ArtifactCacheError.io("fsync", path) }
     }

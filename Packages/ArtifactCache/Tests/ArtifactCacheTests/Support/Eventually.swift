@@ -7,9 +7,11 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
 
 /// Waits until `condition` holds, checking every `interval`; throws ``DeadlineExceeded`` after `timeout`.
 ///
-/// For waiting on state another task changes (a long poll registered, a counter reached); never a fixed sleep.
+/// For waiting on state another task changes (a fetch started, a counter reached); never a fixed sleep. The
+/// default is generous: the crash tests block a cooperative thread on their child process for seconds at a time,
+/// and on two busy cores that once held up a fetch for over 20 s.
 func eventually(
-    _ what: String, timeout: Duration = .seconds(20), interval: Duration = .milliseconds(2),
+    _ what: String, timeout: Duration = .seconds(90), interval: Duration = .milliseconds(2),
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

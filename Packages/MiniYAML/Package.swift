@@ -8,12 +8,15 @@ let package = Package(
     products: [
         .library(name: "MiniYAML", targets: ["MiniYAML"]),
         .executable(name: "miniyaml", targets: ["miniyaml"]),
+        // The command behind `miniyaml`, kept apart from the tiny main so tests (here and in the root manifest) call it.
+        .library(name: "MiniYAMLCLI", targets: ["MiniYAMLCLI"]),
     ],
     targets: [
         // The parser, the value model and the Decodable decoder; no dependencies.
         .target(name: "MiniYAML"),
         // `miniyaml [FILE]`: prints a document as JSON, or FILE:LINE:COL: message on stderr.
-        .executableTarget(name: "miniyaml", dependencies: ["MiniYAML"]),
-        .testTarget(name: "MiniYAMLTests", dependencies: ["MiniYAML", "miniyaml"]),
+        .target(name: "MiniYAMLCLI", dependencies: ["MiniYAML"]),
+        .executableTarget(name: "miniyaml", dependencies: ["MiniYAMLCLI"]),
+        .testTarget(name: "MiniYAMLTests", dependencies: ["MiniYAML", "MiniYAMLCLI"]),
     ]
 )

@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .library(name: "ZipReader", targets: ["ZipReader"]),
         .executable(name: "zipreader", targets: ["zipreader"]),
+        // The command behind `zipreader`, for the tests here and in the root manifest.
+        .library(name: "ZipReaderCLI", targets: ["ZipReaderCLI"]),
     ],
     dependencies: [
         .package(path: "../CZlib")

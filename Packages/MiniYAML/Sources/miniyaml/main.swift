@@ -1,4 +1,4 @@
-import MiniYAML
+import MiniYAMLCLI
 
 #if canImport(Glibc)
     import Glibc

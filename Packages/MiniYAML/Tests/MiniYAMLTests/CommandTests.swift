@@ -1,6 +1,6 @@
 import Testing
 
-@testable import miniyaml
+import MiniYAMLCLI
 
 @Suite(.timeLimit(.minutes(3))) struct CommandTests {
     private func run(_ arguments: [String], _ files: [String: String]) -> MiniYAMLCommand.Outcome {

@@ -5,16 +5,22 @@ import MiniYAML
 #endif
 
 /// `miniyaml [FILE]`: prints the document as JSON; on an error prints `FILE:LINE:COL: message` and fails.
-enum MiniYAMLCommand {
+public enum MiniYAMLCommand {
     /// What one invocation prints and returns.
-    struct Outcome: Equatable {
-        var output: String
-        var error: String
-        var status: Int32
+    public struct Outcome: Equatable, Sendable {
+        public var output: String
+        public var error: String
+        public var status: Int32
+
+        public init(output: String, error: String, status: Int32) {
+            self.output = output
+            self.error = error
+            self.status = status
+        }
     }
 
     /// Runs the command: `read` returns a path's bytes ("-" is standard input), or nil when unreadable.
-    static func execute(arguments: [String], read: (String) -> [UInt8]?) -> Outcome {
+    public static func execute(arguments: [String], read: (String) -> [UInt8]?) -> Outcome {
         guard arguments.count <= 1, arguments.first.map({ !$0.hasPrefix("-") || $0 == "-" }) ?? true else {
             return Outcome(
                 output: "", error: "usage: miniyaml [FILE]   (standard input without FILE; prints JSON)\n", status: 2)
@@ -33,14 +39,14 @@ enum MiniYAMLCommand {
     }
 
     /// Runs with the process's arguments, files and standard streams.
-    static func main(arguments: [String]) -> Int32 {
+    public static func main(arguments: [String]) -> Int32 {
         let outcome = execute(arguments: arguments, read: readAll)
         write(outcome.output, to: 1)
         write(outcome.error, to: 2)
         return outcome.status
     }
 
-    static func readAll(_ path: String) -> [UInt8]? {
+    public static func readAll(_ path: String) -> [UInt8]? {
         let fd = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { if fd != 0 { close(fd) } }

@@ -1,4 +1,5 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
+// 6.2: swift-subprocess declares package traits, which older manifests cannot name.
 import PackageDescription
 
 // System tests: run the release-built prostagma-server and prostagma-agent as separate processes against a
@@ -9,11 +10,19 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         // The wire types: a run report read back from the server is the agents' own RunReport.
-        .package(path: "../Packages/ProstagmaProtocol")
+        .package(path: "../Packages/ProstagmaProtocol"),
+        // Runs the servers, agents and tools under test (no traits: raw file descriptors are all it needs).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         .target(
-            name: "SystemSupport", dependencies: [.product(name: "ProstagmaProtocol", package: "ProstagmaProtocol")],
+            name: "SystemSupport",
+            dependencies: [
+                .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Support/SystemSupport"),
         .testTarget(
             name: "SystemTests",

@@ -14,7 +14,7 @@ struct SmokeTests {
             var environment = Command.baseEnvironment
             // As `make run`: no secret, no data folder; only a free port instead of 6969 so runs do not collide.
             environment["PROSTAGMA_HOST"] = "127.0.0.1:\(port)"
-            let process = try harness.spawn(
+            let process = try await harness.spawn(
                 [try await Binaries.server().path], environment: environment, directory: cwd,
                 log: harness.path("server.log"))
             let health = try await Poll.until("/healthz", timeout: .seconds(30), interval: .milliseconds(50)) {

@@ -153,7 +153,7 @@ private enum HeadlessChromium {
                 "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=\(home.path)/profile",
             ] + arguments
         // sh execs chromium (same pid and process group) with stderr apart from the DOM on stdout.
-        let process = try harness.spawn(
+        let process = try await harness.spawn(
             ["/bin/sh", "-c", "command -v \"$1\" >/dev/null || exit 127; exec \"$@\" 2>\"$CHROMIUM_ERR\"", "sh"]
                 + command,
             environment: environment, log: stdout)

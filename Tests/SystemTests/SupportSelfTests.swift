@@ -12,7 +12,7 @@ struct SupportSelfTests {
     @Test func stoppingAProcessStopsItsWholeGroup() async throws {
         try await SystemHarness.run { harness in
             let pidFile = harness.path("child.pid")
-            let process = try harness.spawn(
+            let process = try await harness.spawn(
                 ["/bin/sh", "-c", "sleep 300 & echo $! > \"$0\"; wait", pidFile.path],
                 environment: Command.baseEnvironment, log: harness.path("sh.log"))
             let child = try await Poll.until("the background sleep's pid", timeout: .seconds(10)) {
@@ -92,7 +92,8 @@ struct SupportSelfTests {
 
     @Test func harnessStopsEveryProcessItStarted() async throws {
         let process = try await SystemHarness.run { harness in
-            try harness.spawn(["sleep", "300"], environment: Command.baseEnvironment, log: harness.path("sleep.log"))
+            try await harness.spawn(
+                ["sleep", "300"], environment: Command.baseEnvironment, log: harness.path("sleep.log"))
         }
         #expect(!process.isRunning)
     }

@@ -53,7 +53,7 @@ public final class AgentProcess: Sendable {
     public func start() async throws {
         let binary = try await Binaries.agent()
         try Data("--- start \(Date())\n".utf8).append(to: log)
-        let process = try harness.spawn([binary.path], environment: environment, log: log)
+        let process = try await harness.spawn([binary.path], environment: environment, log: log)
         current.withLock { $0 = process }
         if let status = await process.wait(timeout: .milliseconds(500)) {
             throw SystemTestError(

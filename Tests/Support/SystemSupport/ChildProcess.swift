@@ -1,103 +1,107 @@
 import Foundation
+import Subprocess
 import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A process started in its own process group, its output (stdout and stderr) appended to a log file.
+/// A process started in its own process group through swift-subprocess, its stdout and stderr appended to log
+/// files.
 ///
-/// Waiting polls `waitpid(WNOHANG)` with short sleeps, so no cooperative thread is ever blocked; stopping
-/// signals the whole group, so a shell and the commands it started go together.
+/// The system tests keep servers and agents running across a whole scenario and kill them by process id (a
+/// `kill -9` is the point of several scenarios), so a process is not scoped to one closure: each one is owned by a
+/// task that runs `Subprocess.run` until the process ends and records how it ended. Nothing blocks a cooperative
+/// thread (swift-subprocess waits for the exit on its own thread); stopping signals the whole group, so a shell
+/// and the commands it started go together.
 public final class ChildProcess: Sendable {
     /// The child's process id, which is also its process-group id.
     public let pid: pid_t
     /// The executable and arguments, for messages.
     public let commandLine: String
-    /// Where its stdout and stderr go.
+    /// Where its stdout goes (and stderr, unless it was given its own file).
     public let log: URL
-    private let exit = Mutex<Int32?>(nil)
+    /// Set when the process has ended: its exit status, or 128 + the signal that ended it.
+    private let exit: ExitRecord
+    /// Runs the process to its end.
+    private let owner: Task<Void, Never>
+
+    private init(pid: pid_t, commandLine: String, log: URL, exit: ExitRecord, owner: Task<Void, Never>) {
+        self.pid = pid
+        self.commandLine = commandLine
+        self.log = log
+        self.exit = exit
+        self.owner = owner
+    }
 
     /// Starts `arguments[0]` (looked up in `PATH` unless it contains a slash) with `environment` as its whole
-    /// environment, in `directory`, stdin from /dev/null and stdout+stderr appended to `log`.
-    public init(
-        _ arguments: [String], environment: [String: String], directory: URL? = nil, log: URL
-    ) throws {
+    /// environment, in `directory`, its own process group, stdin from `stdin` (default /dev/null), stdout appended
+    /// to `log` and stderr to `errorLog` (default: `log` too). Returns once the process is running.
+    public static func start(
+        _ arguments: [String], environment: [String: String], directory: URL? = nil, log: URL,
+        errorLog: URL? = nil, stdin: URL? = nil
+    ) async throws -> ChildProcess {
         precondition(!arguments.isEmpty)
-        commandLine = arguments.joined(separator: " ")
-        var arguments = arguments
-        if let directory {
-            // Glibc's posix_spawn_file_actions_addchdir_np is not imported into Swift: a shell changes folder,
-            // then execs the command (same pid, so the process group is unchanged).
-            arguments = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + arguments
+        let commandLine = arguments.joined(separator: " ")
+        for file in [log, errorLog].compactMap({ $0 }) {
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         }
-        self.log = log
-        try FileManager.default.createDirectory(
-            at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let files = try StandardFiles(stdin: stdin, log: log, errorLog: errorLog)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var options = PlatformOptions()
+        options.processGroupID = 0  // its own group, led by itself: signalling the group never reaches the tests
+        var variables: [Environment.Key: String] = [:]
+        for (name, value) in environment { variables[Environment.Key(stringLiteral: name)] = value }
+        let executable: Executable =
+            arguments[0].contains("/") ? .path(FilePath(arguments[0])) : .name(arguments[0])
+        let configuration = Configuration(
+            executable: executable, arguments: Arguments(Array(arguments.dropFirst())),
+            environment: .custom(variables), workingDirectory: directory.map { FilePath($0.path) },
+            platformOptions: options)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // A new process group (so the group can be signalled), default signal dispositions and an empty
-        // mask (the test process may ignore SIGPIPE; the child must not inherit that).
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        sigdelset(&defaults, SIGKILL)
-        sigdelset(&defaults, SIGSTOP)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        let exit = ExitRecord()
+        let (started, startedSink) = AsyncStream.makeStream(of: Result<pid_t, any Error>.self)
+        let owner = Task {
+            do {
+                let result = try await Subprocess.run(
+                    configuration, input: .fileDescriptor(files.input, closeAfterSpawningProcess: true),
+                    output: .fileDescriptor(files.output, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(files.error, closeAfterSpawningProcess: true)
+                ) { execution in
+                    startedSink.yield(.success(execution.processIdentifier.value))
+                }
+                let code: Int32 =
+                    switch result.terminationStatus {
+                    case .exited(let code): code
+                    case .signaled(let signal): 128 + signal
+                    }
+                exit.status.withLock { $0 = code }
+            } catch {
+                // Before the launch this is why it failed; after it (never expected), the end is unknown: record
+                // one so no wait lasts to its deadline for nothing.
+                startedSink.yield(.failure(error))
+                exit.status.withLock { $0 = $0 ?? 255 }
+            }
+            startedSink.finish()
         }
-        var child: pid_t = 0
-        let status: Int32
-        if arguments[0].contains("/") {
-            status = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
-        } else {
-            // posix_spawnp searches the PATH of the test process; the child gets `environment`.
-            status = posix_spawnp(&child, arguments[0], &actions, &attributes, argv, envp)
+        var iterator = started.makeAsyncIterator()
+        switch await iterator.next() {
+        case .success(let pid):
+            return ChildProcess(pid: pid, commandLine: commandLine, log: log, exit: exit, owner: owner)
+        case .failure(let error):
+            let reason = (error as? SubprocessError)?.underlyingError.map { "\($0)" } ?? "\(error)"
+            throw SystemTestError("cannot start `\(commandLine)`: \(reason)")
+        case nil:
+            throw SystemTestError("cannot start `\(commandLine)`: the launch ended without a process")
         }
-        guard status == 0 else {
-            throw SystemTestError("cannot start `\(commandLine)`: \(String(cString: strerror(status)))")
-        }
-        pid = child
     }
 
     /// The exit status once the process has ended (a signal number is reported as 128 + signal), else nil.
-    public var exitStatus: Int32? {
-        exit.withLock { stored in
-            if let stored { return stored }
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            guard result == pid else { return nil }
-            let code: Int32
-            if status & 0x7f == 0 {
-                code = (status >> 8) & 0xff
-            } else {
-                code = 128 + (status & 0x7f)
-            }
-            stored = code
-            return code
-        }
-    }
+    public var exitStatus: Int32? { exit.status.withLock { $0 } }
 
-    /// Whether the process is still running (not yet reaped).
+    /// Whether the process is still running.
     public var isRunning: Bool { exitStatus == nil }
 
     /// Waits until the process ends or `timeout` passes; returns its exit status, or nil on timeout.
@@ -118,25 +122,26 @@ public final class ChildProcess: Sendable {
         _ = Glibc.kill(-pid, signal)
     }
 
-    /// Sends `signal` to the process alone.
+    /// Sends `signal` to the process alone (only while it runs: its pid may be reused once it has ended).
     public func signal(_ signal: Int32) {
+        guard isRunning else { return }
         _ = Glibc.kill(pid, signal)
     }
 
-    /// SIGKILL to the whole group, then reaps the process: what `kill -9` and a power loss look like.
+    /// SIGKILL to the whole group, then waits for the process's end: what `kill -9` and a power loss look like.
     public func kill9() async {
         signalGroup(SIGKILL)
         await wait(timeout: .seconds(10))
     }
 
     /// SIGTERM to the group; after `grace`, SIGKILL to whatever is left. Returns the exit status.
+    ///
+    /// A group outlives its leader while any member runs, and its id is not reused until the last one has gone,
+    /// so the final SIGKILL reaches stragglers of a leader that has already ended, and nobody else.
     @discardableResult
     public func stop(grace: Duration = .seconds(5)) async -> Int32? {
-        if let reaped = exit.withLock({ $0 }) {
-            return reaped  // ended and reaped earlier (kill9, wait): its group was dealt with then
-        }
         if let status = exitStatus {
-            signalGroup(SIGKILL)  // stragglers of a group whose leader just ended
+            signalGroup(SIGKILL)
             return status
         }
         signalGroup(SIGTERM)
@@ -146,5 +151,43 @@ public final class ChildProcess: Sendable {
         }
         signalGroup(SIGKILL)
         return await wait(timeout: .seconds(10))
+    }
+}
+
+/// How a process ended, shared by the process's handle and the task that runs it.
+private final class ExitRecord: Sendable {
+    /// The exit status, or 128 + the signal that ended it; nil while it runs.
+    let status = Mutex<Int32?>(nil)
+}
+
+/// The three descriptors a child starts with, opened before the launch; swift-subprocess closes them once the child
+/// has its copies.
+private struct StandardFiles: Sendable {
+    let input: FileDescriptor
+    let output: FileDescriptor
+    let error: FileDescriptor
+
+    init(stdin: URL?, log: URL, errorLog: URL?) throws {
+        let append: FileDescriptor.OpenOptions = [.create, .append]
+        let permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+        var opened: [FileDescriptor] = []
+        do {
+            opened.append(try FileDescriptor.open(FilePath(stdin?.path ?? "/dev/null"), .readOnly))
+            opened.append(
+                try FileDescriptor.open(FilePath(log.path), .writeOnly, options: append, permissions: permissions))
+            if let errorLog {
+                opened.append(
+                    try FileDescriptor.open(
+                        FilePath(errorLog.path), .writeOnly, options: append, permissions: permissions))
+            } else {
+                opened.append(try opened[1].duplicate())
+            }
+        } catch {
+            for descriptor in opened { try? descriptor.close() }
+            throw SystemTestError("cannot open the standard files of a child process: \(error)")
+        }
+        input = opened[0]
+        output = opened[1]
+        self.error = opened[2]
     }
 }

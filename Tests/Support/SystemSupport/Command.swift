@@ -45,13 +45,9 @@ public enum Command {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
         }
-        var argv = arguments
-        var env = baseEnvironment.merging(environment) { $1 }
-        // stderr goes to its own file: wrap in sh so the redirections stay simple and exact.
-        env["SYSTEMTEST_ERR"] = err.path
-        env["SYSTEMTEST_IN"] = stdin?.path ?? "/dev/null"
-        argv = ["/bin/sh", "-c", "exec \"$@\" 2>\"$SYSTEMTEST_ERR\" <\"$SYSTEMTEST_IN\"", "sh"] + argv
-        let process = try ChildProcess(argv, environment: env, directory: directory, log: out)
+        let env = baseEnvironment.merging(environment) { $1 }
+        let process = try await ChildProcess.start(
+            arguments, environment: env, directory: directory, log: out, errorLog: err, stdin: stdin)
         guard let status = await process.wait(timeout: timeout) else {
             await process.stop(grace: .seconds(1))
             throw SystemTestError(

@@ -16,7 +16,7 @@ public final class HTTPOrigin: Sendable {
         root = harness.path("\(name)/files")
         try FileSystem.makeDirectory(root)
         port = try FreePort.next()
-        process = try harness.spawn(
+        process = try await harness.spawn(
             ["python3", "-m", "http.server", "--bind", "127.0.0.1", String(port), "--directory", root.path],
             environment: Command.baseEnvironment, log: harness.path("\(name)/origin.log"))
         let process = self.process

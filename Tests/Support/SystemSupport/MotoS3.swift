@@ -22,7 +22,7 @@ public final class MotoS3: Sendable {
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
         ]
-        process = try harness.spawn(
+        process = try await harness.spawn(
             ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
             environment: Command.baseEnvironment, log: harness.path("\(name)/moto.log"))
         let process = self.process

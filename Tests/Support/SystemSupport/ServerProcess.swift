@@ -43,7 +43,7 @@ public final class ServerProcess: Sendable {
     public func start(timeout: Duration = .seconds(30)) async throws {
         let binary = try await Binaries.server()
         try Data("--- start \(Date())\n".utf8).append(to: log)
-        let process = try harness.spawn([binary.path], environment: environment, log: log)
+        let process = try await harness.spawn([binary.path], environment: environment, log: log)
         current.withLock { $0 = process }
         try await Poll.check(
             "\(Binaries.serverName) on port \(port) to answer /healthz", timeout: timeout,

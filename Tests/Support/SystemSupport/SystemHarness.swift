@@ -55,8 +55,9 @@ public final class SystemHarness: Sendable {
     /// Starts a tracked process.
     public func spawn(
         _ arguments: [String], environment: [String: String], directory: URL? = nil, log: URL
-    ) throws -> ChildProcess {
-        let process = try ChildProcess(arguments, environment: environment, directory: directory, log: log)
+    ) async throws -> ChildProcess {
+        let process = try await ChildProcess.start(
+            arguments, environment: environment, directory: directory, log: log)
         track(process)
         return process
     }

@@ -137,30 +137,47 @@ public final class ArtifactCache: Sendable {
     /// Streams the body to a temporary file (gzip when its first `probeSize` bytes compress well), hashing it;
     /// fails with `.sizeMismatch` if `expectedSize` is set and differs. On any error nothing is cached and the
     /// temporary file is removed. Not single-flight: use `entry(for:refresh:fetch:)` for that.
+    ///
+    /// The body is gathered into batches of up to ``writeBatchSize`` bytes; hashing, compressing, writing and the
+    /// final fsyncs run on Dispatch worker threads, so the calling task's thread never waits on the disk.
     public func put<Body: AsyncSequence>(_ url: String, from upstream: UpstreamResponse<Body>) async throws
         -> CachedArtifact
     {
         let writer = try BlobWriter(directory: directory, settings: settings)
+        var batch: [UInt8] = []
+        batch.reserveCapacity(Self.writeBatchSize)
         for try await chunk in upstream.body {
-            let done: Void? = try chunk.withContiguousStorageIfAvailable {
-                try writer.write(UnsafeRawBufferPointer($0))
-            }
-            if done == nil {
-                try Array(chunk).withUnsafeBytes { try writer.write($0) }
+            let copied: Void? = chunk.withContiguousStorageIfAvailable { batch.append(contentsOf: $0) }
+            if copied == nil { batch.append(contentsOf: chunk) }
+            if batch.count >= Self.writeBatchSize {
+                let full = batch
+                batch.removeAll(keepingCapacity: true)
+                try await FileIO.offThePool { try full.withUnsafeBytes { try writer.write($0) } }
             }
         }
-        let result = try writer.finish()
+        let last = batch
+        let result = try await FileIO.offThePool {
+            try last.withUnsafeBytes { try writer.write($0) }
+            return try writer.finish()
+        }
         do {
             if let expected = upstream.expectedSize, expected != result.size {
                 throw ArtifactCacheError(
                     .sizeMismatch, "\(url): upstream announced \(expected) bytes but sent \(result.size)")
             }
-            return try commit(url, result, etag: upstream.etag, lastModified: upstream.lastModified)
+            let etag = upstream.etag
+            let lastModified = upstream.lastModified
+            return try await FileIO.offThePool { [self] in
+                try commit(url, result, etag: etag, lastModified: lastModified)
+            }
         } catch {
             FileIO.remove(result.temporaryPath)
             throw error
         }
     }
+
+    /// How many bytes of a body `put` gathers before handing them to a worker thread.
+    static let writeBatchSize = 1 << 20
 
     /// Removes `url`'s entry; returns whether there was one. Readers holding it keep reading.
     @discardableResult

@@ -3,9 +3,12 @@ import Crypto
 import Foundation
 
 /// Writes one incoming artifact to a temporary file: decides identity or gzip from the first bytes, hashes the
-/// original bytes with SHA-256, and fsyncs at the end. Not thread-safe: one owner.
-final class BlobWriter {
-    struct Result {
+/// original bytes with SHA-256, and fsyncs at the end.
+///
+/// Not thread-safe: one owner. `ArtifactCache.put` hands it from one Dispatch hop to the next (each awaited before
+/// the next starts), never to two threads at once; that is what the unchecked `Sendable` stands for.
+final class BlobWriter: @unchecked Sendable {
+    struct Result: Sendable {
         var size: Int64
         var sha256: String
         var encoding: StoredEncoding

@@ -52,14 +52,19 @@ enum FileIO {
     /// Reads up to `count` bytes at `offset` on a Dispatch worker thread, so the calling task's thread (one of
     /// Swift's few cooperative threads, which also serve every other request) never waits on the disk.
     static func readOffThePool(_ fd: Int32, count: Int, at offset: Int64, path: String) async throws -> [UInt8] {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
+        try await offThePool {
+            try [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+                filled = try read(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: path)
+            }
+        }
+    }
+
+    /// Runs `work` (file reads, writes, fsyncs) on a Dispatch worker thread and returns its result, so no
+    /// cooperative thread waits on the disk.
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        try [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
-                            filled = try read(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: path)
-                        }
-                    })
+                continuation.resume(with: Result { try work() })
             }
         }
     }

@@ -4,10 +4,10 @@ SHELL := /bin/bash
 
 PACKAGES := $(patsubst %/Package.swift,%,$(wildcard Packages/*/Package.swift))
 APPS     := Apps/Server Apps/Agent
-SWIFT_SOURCES := $(wildcard Packages/*/Sources Packages/*/Tests Apps/*/Sources Apps/*/Tests Tools/*/Sources Tests/Support Tests/SystemTests)
+SWIFT_SOURCES := Package.swift $(wildcard Packages/*/Sources Packages/*/Tests Apps/*/Sources Apps/*/Tests Tools/*/Sources Tests/Support Tests/SystemTests)
 DIST     := dist
 
-.PHONY: help deps build test run server agent bench lint format clean
+.PHONY: help deps build test test-packages run server agent bench lint format clean
 
 # Package-specific targets (fuzzing, package benchmarks) live beside their package.
 -include $(wildcard Packages/*/make.mk Apps/*/make.mk Tests/make.mk Tools/*/make.mk)
@@ -18,11 +18,14 @@ help: ## list the targets
 deps: ## install what building and testing need (Debian packages, pip tools); quiet when nothing is missing
 	@bash Tools/deps.sh
 
-build: ## debug-build every package and app
-	@set -e; for p in $(PACKAGES) $(APPS); do echo "build $$p"; swift build --package-path $$p; done
+build: ## debug-build everything, tests included, in one build (the root manifest, Package.swift)
+	swift build --build-tests
 
-test: deps ## run every package's tests and the system tests; ends with "N passed, N failed"
+test: deps ## run every test (packages, apps, system tests) from one build; ends with "N passed, N failed"
 	@bash Tools/test-all.sh
+
+test-packages: deps ## run the packages' tests through their own manifests, one by one (ONLY="Packages/X Apps/Y" for some)
+	@bash Tools/test-all.sh $(or $(ONLY),$(PACKAGES) $(APPS) Tests)
 
 run: ## build and start prostagma-server on 127.0.0.1:6969 with its default data directory
 	swift build --package-path Apps/Server --product prostagma-server
@@ -48,4 +51,4 @@ format: ## reformat every Swift source in place
 	swift format format --in-place --recursive --parallel $(SWIFT_SOURCES)
 
 clean: ## remove build folders, dist/ and test output
-	rm -rf $(DIST) Tests/output $(addsuffix /.build,$(PACKAGES) $(APPS) Tests)
+	rm -rf $(DIST) Tests/output .build $(addsuffix /.build,$(PACKAGES) $(APPS) Tests)

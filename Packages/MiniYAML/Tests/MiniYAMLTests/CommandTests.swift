@@ -1,6 +1,5 @@
-import Testing
-
 import MiniYAMLCLI
+import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct CommandTests {
     private func run(_ arguments: [String], _ files: [String: String]) -> MiniYAMLCommand.Outcome {

@@ -42,6 +42,26 @@ import Testing
         #expect(config.dataDirectory == "/d")
     }
 
+    @Test func theOriginalsServerVerbIsAcceptedAndChangesNothing() throws {
+        let plain = try ServerCommand.parse(["--data", "/d"])
+        let seed = try ServerCommand.parse(["server", "--data", "/d"])
+        #expect(seed.verb == "server")
+        let environment = ["PROSTAGMA_SECRET": "s"]
+        #expect(
+            try ServerConfiguration.resolve(seed.overrides, environment: environment).description
+                == ServerConfiguration.resolve(plain.overrides, environment: environment).description)
+    }
+
+    @Test(arguments: [("client", "prostagma-agent"), ("serve", "unexpected argument 'serve'")])
+    func anotherVerbIsRefusedSayingWhatToRun(verb: String, expected: String) {
+        do {
+            _ = try ServerCommand.parse([verb])
+            Issue.record("\(verb) was accepted")
+        } catch {
+            #expect(ServerCommand.message(for: error).contains(expected), "\(ServerCommand.message(for: error))")
+        }
+    }
+
     @Test(arguments: ["", "   ", "\n"])
     func emptySecretIsRefusedWithAClearMessage(secret: String) {
         #expect {

@@ -14,6 +14,11 @@ public struct ServerCommand: AsyncParsableCommand {
         version: prostagmaVersion
     )
 
+    /// The original tool's verb: it ran as `prostagma server`, so a unit or container command taken from its
+    /// README needs only the binary's name changed.
+    @Argument(help: "Optional: `server`, as in the original tool's `prostagma server`. It changes nothing.")
+    public var verb: String?
+
     /// Listen address.
     @Option(help: "Listen address host:port (PROSTAGMA_HOST, default 127.0.0.1:6969).")
     public var host: String?
@@ -56,6 +61,22 @@ public struct ServerCommand: AsyncParsableCommand {
     public var logFormat: String?
 
     public init() {}
+
+    /// Refuses a verb other than `server`, saying where the original's `client` went.
+    public func validate() throws {
+        switch verb {
+        case nil, "server":
+            return
+        case "client":
+            throw ValidationError(
+                "`client` is not a verb of prostagma-server: the original's `prostagma client` is `prostagma-agent`"
+                    + " (`prostagma-agent client` works too)")
+        case let other?:
+            throw ValidationError(
+                "unexpected argument '\(other)': prostagma-server takes no argument, or `server` as the original's"
+                    + " `prostagma server` did")
+        }
+    }
 
     /// The flags as configuration overrides.
     public var overrides: ServerConfiguration.Overrides {

@@ -5,10 +5,12 @@ import ProstagmaProtocol
 extension ServerRoutes {
     func addOriginalRoutes(to router: inout Router) {
         let decoder = BodyDecoder()
+        // The original README's pipeline command has an unquoted key; these two routes accept that (JSON5's rule).
+        let triggerBody = OriginalTriggerBodyReader(decoder: decoder)
         router.post(
             "/trigger",
-            { request, _ throws(ServerError) in
-                let body = try decoder.decode(OriginalAPI.TriggerRequest.self, from: Self.bytes(request))
+            { request, context throws(ServerError) in
+                let body = try triggerBody.read(Self.bytes(request), context: context)
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
                 let state = try await components.increment(body.trigger)
@@ -16,8 +18,8 @@ extension ServerRoutes {
             })
         router.get(
             "/trigger",
-            { request, _ throws(ServerError) in
-                let body = try decoder.decode(OriginalAPI.TriggerRequest.self, from: Self.bytes(request))
+            { request, context throws(ServerError) in
+                let body = try triggerBody.read(Self.bytes(request), context: context)
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
                 let state = components.hub.current(body.trigger)

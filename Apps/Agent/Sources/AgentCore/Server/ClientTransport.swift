@@ -34,12 +34,15 @@ public final class ClientTransport: HTTPTransport {
     }
 
     /// See `HTTPTransport.download`.
-    public func download(url: String, headers: [(String, String)], to path: String, timeout: Duration) async throws
-        -> (response: TransportResponse, written: Int64)
-    {
+    public func download(
+        method: String, url: String, headers: [(String, String)], body: [UInt8]?, to path: String,
+        timeout: Duration
+    ) async throws -> (response: TransportResponse, written: Int64) {
         var h = HTTPHeaders()
         for (name, value) in headers { h.add(name: name, value: value) }
-        let result = try await client.download(url, to: path, headers: h, timeout: timeout)
+        let result = try await client.download(
+            url, to: path, method: HTTPMethod(rawValue: method), headers: h, body: body.map { ByteBuffer(bytes: $0) },
+            timeout: timeout)
         return (
             TransportResponse(status: Int(result.status.code), headers: Self.headers(result.headers), body: []),
             result.bytesWritten

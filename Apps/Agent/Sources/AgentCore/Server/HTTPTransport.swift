@@ -22,10 +22,20 @@ public protocol HTTPTransport: Sendable {
         method: String, url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration
     ) async throws -> TransportResponse
 
-    /// Sends a GET and, when the status is 200, streams the body into a new file at `path`; other
-    /// statuses collect the body (an error message) and write nothing. Returns the bytes written in
-    /// `written`.
-    func download(url: String, headers: [(String, String)], to path: String, timeout: Duration) async throws -> (
-        response: TransportResponse, written: Int64
-    )
+    /// Sends a request (a GET; the original protocol's `GET /cache` carries `body`) and, when the status is 200,
+    /// streams the response body into a new file at `path`; other statuses collect the body (an error message)
+    /// and write nothing. Returns the bytes written in `written`.
+    func download(
+        method: String, url: String, headers: [(String, String)], body: [UInt8]?, to path: String,
+        timeout: Duration
+    ) async throws -> (response: TransportResponse, written: Int64)
+}
+
+extension HTTPTransport {
+    /// A GET without a body, streamed into a new file at `path` (see the requirement).
+    public func download(url: String, headers: [(String, String)], to path: String, timeout: Duration) async throws
+        -> (response: TransportResponse, written: Int64)
+    {
+        try await download(method: "GET", url: url, headers: headers, body: nil, to: path, timeout: timeout)
+    }
 }

@@ -150,17 +150,51 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
 
     // MARK: - Artifacts
 
-    /// Fetches `url` through the server's `GET /v1/artifacts` into a new file at `path`.
+    /// Fetches `url` through the server into a new file at `path`: `GET /v1/artifacts`, or on a server without v1
+    /// (the original) its `/cache` endpoints.
     public func fetch(url: String, cache: Bool, to path: String) async throws -> FetchedArtifact {
+        if serverProtocol == .original {
+            return try await fetchThroughOriginalCache(url: url, cache: cache, to: path)
+        }
         let request =
             server + "/v1/artifacts?" + Self.query([("url", url), ("cache", cache ? "true" : "false")])
         let (response, written) = try await transport.download(
             url: request, headers: v1Headers, to: path, timeout: .seconds(3600))
-        if response.status == 404 && serverProtocol == .original {
-            throw AgentError.server("\(server) has no v1 API: download steps need a Prostagma v1 server")
+        // A v1 server has the route: its 404 is an answer about the artifact. Otherwise it is the original's.
+        if response.status == 404 && serverProtocol != .v1 {
+            detected.withLock { $0 = .original }
+            return try await fetchThroughOriginalCache(url: url, cache: cache, to: path)
         }
         try check(response, "GET /v1/artifacts?url=\(url)", expect: [200])
         return FetchedArtifact(bytes: written, sha256: response.headers[HeaderName.sha256.lowercased()])
+    }
+
+    /// The original protocol's download, as its client did: `cache: false` asks the server to fetch first
+    /// (`POST /cache`, or `POST /cache/s3` for `s3://` URLs), then reads `GET /cache` (a JSON body on a GET);
+    /// `cache: true` reads `GET /cache` first and asks for a fetch only on a 404. The server sends no checksum:
+    /// a step's `sha256` is checked against the file itself.
+    func fetchThroughOriginalCache(url: String, cache: Bool, to path: String) async throws -> FetchedArtifact {
+        let body = Array(try JSONEncoder().encode(OriginalAPI.CacheRequest(secret: secret, url: url)))
+        let headers = [("Content-Type", "application/json")]
+        let fill = url.hasPrefix("s3://") ? "/cache/s3" : "/cache"
+        func askServerToFetch() async throws {
+            let response = try await transport.send(
+                method: "POST", url: server + fill, headers: headers, body: body, timeout: .seconds(3600))
+            try check(response, "POST \(fill) for \(url)", expect: [200])
+        }
+        func read() async throws -> (response: TransportResponse, written: Int64) {
+            try await transport.download(
+                method: "GET", url: server + "/cache", headers: headers, body: body, to: path,
+                timeout: .seconds(3600))
+        }
+        if !cache { try await askServerToFetch() }
+        var (response, written) = try await read()
+        if cache && response.status == 404 {
+            try await askServerToFetch()
+            (response, written) = try await read()
+        }
+        try check(response, "GET /cache for \(url)", expect: [200])
+        return FetchedArtifact(bytes: written, sha256: nil)
     }
 
     // MARK: - Helpers

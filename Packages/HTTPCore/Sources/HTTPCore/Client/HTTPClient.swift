@@ -169,16 +169,18 @@ public final class HTTPClient: Sendable {
     /// Streams a response body into the file at `path` with back-pressure; returns status, headers, bytes written.
     ///
     /// The body goes to `path + ".partial"` first and is renamed over `path` when complete, so `path` never holds a
-    /// truncated download. Only 2xx bodies are written unless `writeAnyStatus` is true.
+    /// truncated download. Only 2xx bodies are written unless `writeAnyStatus` is true. `body` is sent with the
+    /// request, whatever the method (the original Prostagma protocol's `GET /cache` carries a JSON body).
     public func download(
         _ url: String,
         to path: String,
         method: HTTPMethod = .GET,
         headers: HTTPHeaders = [:],
+        body: ByteBuffer? = nil,
         writeAnyStatus: Bool = false,
         timeout: Duration? = nil
     ) async throws -> DownloadResult {
-        let request = makeRequest(method, url, headers: headers, body: nil)
+        let request = makeRequest(method, url, headers: headers, body: body)
         return try await mapErrors(method, url) {
             let response = try await client.execute(request, deadline: deadline(timeout), logger: logger)
             let success = (200..<300).contains(response.status.code)

@@ -15,6 +15,10 @@ apt_packages=(
     python3         # HTTP origins and moto in tests
     curl            # system tests speak the original protocol with curl
     procps          # ps/pgrep in system tests
+    # The original Go tool, built offline from ../shared/reference (build-original.sh) for the
+    # interoperability tests and the benchmarks that compare with it.
+    golang-go golang-github-gorilla-mux-dev golang-github-prometheus-client-golang-dev
+    golang-go.uber-zap-dev golang-gopkg-yaml.v3-dev
 )
 
 missing=()

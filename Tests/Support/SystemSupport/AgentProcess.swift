@@ -24,7 +24,7 @@ public final class AgentProcess: Sendable {
     public var process: ChildProcess? { current.withLock { $0 } }
 
     init(
-        harness: SystemHarness, server: ServerProcess, name: String, trigger: String, script: String,
+        harness: SystemHarness, server: String, secret: String, name: String, trigger: String, script: String,
         extraEnvironment: [String: String]
     ) throws {
         self.harness = harness
@@ -38,8 +38,8 @@ public final class AgentProcess: Sendable {
         stateDirectory = folder.appendingPathComponent("state")
         log = folder.appendingPathComponent("agent.log")
         var env = Command.baseEnvironment
-        env["PROSTAGMA_HOST"] = server.baseURL
-        env["PROSTAGMA_SECRET"] = server.secret
+        env["PROSTAGMA_HOST"] = server
+        env["PROSTAGMA_SECRET"] = secret
         env["PROSTAGMA_TRIGGER"] = trigger
         env["PROSTAGMA_SCRIPT"] = self.script.path
         env["PROSTAGMA_STATE"] = stateDirectory.path
@@ -90,8 +90,19 @@ extension SystemHarness {
         _ name: String, server: ServerProcess, trigger: String, script: String,
         environment: [String: String] = [:]
     ) async throws -> AgentProcess {
+        try await startAgent(
+            name, serverURL: server.baseURL, secret: server.secret, trigger: trigger, script: script,
+            environment: environment)
+    }
+
+    /// Creates and starts an agent named `name` watching `trigger` on the server at `serverURL` (ours or the
+    /// original) with the build script `script`.
+    public func startAgent(
+        _ name: String, serverURL: String, secret: String, trigger: String, script: String,
+        environment: [String: String] = [:]
+    ) async throws -> AgentProcess {
         let agent = try AgentProcess(
-            harness: self, server: server, name: name, trigger: trigger, script: script,
+            harness: self, server: serverURL, secret: secret, name: name, trigger: trigger, script: script,
             extraEnvironment: environment)
         try await agent.start()
         return agent

@@ -52,9 +52,9 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
     public func poll(trigger: String, known: Observation?) async throws -> PollResult {
         do {
             if serverProtocol != .original {
-                if let observation = try await longPoll(trigger: trigger, known: known) {
+                if let answer = try await longPoll(trigger: trigger, known: known) {
                     detected.withLock { $0 = .v1 }
-                    return PollResult(observation: observation, serverProtocol: .v1)
+                    return answer
                 }
                 detected.withLock { $0 = .original }
             }
@@ -66,8 +66,9 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         }
     }
 
-    /// The v1 long poll; nil when the server answers 404 (no v1 API).
-    func longPoll(trigger: String, known: Observation?) async throws -> Observation? {
+    /// The v1 long poll; nil when the server answers 404 (no v1 API). The answer's release is kept only when it is
+    /// the release of the answer's count (a server without releases sends none).
+    func longPoll(trigger: String, known: Observation?) async throws -> PollResult? {
         var query = [("wait", String(longPollWait))]
         if let known {
             query.append(("after", String(known.count)))
@@ -81,7 +82,10 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         if response.status == 404 { return nil }
         try check(response, "GET /v1/triggers/\(trigger)", expect: [200])
         let answer = try decode(TriggerState.self, response, "GET /v1/triggers/\(trigger)")
-        return Observation(count: Int(answer.count), epoch: answer.epoch)
+        let release = answer.release.flatMap { $0.count == answer.count && $0.trigger == trigger ? $0 : nil }
+        return PollResult(
+            observation: Observation(count: Int(answer.count), epoch: answer.epoch), serverProtocol: .v1,
+            release: release)
     }
 
     /// The original protocol: `GET /trigger` with a JSON body.

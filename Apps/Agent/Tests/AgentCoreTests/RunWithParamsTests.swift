@@ -14,14 +14,15 @@ final class RecordingFetcher: ArtifactFetching {
 }
 
 @Suite(.timeLimit(.minutes(2))) struct RunWithParamsTests {
-    func executor(loadScript: @escaping @Sendable () throws -> BuildScript, fetcher: any ArtifactFetching)
-        -> RunExecutor
-    {
+    func executor(
+        loadScript: @escaping @Sendable () throws -> BuildScript, fetcher: any ArtifactFetching,
+        log: CapturedLog = CapturedLog()
+    ) -> RunExecutor {
         RunExecutor(
             shell: "/bin/sh",
             baseEnvironment: ["PATH": "/usr/bin:/bin", "PROSTAGMA_PARAM_STALE": "from the agent's environment"],
             loadScript: loadScript, fetcher: fetcher, extractor: NoExtractor(), shutdown: StopSignal(),
-            logger: CapturedLog().logger)
+            logger: log.logger)
     }
 
     func context(_ params: [String: String]) -> RunContext {
@@ -41,6 +42,17 @@ final class RecordingFetcher: ArtifactFetching {
                 == "9 1.4.2 s3://b/app 1.4.2.zip\nPROSTAGMA_PARAM_ARTIFACT_URL=s3://b/app 1.4.2.zip\n"
                 + "PROSTAGMA_PARAM_VERSION=1.4.2\n",
             "the agent's own PROSTAGMA_PARAM_* is not passed on")
+    }
+
+    @Test func aParamWithAnInvalidNameIsLeftOutWithAWarning() async {
+        let script = BuildScript(steps: [Step(.shell("env | grep '^PROSTAGMA_PARAM_' | sort"))])
+        let log = CapturedLog()
+        let report = await executor(loadScript: { script }, fetcher: RecordingFetcher(), log: log).run(
+            context(["ok": "1", "bad-name": "2"]))
+        #expect(report.status == .succeeded)
+        #expect(report.logTail == "PROSTAGMA_PARAM_OK=1\n")
+        #expect(log.count(containing: "param `bad-name` is not a valid param name; steps do not see it") == 1)
+        #expect(log.count(containing: "run run-9 starts: 1 steps, params bad-name=2, ok=1") == 1)
     }
 
     @Test func aRunDownloadsWhatTheReleaseNames() async throws {

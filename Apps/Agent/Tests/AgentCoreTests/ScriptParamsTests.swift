@@ -31,6 +31,7 @@ import Testing
     @Test func everyAllowedFieldIsFilledInFromTheRelease() throws {
         let script = try ScriptLoader.parseScript(Self.everyField, fileName: "web.yaml")
         #expect(script.usesParams)
+        #expect(script.paramNames == ["artifact", "dest", "mode", "sha", "version"])
         let resolved = try script.resolved(params: Self.everyParam, release: "release 9 of `web`")
         #expect(!resolved.usesParams)
         #expect(

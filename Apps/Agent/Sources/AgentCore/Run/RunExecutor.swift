@@ -89,7 +89,12 @@ public struct RunExecutor: Sendable {
             }
             return finish()
         }
-        logger.info("[\(label)] run \(context.runID) starts: \(script.steps.count) steps")
+        let params = context.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let shown = params.isEmpty ? "" : ", params " + params.joined(separator: ", ")
+        logger.info("[\(label)] run \(context.runID) starts: \(script.steps.count) steps\(shown)")
+        for name in context.params.keys.sorted() where !ReleaseRules.isValidParamName(name) {
+            logger.warning("[\(label)] param `\(name)` is not a valid param name; steps do not see it")
+        }
 
         let environment = Self.environment(base: baseEnvironment, script: script, context: context)
 

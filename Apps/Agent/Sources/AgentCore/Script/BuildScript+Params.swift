@@ -2,6 +2,11 @@ extension BuildScript {
     /// Whether any step field uses `${params.NAME}`.
     public var usesParams: Bool { steps.contains { !$0.templates.isEmpty } }
 
+    /// The params the script's fields reference, sorted: what a release for it must carry.
+    public var paramNames: [String] {
+        Set(steps.flatMap { $0.templates.flatMap(\.template.params) }).sorted()
+    }
+
     /// The script with every `${params.NAME}` filled in from `params`, each filled-in field checked as loading
     /// checks a literal one (URL scheme, checksum, mode, not empty).
     ///

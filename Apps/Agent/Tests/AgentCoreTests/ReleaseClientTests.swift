@@ -118,7 +118,17 @@ import Testing
             _ = try await client.increment(trigger: "web", wait: nil, request: IncrementRequest(params: ["v": "2"]))
             let timedOut = try await client.rollback(trigger: "web", request: RollbackRequest(to: .count(1)), wait: 1)
             #expect(timedOut.status == 504)
-            #expect(TriggerPrinter.describe(timedOut, trigger: "web", waited: true).1 == 2)
+            let (text, code) = TriggerPrinter.describe(timedOut, trigger: "web", waited: true)
+            #expect(code == 2)
+            #expect(text.hasPrefix("web: rolled back to release 1 as count 3 (v=1)\n"), "got: \(text)")
+            // The server's waited answer (DeployOutcome) names no release: the line says what was asked for.
+            let outcome = DeployOutcome(trigger: "web", count: 3, epoch: "e", runs: [], pending: ["a1"])
+            let bare = ServerClient.TriggerOutcome(
+                status: 504, count: 3, body: String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self),
+                original: false, rolledBackTo: .previous)
+            #expect(
+                TriggerPrinter.describe(bare, trigger: "web", waited: true).0
+                    == "web: rolled back to previous as count 3\ntimed out waiting for: a1")
         }
     }
 }

@@ -16,6 +16,10 @@ public enum TriggerPrinter {
         let decoded = try? JSONDecoder().decode(DeployOutcome.self, from: Data(outcome.body.utf8))
         let release = (try? JSONDecoder().decode(TriggerState.self, from: Data(outcome.body.utf8)))?.release
         var headline = "\(trigger): incremented" + (outcome.count.map { " to \($0)" } ?? "")
+        if let target = outcome.rolledBackTo {
+            // A waited answer names the count, not the release it went back to.
+            headline = "\(trigger): rolled back to \(target)" + (outcome.count.map { " as count \($0)" } ?? "")
+        }
         if let release {
             if let from = release.rollbackOf {
                 headline = "\(trigger): rolled back to release \(from) as count \(release.count)"

@@ -111,6 +111,8 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         public var body: String
         /// Whether the original API was used (no wait possible).
         public var original: Bool
+        /// For a rollback, the release asked for (`3`, `previous`); nil for an increment.
+        public var rolledBackTo: RollbackRequest.Target? = nil
     }
 
     /// Increments `trigger`, making a release with `request`'s params and note; with `wait`, asks the v1 server to
@@ -166,7 +168,9 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
                 "\(server) answered 404 to \(what): rollback needs a Prostagma v1 server with releases "
                     + "(this one is the original, or predates releases)")
         }
-        return try answer(response, what, wait: wait)
+        var outcome = try answer(response, what, wait: wait)
+        outcome.rolledBackTo = request.to
+        return outcome
     }
 
     /// Sends a pipeline's POST with the secret, waiting up to `wait` seconds on the server.

@@ -132,6 +132,22 @@ import Testing
         #expect(error?.message.hasPrefix(message) == true, "got: \(error?.message ?? "")")
     }
 
+    @Test func aReferenceInAFieldThatIsNotFilledInIsAWarningAtIt() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.write(
+            "w.yaml", "env:\n  V: ${params.version}\nsteps:\n  - shell: echo ${params.version}\n  - shell: echo ok\n")
+        let script = try ScriptLoader.loadScript(path)
+        #expect(!script.usesParams)
+        #expect(
+            ScriptLoader.warningLines(script, path: path) == [
+                "\(path):2:3: warning: `${params.version}` in `env` is not filled in (only `url`, `dest`, `src`, "
+                    + "`sha256` and `mode` are): the step sees the param as $PROSTAGMA_PARAM_VERSION",
+                "\(path):4:5: warning: `${params.version}` in `shell` is not filled in (only `url`, `dest`, `src`, "
+                    + "`sha256` and `mode` are): the step sees the param as $PROSTAGMA_PARAM_VERSION",
+            ])
+    }
+
     @Test func aURLThatBecomesAnotherSchemeIsRefused() throws {
         let text = "steps:\n  - download:\n      url: ${params.url}\n      dest: /tmp/a\n"
         let script = try ScriptLoader.parseScript(text, fileName: "u.yaml")

@@ -64,6 +64,14 @@ extension BuildScript: Decodable {
                 "`\(name)` is not a valid environment variable name (letters, digits and _, not starting with a digit)"
             )
         }
+        let sink = decoder.userInfo[.prostagmaWarnings] as? WarningSink
+        for name in env.keys.sorted() {
+            guard let reference = Self.paramReference(in: env[name]!) else { continue }
+            sink?.warnings.append(
+                ScriptWarning(
+                    path: (container.codingPath + [AnyKey("env"), AnyKey(name)]).map(\.stringValue),
+                    message: Self.notFilledIn(reference, in: "`env`")))
+        }
         guard container.contains(AnyKey("steps")) else {
             throw invalid(container.codingPath, "the build script has no `steps` list")
         }
@@ -71,8 +79,21 @@ extension BuildScript: Decodable {
             throw invalid(container.codingPath + [AnyKey("steps")], "`steps` is empty: expected a list of steps")
         }
         let steps = try container.decode([Step].self, forKey: AnyKey("steps"))
-        let sink = decoder.userInfo[.prostagmaWarnings] as? WarningSink
         self.init(env: env, steps: steps, warnings: sink?.warnings ?? [])
+    }
+
+    /// The first `${params.NAME}` written in `text` (its name), for fields that are not filled in.
+    static func paramReference(in text: String) -> String? {
+        guard let start = text.firstRange(of: "${params.") else { return nil }
+        let rest = text[start.upperBound...]
+        return String(rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+    }
+
+    /// A warning that `${params.NAME}` stays as written in `field`, and what to write instead.
+    static func notFilledIn(_ name: String, in field: String) -> String {
+        let variable = name.isEmpty ? "$PROSTAGMA_PARAM_<NAME>" : "$" + ReleaseRules.environmentName(of: name)
+        return "`${params.\(name)}` in \(field) is not filled in (only `url`, `dest`, `src`, `sha256` and `mode` "
+            + "are): the step sees the param as \(variable)"
     }
 
     static func isValidEnvironmentName(_ name: String) -> Bool {
@@ -129,6 +150,14 @@ extension Step: Decodable {
             }
             if command.trimmingWhitespace().isEmpty {
                 throw invalid(container.codingPath + [stepKey], "`shell` is empty")
+            }
+            if let reference = BuildScript.paramReference(in: command),
+                let sink = decoder.userInfo[.prostagmaWarnings] as? WarningSink
+            {
+                sink.warnings.append(
+                    ScriptWarning(
+                        path: (container.codingPath + [stepKey]).map(\.stringValue),
+                        message: BuildScript.notFilledIn(reference, in: "`shell`")))
             }
             self.init(.shell(command), timeout: timeout)
             return

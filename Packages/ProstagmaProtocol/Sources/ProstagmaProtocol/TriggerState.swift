@@ -15,13 +15,18 @@ public struct TriggerState: Codable, Sendable, Equatable {
     public var epoch: String?
     /// When it was last incremented; `nil` if never.
     public var lastIncrement: Date?
+    /// The release the count made (what to deploy); `nil` for count 0, and from servers without releases.
+    public var release: Release?
 
     /// Makes a state.
-    public init(trigger: String, count: Int64, epoch: String? = nil, lastIncrement: Date? = nil) {
+    public init(
+        trigger: String, count: Int64, epoch: String? = nil, lastIncrement: Date? = nil, release: Release? = nil
+    ) {
         self.trigger = trigger
         self.count = count
         self.epoch = epoch
         self.lastIncrement = lastIncrement
+        self.release = release
     }
 
     /// This state as the server answers it, with its epoch.
@@ -32,25 +37,27 @@ public struct TriggerState: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case trigger, count, epoch
+        case trigger, count, epoch, release
         case lastIncrement = "last_increment"
     }
 
-    /// Decodes a state; `epoch` and `last_increment` may be absent.
+    /// Decodes a state; `epoch`, `last_increment` and `release` may be absent.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         trigger = try c.decode(String.self, forKey: .trigger)
         count = try c.decode(Int64.self, forKey: .count)
         epoch = try c.decodeIfPresent(String.self, forKey: .epoch)
         lastIncrement = try c.decodeTimestampIfPresent(forKey: .lastIncrement)
+        release = try c.decodeIfPresent(Release.self, forKey: .release)
     }
 
-    /// Encodes the state; `epoch` only when known, `last_increment` always (`null` if never).
+    /// Encodes the state; `epoch` and `release` only when known, `last_increment` always (`null` if never).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(trigger, forKey: .trigger)
         try c.encode(count, forKey: .count)
         try c.encodeIfPresent(epoch, forKey: .epoch)
         try c.encode(lastIncrement.map(Timestamp.format), forKey: .lastIncrement)
+        try c.encodeIfPresent(release, forKey: .release)
     }
 }

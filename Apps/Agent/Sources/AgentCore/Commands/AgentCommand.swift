@@ -1,6 +1,7 @@
 import ArgumentParser
 
-/// The `prostagma-agent` command line: `watch` (the default), `run --once`, `trigger NAME`, `validate`.
+/// The `prostagma-agent` command line: `watch` (the default), `run --once`, `trigger NAME`, `rollback NAME`,
+/// `validate`.
 public struct AgentCommand: AsyncParsableCommand {
     /// The command's name, abstract and subcommands.
     public static let configuration = CommandConfiguration(
@@ -13,7 +14,9 @@ public struct AgentCommand: AsyncParsableCommand {
             PROSTAGMA_CONFIG file. See docs/agent.md.
             """,
         version: prostagmaVersion,
-        subcommands: [WatchCommand.self, RunCommand.self, TriggerCommand.self, ValidateCommand.self],
+        subcommands: [
+            WatchCommand.self, RunCommand.self, TriggerCommand.self, RollbackCommand.self, ValidateCommand.self,
+        ],
         defaultSubcommand: WatchCommand.self
     )
 

@@ -11,6 +11,14 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var flags: AgentFlags
     @Flag(name: .long, help: "Run the script once and exit.") var once = false
     @Option(name: .long, help: "The PROSTAGMA_COUNT the steps see (default 0).") var count = 0
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp(
+            "A release param the run sees, NAME=VALUE (repeatable), as `trigger --param` gives it.",
+            valueName: "name=value"))
+    var params: [String] = []
+
+    func validate() throws { _ = try PipelineRequest.params(params) }
 
     func run() async throws {
         guard once else {
@@ -40,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
             grace: settings.grace, logger: logger)
         let context = RunContext(
             trigger: trigger, count: count, epoch: nil, runID: RunContext.newRunID(), agent: settings.agentName,
-            host: settings.host)
+            host: settings.host, params: try PipelineRequest.params(params))
         let report = await SignalScope.run(stop: stop) { await executor.run(context) }
         try? await transport.shutdown()
         print(RunPrinter.text(report))

@@ -17,7 +17,9 @@ struct ValidateCommand: AsyncParsableCommand {
         for watch in watches {
             let script = try ScriptLoader.loadScript(watch.script)
             for line in ScriptLoader.warningLines(script, path: watch.script) { print(line) }
-            print("\(watch.script): ok (\(script.steps.count) steps, trigger \(watch.trigger))")
+            let params = script.paramNames
+            let uses = params.isEmpty ? "" : "; uses params " + params.joined(separator: ", ")
+            print("\(watch.script): ok (\(script.steps.count) steps, trigger \(watch.trigger)\(uses))")
         }
     }
 }

@@ -10,7 +10,8 @@ public enum RunPrinter {
             if let message = step.message { line += ": \(message)" }
             lines.append(line)
         }
-        if report.steps.isEmpty && report.status == .failed {
+        // A run that failed before its first step (an invalid script, a param the release lacks) says why in its tail.
+        if report.status == .failed && report.failedStep == nil {
             lines.append((report.logTail ?? "").trimmingWhitespace())
         }
         lines.append("run \(report.id ?? "-"): \(report.status.rawValue)")

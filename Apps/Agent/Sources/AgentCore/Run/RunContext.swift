@@ -18,16 +18,26 @@ public struct RunContext: Sendable, Equatable {
     public var agent: String
     /// The host name.
     public var host: String
+    /// The params of the release being deployed (empty from a server without releases): steps see them as
+    /// `PROSTAGMA_PARAM_<NAME>`, and `${params.NAME}` in step fields is filled in from them.
+    public var params: [String: String]
 
     /// Makes a context.
-    public init(trigger: String, count: Int, epoch: String?, runID: String, agent: String, host: String) {
+    public init(
+        trigger: String, count: Int, epoch: String?, runID: String, agent: String, host: String,
+        params: [String: String] = [:]
+    ) {
         self.trigger = trigger
         self.count = count
         self.epoch = epoch
         self.runID = runID
         self.agent = agent
         self.host = host
+        self.params = params
     }
+
+    /// The release being deployed, as messages name it: "release 7 of `web`".
+    public var releaseName: String { "release \(count) of `\(trigger)`" }
 }
 
 extension RunContext {

@@ -76,15 +76,29 @@ public struct RunExecutor: Sendable {
             status = .failed
             return finish()
         }
-        logger.info("[\(label)] run \(context.runID) starts: \(script.steps.count) steps")
+        // Every field is filled in before the first step, so a missing param fails the run with nothing done.
+        let resolved: BuildScript
+        do {
+            resolved = try script.resolved(params: context.params, release: context.releaseName)
+        } catch {
+            logger.error("[\(label)] the build script cannot run \(context.releaseName); nothing runs:\n\(error)")
+            tail.append("the build script cannot run \(context.releaseName); nothing ran:\n\(error)")
+            status = .failed
+            results = script.steps.enumerated().map {
+                RunReport.Step(index: $0.offset, kind: $0.element.kind, status: .skipped, durationSeconds: 0)
+            }
+            return finish()
+        }
+        let params = context.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let shown = params.isEmpty ? "" : ", params " + params.joined(separator: ", ")
+        logger.info("[\(label)] run \(context.runID) starts: \(script.steps.count) steps\(shown)")
+        for name in context.params.keys.sorted() where !ReleaseRules.isValidParamName(name) {
+            logger.warning("[\(label)] param `\(name)` is not a valid param name; steps do not see it")
+        }
 
-        var environment = baseEnvironment
-        for (key, value) in script.env { environment[key] = value }
-        environment["PROSTAGMA_TRIGGER"] = context.trigger
-        environment["PROSTAGMA_COUNT"] = String(context.count)
-        environment["PROSTAGMA_RUN_ID"] = context.runID
+        let environment = Self.environment(base: baseEnvironment, script: script, context: context)
 
-        for (index, step) in script.steps.enumerated() {
+        for (index, step) in resolved.steps.enumerated() {
             if status != .succeeded || shutdown.isFired {
                 if status == .succeeded { status = .cancelled }
                 results.append(.init(index: index, kind: step.kind, status: .skipped, durationSeconds: 0))
@@ -118,6 +132,21 @@ public struct RunExecutor: Sendable {
         }
         logger.info("[\(label)] run \(context.runID) \(status.rawValue)")
         return finish()
+    }
+
+    /// What every step's environment holds: the agent's own (without `PROSTAGMA_PARAM_*`, so a step sees exactly
+    /// the release's params), the script's `env`, then `PROSTAGMA_TRIGGER`, `PROSTAGMA_COUNT`, `PROSTAGMA_RUN_ID`
+    /// and `PROSTAGMA_PARAM_<NAME>` for each param.
+    static func environment(base: [String: String], script: BuildScript, context: RunContext) -> [String: String] {
+        var environment = base.filter { !$0.key.hasPrefix("PROSTAGMA_PARAM_") }
+        for (key, value) in script.env { environment[key] = value }
+        environment["PROSTAGMA_TRIGGER"] = context.trigger
+        environment["PROSTAGMA_COUNT"] = String(context.count)
+        environment["PROSTAGMA_RUN_ID"] = context.runID
+        for (name, value) in context.params where ReleaseRules.isValidParamName(name) {
+            environment[ReleaseRules.environmentName(of: name)] = value
+        }
+        return environment
     }
 
     static func seconds(_ value: Double) -> String {

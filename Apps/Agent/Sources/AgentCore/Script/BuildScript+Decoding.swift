@@ -64,6 +64,14 @@ extension BuildScript: Decodable {
                 "`\(name)` is not a valid environment variable name (letters, digits and _, not starting with a digit)"
             )
         }
+        let sink = decoder.userInfo[.prostagmaWarnings] as? WarningSink
+        for name in env.keys.sorted() {
+            guard let reference = Self.paramReference(in: env[name]!) else { continue }
+            sink?.warnings.append(
+                ScriptWarning(
+                    path: (container.codingPath + [AnyKey("env"), AnyKey(name)]).map(\.stringValue),
+                    message: Self.notFilledIn(reference, in: "`env`")))
+        }
         guard container.contains(AnyKey("steps")) else {
             throw invalid(container.codingPath, "the build script has no `steps` list")
         }
@@ -71,8 +79,21 @@ extension BuildScript: Decodable {
             throw invalid(container.codingPath + [AnyKey("steps")], "`steps` is empty: expected a list of steps")
         }
         let steps = try container.decode([Step].self, forKey: AnyKey("steps"))
-        let sink = decoder.userInfo[.prostagmaWarnings] as? WarningSink
         self.init(env: env, steps: steps, warnings: sink?.warnings ?? [])
+    }
+
+    /// The first `${params.NAME}` written in `text` (its name), for fields that are not filled in.
+    static func paramReference(in text: String) -> String? {
+        guard let start = text.firstRange(of: "${params.") else { return nil }
+        let rest = text[start.upperBound...]
+        return String(rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+    }
+
+    /// A warning that `${params.NAME}` stays as written in `field`, and what to write instead.
+    static func notFilledIn(_ name: String, in field: String) -> String {
+        let variable = name.isEmpty ? "$PROSTAGMA_PARAM_<NAME>" : "$" + ReleaseRules.environmentName(of: name)
+        return "`${params.\(name)}` in \(field) is not filled in (only `url`, `dest`, `src`, `sha256` and `mode` "
+            + "are): the step sees the param as \(variable)"
     }
 
     static func isValidEnvironmentName(_ name: String) -> Bool {
@@ -130,6 +151,14 @@ extension Step: Decodable {
             if command.trimmingWhitespace().isEmpty {
                 throw invalid(container.codingPath + [stepKey], "`shell` is empty")
             }
+            if let reference = BuildScript.paramReference(in: command),
+                let sink = decoder.userInfo[.prostagmaWarnings] as? WarningSink
+            {
+                sink.warnings.append(
+                    ScriptWarning(
+                        path: (container.codingPath + [stepKey]).map(\.stringValue),
+                        message: BuildScript.notFilledIn(reference, in: "`shell`")))
+            }
             self.init(.shell(command), timeout: timeout)
             return
         }
@@ -163,18 +192,46 @@ extension Step: Decodable {
             try rejectUnknownKeys(container, allowed: [name, "timeout"], in: "a `\(name)` step")
             try rejectUnknownKeys(fields, allowed: Self.fieldNames(of: name), in: "`\(name)`")
         }
+        var templates: [FieldTemplate] = []
         switch name {
-        case "download": self.init(.download(try Self.decodeDownload(fields, s3: false)), timeout: timeout)
-        case "download_s3": self.init(.downloadS3(try Self.decodeDownload(fields, s3: true)), timeout: timeout)
+        case "download":
+            let download = try Self.decodeDownload(fields, s3: false, templates: &templates)
+            self.init(.download(download), timeout: timeout, templates: templates)
+        case "download_s3":
+            let download = try Self.decodeDownload(fields, s3: true, templates: &templates)
+            self.init(.downloadS3(download), timeout: timeout, templates: templates)
         default:
             let what = "`unzip`"
             let src = try require(String.self, "src", in: fields, of: what)
             let dest = try require(String.self, "dest", in: fields, of: what)
-            try Self.nonEmpty(src, "src", fields)
-            try Self.nonEmpty(dest, "dest", fields)
+            let srcText = try Self.literalText(src, .src, fields, &templates)
+            let destText = try Self.literalText(dest, .dest, fields, &templates)
+            if let srcText { try Self.nonEmpty(srcText, "src", fields) }
+            if let destText { try Self.nonEmpty(destText, "dest", fields) }
             let overwrite = try optional(Bool.self, "overwrite", in: fields) ?? false
-            self.init(.unzip(Unzip(src: src, dest: dest, overwrite: overwrite)), timeout: timeout)
+            self.init(
+                .unzip(Unzip(src: srcText ?? src, dest: destText ?? dest, overwrite: overwrite)), timeout: timeout,
+                templates: templates)
         }
+    }
+
+    /// Reads a field that may use `${params.NAME}`: the text with `$${` escapes applied, or nil when it uses a
+    /// param, in which case the field joins `templates` and its checks wait until the run fills it in. A
+    /// malformed reference is an error at the field.
+    static func literalText(
+        _ text: String, _ field: FieldTemplate.Field, _ fields: KeyedDecodingContainer<AnyKey>,
+        _ templates: inout [FieldTemplate]
+    ) throws -> String? {
+        let path = fields.codingPath + [AnyKey(field.rawValue)]
+        let template: ParamTemplate
+        do {
+            template = try ParamTemplate(parsing: text)
+        } catch {
+            throw invalid(path, "`\(field.rawValue)`: \(error)")
+        }
+        guard template.usesParams else { return (try? template.render([:]).get()) ?? text }
+        templates.append(FieldTemplate(field: field, template: template, path: path.map(\.stringValue)))
+        return nil
     }
 
     static func fieldNames(of step: String) -> [String] {
@@ -209,50 +266,83 @@ extension Step: Decodable {
         return duration
     }
 
-    static func decodeDownload(_ fields: KeyedDecodingContainer<AnyKey>, s3: Bool) throws -> Download {
+    static func decodeDownload(
+        _ fields: KeyedDecodingContainer<AnyKey>, s3: Bool, templates: inout [FieldTemplate]
+    ) throws -> Download {
         let what = s3 ? "`download_s3`" : "`download`"
         let url = try require(String.self, "url", in: fields, of: what)
         let dest = try require(String.self, "dest", in: fields, of: what)
-        try nonEmpty(dest, "dest", fields)
-        let urlPath = fields.codingPath + [AnyKey("url")]
-        if s3 {
-            guard url.hasPrefix("s3://") else {
-                throw invalid(urlPath, "`download_s3` needs an s3://bucket/key URL, got `\(url)`")
-            }
-            let rest = url.dropFirst(5)
-            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex,
-                rest.index(after: slash) < rest.endIndex
-            else { throw invalid(urlPath, "`\(url)` is not s3://bucket/key") }
-        } else {
-            let lower = url.lowercased()
-            if lower.hasPrefix("s3://") {
-                throw invalid(urlPath, "`\(url)` is an S3 URL: use a `download_s3` step")
-            }
-            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), url.count > 8 else {
-                throw invalid(urlPath, "`download` needs an http:// or https:// URL, got `\(url)`")
-            }
+        let urlText = try literalText(url, .url, fields, &templates)
+        let destText = try literalText(dest, .dest, fields, &templates)
+        if let destText { try nonEmpty(destText, "dest", fields) }
+        if let urlText, let problem = FieldCheck.url(urlText, s3: s3) {
+            throw invalid(fields.codingPath + [AnyKey("url")], problem)
         }
         let cache = try optional(Bool.self, "cache", in: fields) ?? false
         var sha: String?
-        if let given = try optional(String.self, "sha256", in: fields) {
-            let hex = given.lowercased()
-            guard hex.utf8.count == 64,
-                hex.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-            else {
-                throw invalid(fields.codingPath + [AnyKey("sha256")], "`sha256` must be 64 hexadecimal digits")
+        if let given = try optional(String.self, "sha256", in: fields),
+            let text = try literalText(given, .sha256, fields, &templates)
+        {
+            switch FieldCheck.sha256(text) {
+            case .success(let hex): sha = hex
+            case .failure(let problem): throw invalid(fields.codingPath + [AnyKey("sha256")], problem.message)
             }
-            sha = hex
         }
         var mode: UInt32?
-        if let text = try optional(String.self, "mode", in: fields) {
-            var digits = Substring(text)
-            if digits.hasPrefix("0o") { digits = digits.dropFirst(2) }
-            guard !digits.isEmpty, let value = UInt32(digits, radix: 8), value <= 0o7777 else {
-                throw invalid(
-                    fields.codingPath + [AnyKey("mode")], "`mode: \(text)` is not an octal file mode like \"0755\"")
+        if let given = try optional(String.self, "mode", in: fields),
+            let text = try literalText(given, .mode, fields, &templates)
+        {
+            switch FieldCheck.mode(text) {
+            case .success(let value): mode = value
+            case .failure(let problem): throw invalid(fields.codingPath + [AnyKey("mode")], problem.message)
             }
-            mode = value
         }
-        return Download(url: url, dest: dest, cache: cache, sha256: sha, mode: mode)
+        return Download(url: urlText ?? url, dest: destText ?? dest, cache: cache, sha256: sha, mode: mode)
+    }
+}
+
+/// The checks of the fields that may use params, shared by loading (literal text) and by the run that fills the
+/// params in. Each answers what is wrong, in the words of the load-time error.
+enum FieldCheck {
+    /// A problem with a field's value.
+    struct Problem: Error {
+        var message: String
+    }
+
+    /// The problem with a download's URL, or nil: `http(s)://` for `download`, `s3://bucket/key` for `download_s3`.
+    static func url(_ url: String, s3: Bool) -> String? {
+        if s3 {
+            guard url.hasPrefix("s3://") else { return "`download_s3` needs an s3://bucket/key URL, got `\(url)`" }
+            let rest = url.dropFirst(5)
+            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex,
+                rest.index(after: slash) < rest.endIndex
+            else { return "`\(url)` is not s3://bucket/key" }
+            return nil
+        }
+        let lower = url.lowercased()
+        if lower.hasPrefix("s3://") { return "`\(url)` is an S3 URL: use a `download_s3` step" }
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), url.count > 8 else {
+            return "`download` needs an http:// or https:// URL, got `\(url)`"
+        }
+        return nil
+    }
+
+    /// The checksum in lowercase, or why it is not 64 hexadecimal digits.
+    static func sha256(_ given: String) -> Result<String, Problem> {
+        let hex = given.lowercased()
+        guard hex.utf8.count == 64,
+            hex.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        else { return .failure(Problem(message: "`sha256` must be 64 hexadecimal digits")) }
+        return .success(hex)
+    }
+
+    /// The permission bits of `"0755"`, `0755` or `0o755`, or why the text is not an octal file mode.
+    static func mode(_ text: String) -> Result<UInt32, Problem> {
+        var digits = Substring(text)
+        if digits.hasPrefix("0o") { digits = digits.dropFirst(2) }
+        guard !digits.isEmpty, let value = UInt32(digits, radix: 8), value <= 0o7777 else {
+            return .failure(Problem(message: "`mode: \(text)` is not an octal file mode like \"0755\""))
+        }
+        return .success(value)
     }
 }

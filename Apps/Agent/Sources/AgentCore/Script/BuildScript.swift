@@ -46,11 +46,16 @@ public struct Step: Sendable, Equatable {
     public var action: Action
     /// The longest the step may take; past it the step fails (a shell step's process group is killed).
     public var timeout: Duration?
+    /// The fields written with `${params.NAME}`, filled in from the release at the start of each run
+    /// (``BuildScript/resolved(params:)``); until then ``action`` holds their text as written (`sha256` and
+    /// `mode` nil).
+    public var templates: [FieldTemplate]
 
     /// Makes a step.
-    public init(_ action: Action, timeout: Duration? = nil) {
+    public init(_ action: Action, timeout: Duration? = nil, templates: [FieldTemplate] = []) {
         self.action = action
         self.timeout = timeout
+        self.templates = templates
     }
 
     /// The step key as written in scripts and reported to the server: `shell`, `download`, `download_s3`,
@@ -103,4 +108,41 @@ public struct Unzip: Sendable, Equatable {
         self.dest = dest
         self.overwrite = overwrite
     }
+}
+
+/// A step field that uses `${params.NAME}`: which field, its template, and where it is written.
+public struct FieldTemplate: Sendable, Equatable {
+    /// The fields that may use params.
+    public enum Field: String, Sendable, Equatable, CaseIterable {
+        /// `url` of `download` and `download_s3`.
+        case url
+        /// `dest` of every step that has one.
+        case dest
+        /// `src` of `unzip`.
+        case src
+        /// `sha256` of `download`.
+        case sha256
+        /// `mode` of `download`.
+        case mode
+    }
+
+    /// Which field.
+    public var field: Field
+    /// Its text.
+    public var template: ParamTemplate
+    /// The keys and indexes leading to the field's key (`["steps", "0", "download", "url"]`).
+    public var path: [String]
+    /// `FILE:LINE:COL` of the field's key, set by ``ScriptLoader``; nil for a script built in code.
+    public var location: String?
+
+    /// Makes a field template.
+    public init(field: Field, template: ParamTemplate, path: [String], location: String? = nil) {
+        self.field = field
+        self.template = template
+        self.path = path
+        self.location = location
+    }
+
+    /// Where the field is, for messages: `FILE:LINE:COL` or the key path.
+    public var whereWritten: String { location ?? path.joined(separator: ".") }
 }

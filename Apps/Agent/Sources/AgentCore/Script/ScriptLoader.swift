@@ -1,3 +1,5 @@
+import MiniYAML
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -9,7 +11,7 @@
 public enum ScriptLoader {
     /// Reads and validates the build script at `path`.
     public static func loadScript(_ path: String) throws -> BuildScript {
-        try YAMLDocument.decode(BuildScript.self, file: path, withWarnings: true)
+        try parseScript(try YAMLDocument.read(path), fileName: path)
     }
 
     /// Reads and validates the agent configuration file at `path`.
@@ -18,8 +20,17 @@ public enum ScriptLoader {
     }
 
     /// Decodes a script from `text`, naming it `fileName` in errors.
+    /// Fields that use `${params.NAME}` get their `FILE:LINE:COL`, for the errors of a run that cannot fill them in.
     public static func parseScript(_ text: String, fileName: String) throws -> BuildScript {
-        try YAMLDocument.decode(BuildScript.self, text: text, fileName: fileName, withWarnings: true)
+        var (script, root) = try YAMLDocument.decodeWithRoot(BuildScript.self, text: text, fileName: fileName)
+        for step in script.steps.indices {
+            for field in script.steps[step].templates.indices {
+                let path = script.steps[step].templates[field].path
+                let mark = root.locate(codingPath: path.map { AnyKey($0) })
+                script.steps[step].templates[field].location = "\(fileName):\(mark.line):\(mark.column)"
+            }
+        }
+        return script
     }
 
     /// Decodes a config file from `text`, naming it `fileName` in errors.

@@ -6,16 +6,26 @@ import MiniYAML
 /// key, the key of a mapping that lacks a field.
 enum YAMLDocument {
     static func decode<T: Decodable>(_ type: T.Type, file: String, withWarnings: Bool) throws -> T {
-        let data: [UInt8]
+        try decode(type, text: try read(file), fileName: file, withWarnings: withWarnings)
+    }
+
+    /// The text of `file`, or a script error naming it.
+    static func read(_ file: String) throws -> String {
         do {
-            data = Array(try FileSystem.read(file))
+            return String(decoding: try FileSystem.read(file), as: UTF8.self)
         } catch {
             throw AgentError(.invalidScript, "\(file): cannot read: \(error)")
         }
-        return try decode(type, text: String(decoding: data, as: UTF8.self), fileName: file, withWarnings: withWarnings)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, text: String, fileName: String, withWarnings: Bool) throws -> T {
+        try decodeWithRoot(type, text: text, fileName: fileName).value
+    }
+
+    /// Decodes `type` from `text` and returns the parsed document too, for locating what decoding recorded by path.
+    static func decodeWithRoot<T: Decodable>(_ type: T.Type, text: String, fileName: String) throws -> (
+        value: T, root: YAMLNode
+    ) {
         let root: YAMLNode
         do {
             root = try YAMLParser.parse(text, fileName: fileName)
@@ -27,7 +37,7 @@ enum YAMLDocument {
         }
         let decoder = YAMLDecoder(userInfo: [.prostagmaWarnings: WarningSink()])
         do {
-            return try decoder.decode(type, from: root, fileName: fileName)
+            return (try decoder.decode(type, from: root, fileName: fileName), root)
         } catch {
             throw AgentError.script(
                 file: fileName, line: error.keyMark.line, column: error.keyMark.column, error.reason)

@@ -52,9 +52,9 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
     public func poll(trigger: String, known: Observation?) async throws -> PollResult {
         do {
             if serverProtocol != .original {
-                if let observation = try await longPoll(trigger: trigger, known: known) {
+                if let answer = try await longPoll(trigger: trigger, known: known) {
                     detected.withLock { $0 = .v1 }
-                    return PollResult(observation: observation, serverProtocol: .v1)
+                    return answer
                 }
                 detected.withLock { $0 = .original }
             }
@@ -66,8 +66,9 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         }
     }
 
-    /// The v1 long poll; nil when the server answers 404 (no v1 API).
-    func longPoll(trigger: String, known: Observation?) async throws -> Observation? {
+    /// The v1 long poll; nil when the server answers 404 (no v1 API). The answer's release is kept only when it is
+    /// the release of the answer's count (a server without releases sends none).
+    func longPoll(trigger: String, known: Observation?) async throws -> PollResult? {
         var query = [("wait", String(longPollWait))]
         if let known {
             query.append(("after", String(known.count)))
@@ -81,7 +82,10 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         if response.status == 404 { return nil }
         try check(response, "GET /v1/triggers/\(trigger)", expect: [200])
         let answer = try decode(TriggerState.self, response, "GET /v1/triggers/\(trigger)")
-        return Observation(count: Int(answer.count), epoch: answer.epoch)
+        let release = answer.release.flatMap { $0.count == answer.count && $0.trigger == trigger ? $0 : nil }
+        return PollResult(
+            observation: Observation(count: Int(answer.count), epoch: answer.epoch), serverProtocol: .v1,
+            release: release)
     }
 
     /// The original protocol: `GET /trigger` with a JSON body.
@@ -107,17 +111,29 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         public var body: String
         /// Whether the original API was used (no wait possible).
         public var original: Bool
+        /// For a rollback, the release asked for (`3`, `previous`); nil for an increment.
+        public var rolledBackTo: RollbackRequest.Target? = nil
     }
 
-    /// Increments `trigger`; with `wait`, asks the v1 server to answer once every live agent has reported.
-    public func increment(trigger: String, wait: Int?) async throws -> TriggerOutcome {
-        var url = server + "/v1/triggers/" + Self.percentEncode(trigger)
-        if let wait { url += "?wait=\(wait)" }
-        let timeout: Duration = .seconds((wait ?? 0) + 30)
-        let response = try await transport.send(
-            method: "POST", url: url, headers: v1Headers, body: nil, timeout: timeout)
+    /// Increments `trigger`, making a release with `request`'s params and note; with `wait`, asks the v1 server to
+    /// answer once every live agent has reported.
+    ///
+    /// Against the original server (404 to `/v1/...`) a bare increment goes to `POST /trigger`; one with params or a
+    /// note fails instead, as the original has nowhere to keep them.
+    public func increment(trigger: String, wait: Int?, request: IncrementRequest = IncrementRequest()) async throws
+        -> TriggerOutcome
+    {
+        let carries = !request.params.isEmpty || request.note != nil
+        let what = "POST /v1/triggers/\(trigger)"
+        let body: Data? = try carries ? JSONEncoder().encode(request) : nil
+        let response = try await post("/v1/triggers/" + Self.percentEncode(trigger), body: body, wait: wait)
         if response.status == 404 {
             // No v1 API: the original server.
+            if carries {
+                throw AgentError.server(
+                    "\(server) has no v1 API (the original server): --param and --note need a Prostagma v1 server with "
+                        + "releases; nothing was incremented")
+            }
             let body = try JSONEncoder().encode(OriginalAPI.TriggerRequest(secret: secret, trigger: trigger))
             let original = try await transport.send(
                 method: "POST", url: server + "/trigger", headers: [("Content-Type", "application/json")],
@@ -129,11 +145,60 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
                 body: String(decoding: original.body, as: UTF8.self),
                 original: true)
         }
-        try check(response, "POST /v1/triggers/\(trigger)", expect: wait == nil ? [200] : [200, 409, 504])
+        let outcome = try answer(response, what, wait: wait)
+        if !request.params.isEmpty, wait == nil,
+            let state = try? JSONDecoder().decode(TriggerState.self, from: Data(response.body)), state.release == nil
+        {
+            throw AgentError.server(
+                "\(server): \(what) incremented `\(trigger)` to \(state.count) but recorded no release: the server "
+                    + "predates releases and dropped the params (upgrade it)")
+        }
+        return outcome
+    }
+
+    /// Rolls `trigger` back: a new count carrying the params of the release `request` names
+    /// (`POST /v1/triggers/{name}/rollback`); `wait` as for ``increment(trigger:wait:request:)``.
+    public func rollback(trigger: String, request: RollbackRequest, wait: Int?) async throws -> TriggerOutcome {
+        let what = "POST /v1/triggers/\(trigger)/rollback"
+        let response = try await post(
+            "/v1/triggers/" + Self.percentEncode(trigger) + "/rollback", body: try JSONEncoder().encode(request),
+            wait: wait)
+        if response.status == 404 && !Self.isErrorBody(response) {
+            throw AgentError.server(
+                "\(server) answered 404 to \(what): rollback needs a Prostagma v1 server with releases "
+                    + "(this one is the original, or predates releases)")
+        }
+        var outcome = try answer(response, what, wait: wait)
+        outcome.rolledBackTo = request.to
+        return outcome
+    }
+
+    /// Sends a pipeline's POST with the secret, waiting up to `wait` seconds on the server.
+    private func post(_ path: String, body: Data?, wait: Int?) async throws -> TransportResponse {
+        var url = server + path
+        if let wait { url += "?wait=\(wait)" }
+        var headers = v1Headers
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        return try await transport.send(
+            method: "POST", url: url, headers: headers, body: body.map { Array($0) },
+            timeout: .seconds((wait ?? 0) + 30))
+    }
+
+    /// A v1 answer as an outcome: 200, and with a wait a 409 or 504 that carries the runs (a run failed, the wait
+    /// ran out). Any other status, and a 409 or 504 carrying an error (a rollback with nothing to go back to), is
+    /// an error with the server's detail.
+    private func answer(_ response: TransportResponse, _ what: String, wait: Int?) throws -> TriggerOutcome {
+        let waited: Set<Int> = wait != nil && !Self.isErrorBody(response) ? [200, 409, 504] : [200]
+        try check(response, what, expect: waited)
         let count = try? JSONDecoder().decode(TriggerState.self, from: Data(response.body)).count
         return TriggerOutcome(
             status: response.status, count: count.map { Int($0) }, body: String(decoding: response.body, as: UTF8.self),
             original: false)
+    }
+
+    /// Whether the body is the v1 API's `{"error", "detail"}` (not the original server's plain 404, nor an outcome).
+    static func isErrorBody(_ response: TransportResponse) -> Bool {
+        (try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body))) != nil
     }
 
     // MARK: - Reports

@@ -13,12 +13,17 @@ public struct HandledState: Sendable, Equatable, Codable {
     public var epoch: String?
     /// The last count handled or adopted.
     public var count: Int
+    /// The release of the run in progress, written before the run starts and dropped once it has finished, so a
+    /// run killed with the agent runs again with the same params even when the server, once back, does not send
+    /// them. Absent from state files written before releases, which load as they are.
+    public var running: Release?
 
     /// Makes a state.
-    public init(trigger: String, epoch: String?, count: Int) {
+    public init(trigger: String, epoch: String?, count: Int, running: Release? = nil) {
         self.trigger = trigger
         self.epoch = epoch
         self.count = count
+        self.running = running
     }
 }
 

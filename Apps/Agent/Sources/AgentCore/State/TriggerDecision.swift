@@ -34,3 +34,17 @@ public enum TriggerDecision: Sendable, Equatable {
         return .run(count: observed.count)
     }
 }
+
+extension TriggerDecision {
+    /// Which release a run for `count` deploys: the one the server sent with `count` when it sent one, else the one
+    /// kept in the state for a run of `count` that did not finish (the agent was killed and the server, back now,
+    /// sends no release), else none (no params).
+    ///
+    /// A kept release of another count is not used: when the server has moved on, the newest count's release wins,
+    /// as coalescing has it.
+    public static func release(for count: Int, observed: Release?, stored: HandledState?) -> Release? {
+        if let observed, observed.count == Int64(count) { return observed }
+        if let kept = stored?.running, kept.count == Int64(count) { return kept }
+        return nil
+    }
+}

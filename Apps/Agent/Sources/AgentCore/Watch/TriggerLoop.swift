@@ -133,9 +133,20 @@ public struct TriggerLoop: Sendable {
                 }
             case .run(let count):
                 if stop.isFired { return }
+                let release = TriggerDecision.release(for: count, observed: result.release, stored: stored)
+                if let release, var state = stored, state.running != release {
+                    // Kept before the first step, so a run killed with the agent re-runs with these params.
+                    state.running = release
+                    try store.save(state)
+                    stored = state
+                } else if let release, result.release == nil {
+                    logger.info(
+                        "[\(trigger)] the server sent no release with count \(count); re-running with the params kept from the interrupted run (\(release.params.keys.sorted().joined(separator: ", ")))"
+                    )
+                }
                 let context = RunContext(
                     trigger: trigger, count: count, epoch: observed.epoch, runID: makeRunID(), agent: agent,
-                    host: host)
+                    host: host, params: release?.params ?? [:])
                 let clock = ContinuousClock()
                 let start = clock.now
                 let report = await runScript(context)

@@ -12,11 +12,15 @@ public struct PollResult: Sendable, Equatable {
     public var observation: Observation
     /// The protocol the answer came through.
     public var serverProtocol: ServerProtocol
+    /// The release the count made, when the server sent one (a v1 server with releases); nil from older servers
+    /// and the original protocol.
+    public var release: Release?
 
     /// Makes a poll result.
-    public init(observation: Observation, serverProtocol: ServerProtocol) {
+    public init(observation: Observation, serverProtocol: ServerProtocol, release: Release? = nil) {
         self.observation = observation
         self.serverProtocol = serverProtocol
+        self.release = release
     }
 }
 

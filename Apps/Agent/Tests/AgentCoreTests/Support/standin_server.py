@@ -27,9 +27,21 @@ artifacts = {}  # url -> (bytes, announced sha or None)
 polls_open = 0
 
 
+releases = {}  # (trigger, count) -> release; only what a test made (a server without releases sends none)
+
+
 def state(name):
-    return {"trigger": name, "count": counts.get(name, 0), "epoch": epoch,
-            "last_increment": None}
+    answer = {"trigger": name, "count": counts.get(name, 0), "epoch": epoch, "last_increment": None}
+    release = releases.get((name, answer["count"]))
+    if release is not None:
+        answer["release"] = release
+    return answer
+
+
+def make_release(name, count, params, note=None, rollback_of=None):
+    releases[(name, count)] = {"trigger": name, "count": count, "params": params, "note": note, "source": "api",
+                               "requested_by": "secret", "forge": None, "rollback_of": rollback_of,
+                               "created_at": "2026-11-30T03:00:00.000Z"}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -68,7 +80,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             requests_seen.append({"method": self.command, "path": url.path, "query": q,
                                   "agent": self.headers.get("X-Prostagma-Agent"),
-                                  "poll_interval": self.headers.get("X-Prostagma-Poll-Interval")})
+                                  "poll_interval": self.headers.get("X-Prostagma-Poll-Interval"),
+                                  "body": body.decode("utf-8", "replace")})
         path = url.path
         # --- control ---
         if path == "/_control/set":
@@ -77,8 +90,15 @@ class Handler(BaseHTTPRequestHandler):
                     epoch = q["epoch"]
                 if "trigger" in q:
                     counts[q["trigger"]] = int(q["count"])
+                    if body:
+                        make_release(q["trigger"], int(q["count"]), json.loads(body))
                 lock.notify_all()
             return self.send(200, {"ok": True, "epoch": epoch})
+        if path == "/_control/forget_releases":
+            # Answers as a server without releases from now on (an older server, or one that lost them).
+            with lock:
+                releases.clear()
+            return self.send(200, {"ok": True})
         if path == "/_control/artifact":
             with lock:
                 artifacts[q["url"]] = (body, q.get("sha"))
@@ -111,9 +131,31 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(401, "unauthorized", "missing or bad bearer token")
         if path.startswith("/v1/triggers/"):
             name = path[len("/v1/triggers/"):]
+            rollback = name.endswith("/rollback")
+            if rollback:
+                name = name[:-len("/rollback")]
             if self.command == "POST":
+                doc = json.loads(body) if body else {}
                 with lock:
+                    if rollback:
+                        to = doc.get("to")
+                        if to == "previous":
+                            earlier = sorted(c for (t, c) in releases if t == name and c < counts.get(name, 0))
+                            if not earlier:
+                                return self.error(409, "no_previous_release",
+                                                  "`%s` has no earlier release whose runs all succeeded" % name)
+                            to = earlier[-1]
+                        if (name, to) not in releases:
+                            return self.error(422, "invalid_field", "to: `%s` has no release %s" % (name, to))
+                        params, rollback_of = releases[(name, to)]["params"], to
+                    else:
+                        params, rollback_of = doc.get("params", {}), None
+                        for key in params:
+                            if not key or not (key[0].isalpha() or key[0] == "_"):
+                                return self.error(422, "invalid_field", "params.%s: bad name" % key)
                     counts[name] = counts.get(name, 0) + 1
+                    if body:
+                        make_release(name, counts[name], params, doc.get("note"), rollback_of)
                     lock.notify_all()
                     answer = state(name)
                 wait = q.get("wait")

@@ -18,14 +18,23 @@ import Testing
         #expect(try read.json()["trigger"] as? String == "MY_TRIGGER_NAME")
     }
 
-    @Test func theREADMEsUnquotedKeyGetsAHelpful400() async throws {
+    @Test func theREADMEsUnquotedKeyIsTakenOnTriggerAndGetsAHelpful400Elsewhere() async throws {
         let server = try await TestServer()
-        let response = try await server.send(.POST, "/trigger", body: #"{"secret": "test-secret", trigger: "MY"}"#)
+        let readme = try await server.send(.POST, "/trigger", body: #"{"secret": "test-secret", trigger: "MY"}"#)
+        #expect(readme.status == 200)
+        #expect(try readme.json()["count"] as? Int == 1)
+        let read = try await server.send(.GET, "/trigger", body: #"{secret: "test-secret", trigger: "MY"}"#)
+        #expect(try read.json()["count"] as? Int == 1)
+        let response = try await server.send(.POST, "/cache", body: #"{"secret": "test-secret", url: "http://x/"}"#)
         #expect(response.status == 400)
         let json = try response.json()
         #expect(json["error"] as? String == "malformed_json")
         #expect(
-            json["detail"] as? String
+            json["detail"] as? String == "line 1, column 27: object keys must be double-quoted strings (found 'url')")
+        let broken = try await server.send(.POST, "/trigger", body: #"{"secret": "test-secret", trigger "MY"}"#)
+        #expect(broken.status == 400)
+        #expect(
+            try broken.json()["detail"] as? String
                 == "line 1, column 27: object keys must be double-quoted strings (found 'trigger')")
     }
 

@@ -112,9 +112,21 @@ enum OpenAPIDocument {
                 count: {type: integer}
                 epoch: {type: string}
                 last_increment: {type: [string, "null"], format: date-time}
+                release:
+                  $ref: "#/components/schemas/Release"
+                  description: >-
+                    The release of the current count; absent for count 0, for a count made before the server recorded
+                    releases, and from servers without releases
               examples:
                 - {trigger: website, count: 42, epoch: 3f2a9c0d1e, last_increment: "2026-11-25T10:00:00.123Z"}
                 - {trigger: website, count: 0, epoch: 3f2a9c0d1e, last_increment: null}
+                - trigger: website
+                  count: 43
+                  epoch: 3f2a9c0d1e
+                  last_increment: "2026-11-25T10:05:00.000Z"
+                  release: {trigger: website, count: 43, params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"},
+                            note: "CI build 812", source: api, requested_by: secret, forge: null, rollback_of: null,
+                            created_at: "2026-11-25T10:05:00.000Z"}
             TriggerList:
               type: object
               required: [triggers, epoch]
@@ -142,6 +154,115 @@ enum OpenAPIDocument {
                        steps: [{index: 0, kind: shell, status: failed, duration_seconds: 2.5, exit_code: 3, message: exit status 3}],
                        log_tail: "migrating\nboom\n"}
                   pending: [web-2]
+            ReleaseSource:
+              type: string
+              description: >-
+                Who asked for a release: api (the v1 increment or a rollback), github or gitea (a push webhook signed with
+                X-Hub-Signature-256; gitea when X-Gitea-Event is sent), gitlab (X-Gitlab-Token), compat (the original
+                POST /trigger)
+              enum: [api, github, gitea, gitlab, compat]
+              examples: [api, github]
+            ForgePush:
+              type: object
+              description: What a forge's push webhook said; a field its payload lacked is absent
+              properties:
+                ref: {type: [string, "null"], description: the pushed ref}
+                commit:
+                  type: [string, "null"]
+                  description: GitHub/Gitea after (or head_commit.id), GitLab checkout_sha (or after)
+                pusher: {type: [string, "null"], description: "GitHub/Gitea pusher.name; GitLab user_username"}
+              examples:
+                - {ref: refs/heads/main, commit: 9f3c2a1b8e7d6c5b4a3928171605f4e3d2c1b0a9, pusher: octocat}
+                - {}
+            ReleaseOutcome:
+              type: object
+              description: How a release's runs went; each agent's newest run of the release counts once
+              required: [succeeded, failed, cancelled]
+              properties:
+                succeeded: {type: integer, minimum: 0}
+                failed: {type: integer, minimum: 0}
+                cancelled: {type: integer, minimum: 0}
+              examples:
+                - {succeeded: 3, failed: 1, cancelled: 0}
+            Release:
+              type: object
+              description: What one count deploys; made by every increment, in the same transaction, and never changed
+              required: [trigger, count, params, source, created_at]
+              properties:
+                trigger: {type: string}
+                count: {type: integer, minimum: 1}
+                params:
+                  type: object
+                  description: the increment's params; steps see each as PROSTAGMA_PARAM_<NAME> and ${params.NAME}
+                  additionalProperties: {type: string, maxLength: 4096}
+                  maxProperties: 32
+                  propertyNames: {pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}
+                note: {type: [string, "null"], maxLength: 1024}
+                source: {$ref: "#/components/schemas/ReleaseSource"}
+                requested_by:
+                  type: [string, "null"]
+                  description: the credential that asked - secret for the shared secret; null for webhooks
+                forge:
+                  oneOf:
+                    - {$ref: "#/components/schemas/ForgePush"}
+                    - {type: "null"}
+                rollback_of: {type: [integer, "null"], minimum: 1, description: the count whose params a rollback copied}
+                created_at: {type: string, format: date-time}
+                outcome:
+                  $ref: "#/components/schemas/ReleaseOutcome"
+                  description: only in history answers (GET .../releases, GET .../releases/{count})
+              examples:
+                - {trigger: website, count: 43, params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"},
+                   note: "CI build 812", source: api, requested_by: secret, forge: null, rollback_of: null,
+                   created_at: "2026-11-25T10:05:00.000Z", outcome: {succeeded: 2, failed: 0, cancelled: 0}}
+                - {trigger: website, count: 44, params: {}, note: null, source: github, requested_by: null,
+                   forge: {ref: refs/heads/main, commit: 9f3c2a1b, pusher: octocat}, rollback_of: null,
+                   created_at: "2026-11-25T10:06:00.000Z"}
+                - {trigger: website, count: 45, params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"},
+                   note: "Rollback to #43", source: api, requested_by: secret, forge: null, rollback_of: 43,
+                   created_at: "2026-11-25T10:07:00.000Z"}
+            ReleaseList:
+              type: object
+              required: [releases, next_before]
+              properties:
+                releases: {type: array, items: {$ref: "#/components/schemas/Release"}}
+                next_before:
+                  type: [integer, "null"]
+                  minimum: 1
+                  description: pass as ?before= for the next, older page; null on the last page
+              examples:
+                - {releases: [{trigger: website, count: 43, params: {version: 1.4.2}, note: null, source: api,
+                               requested_by: secret, forge: null, rollback_of: null, created_at: "2026-11-25T10:05:00.000Z",
+                               outcome: {succeeded: 2, failed: 0, cancelled: 0}}], next_before: 43}
+                - {releases: [], next_before: null}
+            IncrementRequest:
+              type: object
+              description: >-
+                The optional body of POST /v1/triggers/{name} with the bearer secret (a webhook's body is its forge's
+                payload instead); fields other than these are ignored
+              properties:
+                params:
+                  type: object
+                  additionalProperties: {type: string, maxLength: 4096}
+                  maxProperties: 32
+                  propertyNames: {pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}
+                note: {type: string, maxLength: 1024}
+              examples:
+                - {params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"}, note: "CI build 812"}
+                - {}
+            RollbackRequest:
+              type: object
+              required: [to]
+              properties:
+                to:
+                  description: a count, or previous - the newest release before the current one whose runs all succeeded
+                  oneOf:
+                    - {type: integer, minimum: 1}
+                    - {type: string, const: previous}
+                note: {type: string, maxLength: 1024, description: "default: Rollback to #N"}
+              examples:
+                - {to: 43}
+                - {to: previous, note: "1.4.3 breaks logins"}
             Step:
               type: object
               required: [index, kind, status, duration_seconds]

@@ -16,7 +16,8 @@ extension ServerRoutes {
                 }
                 // Who must report is fixed before the increment: agents that start watching later are not awaited.
                 let watchers = components.agents.liveWatchers(of: name, now: components.now())
-                let state = try await components.increment(name)
+                let state = try await components.increment(
+                    name, release: NewRelease(source: .api, requestedBy: Self.sharedSecretName))
                 guard let wait else {
                     return try json(state.with(epoch: components.store.epoch))
                 }

@@ -12,6 +12,8 @@ public struct ServerRoutes: Sendable {
 
     /// Largest `POST /v1/triggers/{name}` body (forge webhooks carry large payloads; only the HMAC reads it).
     static let webhookBodyLimit = 4 << 20
+    /// A release's `requested_by` when the shared secret asked (there are no named tokens yet).
+    static let sharedSecretName = "secret"
     /// Largest `POST /v1/runs` body (a run carries up to 64 KiB of log tail, escaped).
     static let runBodyLimit = 512 << 10
 

@@ -490,13 +490,23 @@ enum OpenAPIDocument {
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             post:
-              summary: Increment a trigger; with wait, answer with the deploy's outcome
+              summary: Increment a trigger, making a release; with wait, answer with the deploy's outcome
+              description: >-
+                With the bearer secret the optional body gives the release's params and note (an empty body: none). A
+                webhook's body (X-Hub-Signature-256 or X-Gitlab-Token) is read as its forge's push payload instead; the
+                release records its ref, commit and pusher. A bad param or note is a 422 naming it, and nothing is recorded.
               security: [{bearer: []}, {hubSignature: []}, {gitlabToken: []}]
               parameters:
                 - name: wait
                   in: query
                   description: seconds (max 3600) to wait until every live agent watching the trigger has reported
                   schema: {type: number, minimum: 0, maximum: 3600}
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/IncrementRequest"}
+                    example: {params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"}, note: "CI build 812"}
               responses:
                 "200":
                   description: Committed (and, with wait, every run succeeded)
@@ -541,6 +551,93 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/releases:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            get:
+              summary: A trigger's releases, newest first, paged, each with its outcome across agents
+              security: [{bearer: []}]
+              parameters:
+                - {name: before, in: query, description: list counts below this one, schema: {type: integer, minimum: 1}}
+                - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 20}}
+              responses:
+                "200":
+                  description: One page; an unknown trigger has none
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/ReleaseList"}
+                      example:
+                        releases:
+                          - {trigger: website, count: 43, params: {version: 1.4.2}, note: "CI build 812", source: api,
+                             requested_by: secret, forge: null, rollback_of: null, created_at: "2026-11-25T10:05:00.000Z",
+                             outcome: {succeeded: 2, failed: 0, cancelled: 0}}
+                        next_before: 43
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/releases/{count}:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+              - {name: count, in: path, required: true, schema: {type: integer, minimum: 1}}
+            get:
+              summary: One release, with its outcome across agents
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The release
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Release"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/rollback:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            post:
+              summary: Make a new count whose release re-deploys an earlier release's params; wait as for an increment
+              security: [{bearer: []}]
+              parameters:
+                - name: wait
+                  in: query
+                  description: seconds (max 3600) to wait until every live agent watching the trigger has reported
+                  schema: {type: number, minimum: 0, maximum: 3600}
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/RollbackRequest"}
+                    example: {to: previous, note: "1.4.3 breaks logins"}
+              responses:
+                "200":
+                  description: Committed (and, with wait, every run succeeded); the release has rollback_of
+                  content:
+                    application/json:
+                      schema:
+                        oneOf:
+                          - {$ref: "#/components/schemas/TriggerState"}
+                          - {$ref: "#/components/schemas/DeployOutcome"}
+                "400": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "409":
+                  description: >-
+                    previous found no release whose runs all succeeded (an Error; nothing recorded), or, with wait, a run of
+                    the new count failed (a DeployOutcome)
+                  content:
+                    application/json:
+                      schema:
+                        oneOf:
+                          - {$ref: "#/components/schemas/DeployOutcome"}
+                          - {$ref: "#/components/schemas/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+                "504":
+                  description: The wait ran out; pending names who has not reported
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/DeployOutcome"}
           /v1/artifacts:
             get:
               summary: An artifact's bytes, fetched into the cache first if needed

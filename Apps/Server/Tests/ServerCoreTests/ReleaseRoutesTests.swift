@@ -141,6 +141,19 @@ import Testing
         #expect(release.forge == ForgePush(ref: "refs/heads/main", commit: "cafe", pusher: "a b"))
     }
 
+    @Test func rawJSONLabelledAsAFormIsStillRead() async throws {
+        // `curl -d '{...}'` sends JSON with Content-Type application/x-www-form-urlencoded.
+        let server = try await TestServer()
+        let body = #"{"ref": "refs/heads/main", "after": "beef", "pusher": {"name": "ci"}}"#
+        let signature = Authenticator(secret: TestServer.secret).hubSignature(for: Array(body.utf8))
+        let response = try await server.send(
+            .POST, "/v1/triggers/app",
+            headers: [("X-Hub-Signature-256", signature), ("Content-Type", "application/x-www-form-urlencoded")],
+            body: body)
+        let release = try #require(try Self.decode(TriggerState.self, response).release)
+        #expect(release.forge == ForgePush(ref: "refs/heads/main", commit: "beef", pusher: "ci"))
+    }
+
     @Test func aGitLabPushRecordsItsCheckoutSHAAndUser() async throws {
         let server = try await TestServer()
         let body = """

@@ -29,11 +29,13 @@ public enum ForgePayload {
             pusher: string(object?["user_username"]))
     }
 
-    /// The payload as a JSON object, or nil when it is none.
+    /// The payload as a JSON object, or nil when it is none. A form's `payload` field when there is one, else the
+    /// body itself: `curl -d '{...}'` labels raw JSON as a form.
     static func object(_ body: [UInt8], contentType: String?) -> [String: Any]? {
         var json = Data(body)
-        if let contentType, contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
-            guard let payload = formField("payload", in: body) else { return nil }
+        if let contentType, contentType.lowercased().hasPrefix("application/x-www-form-urlencoded"),
+            let payload = formField("payload", in: body)
+        {
             json = Data(payload.utf8)
         }
         return (try? JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed])) as? [String: Any]

@@ -255,6 +255,10 @@ import Testing
         let response = try await server.send(.GET, uri, bearer: true)
         #expect(response.status == status, "\(response.text)")
         #expect((try response.json()["detail"] as? String)?.contains(says) == true, "\(response.text)")
+        if status == 404 {
+            // Unlike a server without releases, whose 404 for these paths is not_found (no route).
+            #expect(try response.json()["error"] as? String == "no_release")
+        }
     }
 
     @Test func webhookCredentialsDoNotReadHistoryOrRollBack() async throws {

@@ -1,6 +1,7 @@
 extension ServerError {
     /// The answer for a count of `trigger` that has no release, saying why it has none; `current` is the trigger's
-    /// count. 422 (a rollback's `to`) unless `status` says 404 (a lookup); `field` names the input.
+    /// count. 422 (a rollback's `to`) unless `status` says 404 (a lookup, code `no_release`); `field` names the
+    /// input.
     static func noRelease(trigger: String, count: Int64, current: Int64, field: String, status: Int = 422)
         -> ServerError
     {
@@ -14,6 +15,7 @@ extension ServerError {
                 "\(field): release #\(count) of '\(trigger)' does not exist: that count was made before the server "
                 + "recorded releases" + (status == 404 ? "" : ", so it has no params to roll back to")
         }
-        return status == 404 ? .notFound(detail) : .unprocessable(detail)
+        // Its own code on a 404: a server without releases answers these paths 404 `not_found` (no route).
+        return status == 404 ? ServerError(status: 404, code: "no_release", detail: detail) : .unprocessable(detail)
     }
 }

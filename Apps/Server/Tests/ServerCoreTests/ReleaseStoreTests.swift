@@ -56,6 +56,34 @@ import Testing
         }
     }
 
+    @Test func concurrentIncrementsSharingCommitsEachGetTheirOwnRelease() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(directory: directory)
+            let answers = try await withThrowingTaskGroup(of: [TriggerState].self) { group in
+                for task in 0..<32 {
+                    group.addTask {
+                        var states: [TriggerState] = []
+                        for step in 0..<5 {
+                            states.append(
+                                try await store.increment(
+                                    "busy", release: NewRelease(params: ["by": "\(task)-\(step)"], source: .api)))
+                        }
+                        return states
+                    }
+                }
+                return try await group.reduce(into: [TriggerState]()) { $0 += $1 }
+            }
+            #expect(Set(answers.map(\.count)) == Set(1...160))
+            #expect(answers.allSatisfy { $0.release?.count == $0.count })
+            let stored = try await store.releases(trigger: "busy", counts: Array(1...160))
+            #expect(stored.count == 160)
+            for answer in answers {
+                #expect(stored[answer.count]?.params == answer.release?.params)
+            }
+            #expect(Set(stored.values.map { $0.params["by"] ?? "" }).count == 160)
+        }
+    }
+
     @Test func webhookPushesAndRollbacksRoundTrip() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteStore(directory: directory)

@@ -10,7 +10,8 @@ public struct ServerRoutes: Sendable {
     /// Shared state.
     public let components: ServerComponents
 
-    /// Largest `POST /v1/triggers/{name}` body (forge webhooks carry large payloads; only the HMAC reads it).
+    /// Largest `POST /v1/triggers/{name}` body (forge webhooks carry large payloads; a push payload is read only for
+    /// its ref, commit and pusher, and a body from the API is held to ``incrementBodyLimit``).
     static let webhookBodyLimit = 4 << 20
     /// Largest `{"params", "note"}` body of an increment: 32 params of 4 KiB fit even when escaped.
     static let incrementBodyLimit = 1 << 20

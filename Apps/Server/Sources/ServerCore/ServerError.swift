@@ -46,6 +46,10 @@ public struct ServerError: HTTPResponseError, Sendable, CustomStringConvertible,
     public static func notFound(_ detail: String) -> ServerError {
         ServerError(status: 404, code: "not_found", detail: detail)
     }
+    /// 409: the request conflicts with the state (e.g. no release to roll back to).
+    public static func conflict(_ detail: String) -> ServerError {
+        ServerError(status: 409, code: "conflict", detail: detail)
+    }
     /// 413: the body exceeds the limit.
     public static func tooLarge(_ detail: String) -> ServerError {
         ServerError(status: 413, code: "body_too_large", detail: detail)

@@ -46,6 +46,13 @@ struct ContractTests {
         .of("Agent", AgentSummary.self),
         .of("AgentList", AgentList.self),
         .of("Health", Health.self),
+        .of("ReleaseSource", ReleaseSource.self),
+        .of("ForgePush", ForgePush.self),
+        .of("ReleaseOutcome", ReleaseOutcome.self),
+        .of("Release", Release.self),
+        .of("ReleaseList", ReleaseList.self),
+        .of("IncrementRequest", IncrementRequest.self),
+        .of("RollbackRequest", RollbackRequest.self),
     ]
 
     static let spec = OpenAPISpec.served
@@ -136,6 +143,22 @@ struct ContractTests {
         }
         // Real validators (schemathesis) allow unlisted keys unless a schema is closed: TriggerState must be.
         #expect(Self.spec.schema(named: "TriggerState")["additionalProperties"] == .bool(false))
+    }
+
+    @Test func theCheckerHoldsParamsToTheirRules() throws {
+        let release = Self.spec.schema(named: "Release")
+        var body = Self.spec.sample(of: release, full: false)
+        guard case .object(var fields) = body else { throw ProtocolError(.invalidField, "the sample is no object") }
+        fields["params"] = .object(["bad-name": .string("x"), "n": .int(1)])
+        body = .object(fields)
+        let problems = Self.spec.violations(of: body, against: release)
+        #expect(problems.contains { $0.contains("key 'bad-name'") && $0.contains("does not match") })
+        #expect(problems.contains { $0.contains("$.params.n") && $0.contains("not of type string") })
+        let many = JSONValue.object(
+            Dictionary(uniqueKeysWithValues: (0..<33).map { ("p\($0)", JSONValue.string("v")) }))
+        fields["params"] = many
+        #expect(
+            Self.spec.violations(of: .object(fields), against: release).contains { $0.contains("over maxProperties") })
     }
 
     @Test func aTypeThatDropsAFieldIsCaught() throws {

@@ -66,7 +66,8 @@ import Testing
             "POST /trigger", "GET /trigger", "POST /cache", "GET /cache", "POST /cache/s3", "GET /metrics",
             "GET /healthz", "GET /openapi.yaml", "GET /v1/triggers", "POST /v1/triggers/{name}",
             "GET /v1/triggers/{name}", "GET /v1/artifacts", "HEAD /v1/artifacts", "POST /v1/runs", "GET /v1/runs",
-            "GET /v1/agents",
+            "GET /v1/agents", "GET /v1/triggers/{name}/releases", "GET /v1/triggers/{name}/releases/{count}",
+            "POST /v1/triggers/{name}/rollback",
         ] {
             #expect(names.contains(expected), "missing \(expected)")
         }
@@ -80,6 +81,8 @@ import Testing
         case (_, "/cache"): return #"{"secret": "test-secret", "url": "http://127.0.0.1:1/x"}"#
         case (_, "/cache/s3"): return #"{"secret": "test-secret", "url": "s3://bucket/key"}"#
         case ("post", "/v1/runs"): return #"{"agent": "a", "trigger": "app", "count": 1, "status": "succeeded"}"#
+        case ("post", "/v1/triggers/{name}"): return #"{"params": {"version": "1.4.2"}, "note": "from CI"}"#
+        case ("post", "/v1/triggers/{name}/rollback"): return #"{"to": 1}"#
         default: return nil
         }
     }
@@ -88,6 +91,7 @@ import Testing
     func everyOperationExistsAndAnswersAsDocumented(_ operation: Operation) async throws {
         let server = try await TestServer(upstreamTimeout: .seconds(5))
         var uri = operation.path.replacingOccurrences(of: "{name}", with: "app")
+            .replacingOccurrences(of: "{count}", with: "1")
         if operation.path == "/v1/artifacts" { uri += "?url=http%3A%2F%2F127.0.0.1%3A1%2Fx" }
         let method = HTTPMethod(rawValue: operation.method.uppercased())
         let response = try await server.send(method, uri, body: Self.body(for: operation), bearer: true)
@@ -167,6 +171,35 @@ import Testing
         let lonely = try await server.send(.POST, "/v1/triggers/lonely?wait=5", bearer: true)
         #expect(lonely.status == 200)
         expectConforms(lonely, "post", "/v1/triggers/{name}")
+
+        // Releases: params in, history out, a rollback and its failures.
+        let released = try await server.send(
+            .POST, "/v1/triggers/web", body: #"{"params": {"version": "1.4.2"}, "note": "CI"}"#, bearer: true)
+        #expect(released.status == 200)
+        expectConforms(released, "post", "/v1/triggers/{name}")
+        let count = try JSONValue.parse(released.body)["count"]?.number ?? 0
+        let history = try await server.send(.GET, "/v1/triggers/web/releases?limit=2", bearer: true)
+        expectConforms(history, "get", "/v1/triggers/{name}/releases")
+        #expect(try JSONValue.parse(history.body)["next_before"]?.number != nil)
+        expectConforms(
+            try await server.send(.GET, "/v1/triggers/web/releases/\(Int(count))", bearer: true), "get",
+            "/v1/triggers/{name}/releases/{count}")
+        expectConforms(
+            try await server.send(.GET, "/v1/triggers/web/releases/999", bearer: true), "get",
+            "/v1/triggers/{name}/releases/{count}")
+        let rolledBack = try await server.send(
+            .POST, "/v1/triggers/web/rollback", body: #"{"to": \#(Int(count))}"#, bearer: true)
+        #expect(rolledBack.status == 200)
+        expectConforms(rolledBack, "post", "/v1/triggers/{name}/rollback")
+        #expect(try JSONValue.parse(rolledBack.body)["release"]?["rollback_of"]?.number == count)
+        let noPrevious = try await server.send(
+            .POST, "/v1/triggers/web/rollback", body: #"{"to": "previous"}"#, bearer: true)
+        #expect(noPrevious.status == 409)
+        expectConforms(noPrevious, "post", "/v1/triggers/{name}/rollback")
+        let waitedRollback = try await server.send(
+            .POST, "/v1/triggers/web/rollback?wait=0", body: #"{"to": 1}"#, bearer: true)
+        #expect(waitedRollback.status == 504)
+        expectConforms(waitedRollback, "post", "/v1/triggers/{name}/rollback")
 
         expectConforms(try await server.send(.GET, "/healthz"), "get", "/healthz")
         let badName = try await server.send(.GET, "/v1/triggers/..", bearer: true)

@@ -52,7 +52,9 @@ import Testing
                     group.addTask {
                         var last: Int64 = 0
                         for _ in 0..<10 {
-                            last = try await store.increment("busy", now: Date(), afterCommit: hub.publish).count
+                            last = try await store.increment(
+                                "busy", release: NewRelease(source: .api), now: Date(), afterCommit: hub.publish
+                            ).count
                         }
                         return last
                     }
@@ -73,7 +75,9 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<32 {
                     group.addTask {
-                        _ = try await store.increment("t", now: Date(), afterCommit: { seen.append($0.count) })
+                        _ = try await store.increment(
+                            "t", release: NewRelease(source: .api), now: Date(),
+                            afterCommit: { seen.append($0.count) })
                     }
                 }
                 try await group.waitForAll()

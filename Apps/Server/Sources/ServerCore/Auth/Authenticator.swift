@@ -32,20 +32,40 @@ public struct Authenticator: Sendable, CustomStringConvertible {
         return Self.constantTimeEquals(Array(presented.utf8), secret) ? .accepted : .rejected
     }
 
+    /// Which kind of credential a request presented.
+    public enum Credential: Sendable, Equatable {
+        /// The shared secret: `Authorization: Bearer`, or Basic with the secret as password.
+        case secret
+        /// `X-Hub-Signature-256`, an HMAC of the body (GitHub and Gitea webhooks).
+        case hubSignature
+        /// `X-Gitlab-Token` (GitLab webhooks).
+        case gitlabToken
+    }
+
     /// Checks the request headers for v1 credentials, in order: `Authorization: Bearer`,
     /// `X-Hub-Signature-256` (HMAC-SHA256 of `body`), `X-Gitlab-Token`.
     /// `header` looks a header up case-insensitively.
     public func checkHeaders(_ header: (String) -> String?, body: [UInt8]) -> Outcome {
+        credential(header, body: body).outcome
+    }
+
+    /// Checks the request headers as ``checkHeaders(_:body:)`` does and says which credential was accepted (nil
+    /// unless the outcome is ``Outcome/accepted``): a webhook's increment reads the body as the forge's payload.
+    public func credential(_ header: (String) -> String?, body: [UInt8]) -> (outcome: Outcome, credential: Credential?)
+    {
+        func result(_ outcome: Outcome, _ credential: Credential) -> (outcome: Outcome, credential: Credential?) {
+            (outcome, outcome == .accepted ? credential : nil)
+        }
         if let authorization = header("authorization") {
-            return checkAuthorization(authorization)
+            return result(checkAuthorization(authorization), .secret)
         }
         if let signature = header("x-hub-signature-256") {
-            return checkHubSignature(signature, body: body)
+            return result(checkHubSignature(signature, body: body), .hubSignature)
         }
         if let token = header("x-gitlab-token") {
-            return Self.constantTimeEquals(Array(token.utf8), secret) ? .accepted : .rejected
+            return result(Self.constantTimeEquals(Array(token.utf8), secret) ? .accepted : .rejected, .gitlabToken)
         }
-        return .missing
+        return (.missing, nil)
     }
 
     /// Checks `Authorization: Bearer <secret>` (and `Basic`, whose password is the secret, any user).

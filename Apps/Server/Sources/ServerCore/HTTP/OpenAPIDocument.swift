@@ -112,9 +112,21 @@ enum OpenAPIDocument {
                 count: {type: integer}
                 epoch: {type: string}
                 last_increment: {type: [string, "null"], format: date-time}
+                release:
+                  $ref: "#/components/schemas/Release"
+                  description: >-
+                    The release of the current count; absent for count 0, for a count made before the server recorded
+                    releases, and from servers without releases
               examples:
                 - {trigger: website, count: 42, epoch: 3f2a9c0d1e, last_increment: "2026-11-25T10:00:00.123Z"}
                 - {trigger: website, count: 0, epoch: 3f2a9c0d1e, last_increment: null}
+                - trigger: website
+                  count: 43
+                  epoch: 3f2a9c0d1e
+                  last_increment: "2026-11-25T10:05:00.000Z"
+                  release: {trigger: website, count: 43, params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"},
+                            note: "CI build 812", source: api, requested_by: secret, forge: null, rollback_of: null,
+                            created_at: "2026-11-25T10:05:00.000Z"}
             TriggerList:
               type: object
               required: [triggers, epoch]
@@ -142,6 +154,115 @@ enum OpenAPIDocument {
                        steps: [{index: 0, kind: shell, status: failed, duration_seconds: 2.5, exit_code: 3, message: exit status 3}],
                        log_tail: "migrating\nboom\n"}
                   pending: [web-2]
+            ReleaseSource:
+              type: string
+              description: >-
+                Who asked for a release: api (the v1 increment or a rollback), github or gitea (a push webhook signed with
+                X-Hub-Signature-256; gitea when X-Gitea-Event is sent), gitlab (X-Gitlab-Token), compat (the original
+                POST /trigger)
+              enum: [api, github, gitea, gitlab, compat]
+              examples: [api, github]
+            ForgePush:
+              type: object
+              description: What a forge's push webhook said; a field its payload lacked is absent
+              properties:
+                ref: {type: [string, "null"], description: the pushed ref}
+                commit:
+                  type: [string, "null"]
+                  description: GitHub/Gitea after (or head_commit.id), GitLab checkout_sha (or after)
+                pusher: {type: [string, "null"], description: "GitHub/Gitea pusher.name; GitLab user_username"}
+              examples:
+                - {ref: refs/heads/main, commit: 9f3c2a1b8e7d6c5b4a3928171605f4e3d2c1b0a9, pusher: octocat}
+                - {}
+            ReleaseOutcome:
+              type: object
+              description: How a release's runs went; each agent's newest run of the release counts once
+              required: [succeeded, failed, cancelled]
+              properties:
+                succeeded: {type: integer, minimum: 0}
+                failed: {type: integer, minimum: 0}
+                cancelled: {type: integer, minimum: 0}
+              examples:
+                - {succeeded: 3, failed: 1, cancelled: 0}
+            Release:
+              type: object
+              description: What one count deploys; made by every increment, in the same transaction, and never changed
+              required: [trigger, count, params, source, created_at]
+              properties:
+                trigger: {type: string}
+                count: {type: integer, minimum: 1}
+                params:
+                  type: object
+                  description: the increment's params; steps see each as PROSTAGMA_PARAM_<NAME> and ${params.NAME}
+                  additionalProperties: {type: string, maxLength: 4096}
+                  maxProperties: 32
+                  propertyNames: {pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}
+                note: {type: [string, "null"], maxLength: 1024}
+                source: {$ref: "#/components/schemas/ReleaseSource"}
+                requested_by:
+                  type: [string, "null"]
+                  description: the credential that asked - secret for the shared secret; null for webhooks
+                forge:
+                  oneOf:
+                    - {$ref: "#/components/schemas/ForgePush"}
+                    - {type: "null"}
+                rollback_of: {type: [integer, "null"], minimum: 1, description: the count whose params a rollback copied}
+                created_at: {type: string, format: date-time}
+                outcome:
+                  $ref: "#/components/schemas/ReleaseOutcome"
+                  description: only in history answers (GET .../releases, GET .../releases/{count})
+              examples:
+                - {trigger: website, count: 43, params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"},
+                   note: "CI build 812", source: api, requested_by: secret, forge: null, rollback_of: null,
+                   created_at: "2026-11-25T10:05:00.000Z", outcome: {succeeded: 2, failed: 0, cancelled: 0}}
+                - {trigger: website, count: 44, params: {}, note: null, source: github, requested_by: null,
+                   forge: {ref: refs/heads/main, commit: 9f3c2a1b, pusher: octocat}, rollback_of: null,
+                   created_at: "2026-11-25T10:06:00.000Z"}
+                - {trigger: website, count: 45, params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"},
+                   note: "Rollback to #43", source: api, requested_by: secret, forge: null, rollback_of: 43,
+                   created_at: "2026-11-25T10:07:00.000Z"}
+            ReleaseList:
+              type: object
+              required: [releases, next_before]
+              properties:
+                releases: {type: array, items: {$ref: "#/components/schemas/Release"}}
+                next_before:
+                  type: [integer, "null"]
+                  minimum: 1
+                  description: pass as ?before= for the next, older page; null on the last page
+              examples:
+                - {releases: [{trigger: website, count: 43, params: {version: 1.4.2}, note: null, source: api,
+                               requested_by: secret, forge: null, rollback_of: null, created_at: "2026-11-25T10:05:00.000Z",
+                               outcome: {succeeded: 2, failed: 0, cancelled: 0}}], next_before: 43}
+                - {releases: [], next_before: null}
+            IncrementRequest:
+              type: object
+              description: >-
+                The optional body of POST /v1/triggers/{name} with the bearer secret (a webhook's body is its forge's
+                payload instead); fields other than these are ignored
+              properties:
+                params:
+                  type: object
+                  additionalProperties: {type: string, maxLength: 4096}
+                  maxProperties: 32
+                  propertyNames: {pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}
+                note: {type: string, maxLength: 1024}
+              examples:
+                - {params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"}, note: "CI build 812"}
+                - {}
+            RollbackRequest:
+              type: object
+              required: [to]
+              properties:
+                to:
+                  description: a count, or previous - the newest release before the current one whose runs all succeeded
+                  oneOf:
+                    - {type: integer, minimum: 1}
+                    - {type: string, const: previous}
+                note: {type: string, maxLength: 1024, description: "default: Rollback to #N"}
+              examples:
+                - {to: 43}
+                - {to: previous, note: "1.4.3 breaks logins"}
             Step:
               type: object
               required: [index, kind, status, duration_seconds]
@@ -369,13 +490,23 @@ enum OpenAPIDocument {
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             post:
-              summary: Increment a trigger; with wait, answer with the deploy's outcome
+              summary: Increment a trigger, making a release; with wait, answer with the deploy's outcome
+              description: >-
+                With the bearer secret the optional body gives the release's params and note (an empty body: none). A
+                webhook's body (X-Hub-Signature-256 or X-Gitlab-Token) is read as its forge's push payload instead; the
+                release records its ref, commit and pusher. A bad param or note is a 422 naming it, and nothing is recorded.
               security: [{bearer: []}, {hubSignature: []}, {gitlabToken: []}]
               parameters:
                 - name: wait
                   in: query
                   description: seconds (max 3600) to wait until every live agent watching the trigger has reported
                   schema: {type: number, minimum: 0, maximum: 3600}
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/IncrementRequest"}
+                    example: {params: {version: 1.4.2, artifact: "s3://builds/app-1.4.2.zip"}, note: "CI build 812"}
               responses:
                 "200":
                   description: Committed (and, with wait, every run succeeded)
@@ -420,6 +551,93 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/releases:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            get:
+              summary: A trigger's releases, newest first, paged, each with its outcome across agents
+              security: [{bearer: []}]
+              parameters:
+                - {name: before, in: query, description: list counts below this one, schema: {type: integer, minimum: 1}}
+                - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 20}}
+              responses:
+                "200":
+                  description: One page; an unknown trigger has none
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/ReleaseList"}
+                      example:
+                        releases:
+                          - {trigger: website, count: 43, params: {version: 1.4.2}, note: "CI build 812", source: api,
+                             requested_by: secret, forge: null, rollback_of: null, created_at: "2026-11-25T10:05:00.000Z",
+                             outcome: {succeeded: 2, failed: 0, cancelled: 0}}
+                        next_before: 43
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/releases/{count}:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+              - {name: count, in: path, required: true, schema: {type: integer, minimum: 1}}
+            get:
+              summary: One release, with its outcome across agents
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The release
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Release"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/rollback:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            post:
+              summary: Make a new count whose release re-deploys an earlier release's params; wait as for an increment
+              security: [{bearer: []}]
+              parameters:
+                - name: wait
+                  in: query
+                  description: seconds (max 3600) to wait until every live agent watching the trigger has reported
+                  schema: {type: number, minimum: 0, maximum: 3600}
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/RollbackRequest"}
+                    example: {to: previous, note: "1.4.3 breaks logins"}
+              responses:
+                "200":
+                  description: Committed (and, with wait, every run succeeded); the release has rollback_of
+                  content:
+                    application/json:
+                      schema:
+                        oneOf:
+                          - {$ref: "#/components/schemas/TriggerState"}
+                          - {$ref: "#/components/schemas/DeployOutcome"}
+                "400": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "409":
+                  description: >-
+                    previous found no release whose runs all succeeded (an Error; nothing recorded), or, with wait, a run of
+                    the new count failed (a DeployOutcome)
+                  content:
+                    application/json:
+                      schema:
+                        oneOf:
+                          - {$ref: "#/components/schemas/DeployOutcome"}
+                          - {$ref: "#/components/schemas/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+                "504":
+                  description: The wait ran out; pending names who has not reported
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/DeployOutcome"}
           /v1/artifacts:
             get:
               summary: An artifact's bytes, fetched into the cache first if needed

@@ -58,10 +58,22 @@ public final class ServerComponents: Sendable {
         self.now = now
     }
 
-    /// Increments `name`, publishes the new state to long polls, counts it; returns once durable.
-    public func increment(_ name: String) async throws(ServerError) -> TriggerState {
+    /// Increments `name` with `release`, publishes the new state to long polls, counts it; returns once durable.
+    public func increment(_ name: String, release: NewRelease) async throws(ServerError) -> TriggerState {
         let hub = self.hub
-        let state = try await store.increment(name, now: now(), afterCommit: { hub.publish($0) })
+        let state = try await store.increment(name, release: release, now: now(), afterCommit: { hub.publish($0) })
+        metrics.triggersTotal.labels(name).increment()
+        return state
+    }
+
+    /// Rolls `name` back to `target` (a new count re-deploying that release's params), publishes and counts it like
+    /// an increment; returns once durable.
+    public func rollback(_ name: String, to target: RollbackRequest.Target, note: String?, requestedBy: String?)
+        async throws(ServerError) -> TriggerState
+    {
+        let hub = self.hub
+        let state = try await store.rollback(
+            name, to: target, note: note, requestedBy: requestedBy, now: now(), afterCommit: { hub.publish($0) })
         metrics.triggersTotal.labels(name).increment()
         return state
     }

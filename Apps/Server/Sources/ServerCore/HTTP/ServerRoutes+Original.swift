@@ -13,7 +13,8 @@ extension ServerRoutes {
                 let body = try triggerBody.read(Self.bytes(request), context: context)
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
-                let state = try await components.increment(body.trigger)
+                let state = try await components.increment(
+                    body.trigger, release: NewRelease(source: .compat, requestedBy: Self.sharedSecretName))
                 return try json(OriginalAPI.TriggerCount(trigger: state.trigger, count: state.count))
             })
         router.get(

@@ -7,6 +7,8 @@ import ProstagmaProtocol
 extension ServerRoutes {
     /// How many recent runs the page shows.
     static let statusPageRuns = 50
+    /// How many of each trigger's newest releases the page's history shows (the API pages through all of them).
+    static let statusPageReleases = 10
 
     func addStatusRoute(to router: inout Router) {
         router.get("/") { request, _ in
@@ -41,7 +43,18 @@ extension ServerRoutes {
         let store = components.store
         let agents = try await components.agentSummaries(now: now)
         let runs = try await store.runs(trigger: nil, limit: Self.statusPageRuns)
+        let triggers = components.hub.all()
+        var history: [String: [Release]] = [:]
+        for trigger in triggers where trigger.count > 0 {
+            history[trigger.trigger] =
+                try await store.releases(trigger: trigger.trigger, before: nil, limit: Self.statusPageReleases).releases
+        }
+        var runReleases: [String: [Int64: Release]] = [:]
+        for (trigger, counts) in Dictionary(grouping: runs.map { ($0.trigger, $0.count) }, by: { $0.0 }) {
+            runReleases[trigger] = try await store.releases(trigger: trigger, counts: Array(Set(counts.map(\.1))))
+        }
         return StatusSnapshot(
-            triggers: components.hub.all(), agents: agents, runs: runs, serverEpoch: store.epoch, generatedAt: now)
+            triggers: triggers, agents: agents, runs: runs, serverEpoch: store.epoch, generatedAt: now,
+            history: history, runReleases: runReleases)
     }
 }

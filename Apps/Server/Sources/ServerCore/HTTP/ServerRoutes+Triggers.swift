@@ -8,19 +8,16 @@ extension ServerRoutes {
         router.post(
             "/v1/triggers/:name", body: .collect(maxBytes: Self.webhookBodyLimit),
             { request, context throws(ServerError) in
-                try requireAuth(request)
+                let credential = try requireAuth(request)
                 let name = request.parameters["name"] ?? ""
                 try Validator.checkTriggerName(name)
-                let wait = try request.query["wait"].map { text throws(ServerError) in
-                    try Self.seconds(text, name: "wait", default: 0, maximum: ServerComponents.maximumDeployWaitSeconds)
+                let wait = try deployWait(request)
+                // Read and checked before anything is recorded: a bad param leaves the count as it was.
+                let release = try newRelease(request, credential: credential)
+                return try await deploy(name, wait: wait, context: context) {
+                    () async throws(ServerError) -> TriggerState in
+                    try await components.increment(name, release: release)
                 }
-                // Who must report is fixed before the increment: agents that start watching later are not awaited.
-                let watchers = components.agents.liveWatchers(of: name, now: components.now())
-                let state = try await components.increment(name)
-                guard let wait else {
-                    return try json(state.with(epoch: components.store.epoch))
-                }
-                return try await awaitDeploy(state, watchers: watchers, wait: wait, context: context)
             })
 
         router.get(
@@ -65,6 +62,56 @@ extension ServerRoutes {
                 let epoch = components.store.epoch
                 return try json(TriggerList(triggers: components.hub.all().map { $0.with(epoch: epoch) }, epoch: epoch))
             })
+    }
+
+    /// The `?wait=` of an increment or a rollback, in seconds; nil when absent.
+    func deployWait(_ request: HTTPRequest) throws(ServerError) -> Double? {
+        try request.query["wait"].map { text throws(ServerError) in
+            try Self.seconds(text, name: "wait", default: 0, maximum: ServerComponents.maximumDeployWaitSeconds)
+        }
+    }
+
+    /// Makes a new count with `commit` and answers as an increment does: the new state, or with `wait` the
+    /// deploy's outcome (``awaitDeploy(_:watchers:wait:context:)``).
+    func deploy(
+        _ name: String, wait: Double?, context: RequestContext,
+        _ commit: () async throws(ServerError) -> TriggerState
+    ) async throws(ServerError) -> HTTPResponse {
+        // Who must report is fixed before the increment: agents that start watching later are not awaited.
+        let watchers = components.agents.liveWatchers(of: name, now: components.now())
+        let state = try await commit()
+        guard let wait else {
+            return try json(state.with(epoch: components.store.epoch))
+        }
+        return try await awaitDeploy(state, watchers: watchers, wait: wait, context: context)
+    }
+
+    /// The release an increment records: from the API, the optional `{"params", "note"}` body (checked against
+    /// ``ReleaseRules``: 422 naming the param); from a forge's webhook, what its push payload says.
+    func newRelease(_ request: HTTPRequest, credential: Authenticator.Credential) throws(ServerError) -> NewRelease {
+        let body = Self.bytes(request)
+        let contentType = request.headers.first(name: "content-type")
+        switch credential {
+        case .hubSignature:
+            let source: ReleaseSource = request.headers.first(name: "x-gitea-event") != nil ? .gitea : .github
+            return NewRelease(source: source, forge: ForgePayload.githubPush(body, contentType: contentType))
+        case .gitlabToken:
+            return NewRelease(source: .gitlab, forge: ForgePayload.gitlabPush(body, contentType: contentType))
+        case .secret:
+            guard !BodyDecoder.isBlank(body) else {
+                return NewRelease(source: .api, requestedBy: Self.sharedSecretName)
+            }
+            let decoder = BodyDecoder(
+                maximumBytes: Self.incrementBodyLimit, example: #"{"params": {"version": "1.4.2"}, "note": "..."}"#)
+            let increment = try decoder.decode(IncrementRequest.self, from: body, valueErrors: true)
+            do throws(ProtocolError) {
+                _ = try increment.validated()
+            } catch {
+                throw ServerError(error)
+            }
+            return NewRelease(
+                params: increment.params, note: increment.note, source: .api, requestedBy: Self.sharedSecretName)
+        }
     }
 
     /// Records the agent named by `X-Prostagma-Agent` (if any) as seen watching `trigger`; returns its name.

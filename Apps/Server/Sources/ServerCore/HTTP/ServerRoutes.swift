@@ -10,8 +10,13 @@ public struct ServerRoutes: Sendable {
     /// Shared state.
     public let components: ServerComponents
 
-    /// Largest `POST /v1/triggers/{name}` body (forge webhooks carry large payloads; only the HMAC reads it).
+    /// Largest `POST /v1/triggers/{name}` body (forge webhooks carry large payloads; a push payload is read only for
+    /// its ref, commit and pusher, and a body from the API is held to ``incrementBodyLimit``).
     static let webhookBodyLimit = 4 << 20
+    /// Largest `{"params", "note"}` body of an increment: 32 params of 4 KiB fit even when escaped.
+    static let incrementBodyLimit = 1 << 20
+    /// A release's `requested_by` when the shared secret asked (there are no named tokens yet).
+    static let sharedSecretName = "secret"
     /// Largest `POST /v1/runs` body (a run carries up to 64 KiB of log tail, escaped).
     static let runBodyLimit = 512 << 10
 
@@ -26,6 +31,7 @@ public struct ServerRoutes: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: components.metrics))
         addOriginalRoutes(to: &router)
         addTriggerRoutes(to: &router)
+        addReleaseRoutes(to: &router)
         addArtifactRoutes(to: &router)
         addRunAndAgentRoutes(to: &router)
         addStatusRoute(to: &router)
@@ -50,14 +56,25 @@ public struct ServerRoutes: Sendable {
         request.body.buffer.map { Array($0.readableBytesView) } ?? []
     }
 
-    /// Checks v1 credentials (bearer, forge signature or token).
-    func requireAuth(_ request: HTTPRequest) throws(ServerError) {
-        let outcome = components.authenticator.checkHeaders(
+    /// Checks v1 credentials (bearer, forge signature or token); returns which one was accepted.
+    @discardableResult
+    func requireAuth(_ request: HTTPRequest) throws(ServerError) -> Authenticator.Credential {
+        let (outcome, credential) = components.authenticator.credential(
             { request.headers.first(name: $0) }, body: Self.bytes(request))
         switch outcome {
-        case .accepted: return
+        case .accepted: return credential ?? .secret
         case .missing: throw .unauthorized("send 'Authorization: Bearer <secret>'")
         case .rejected: throw .forbidden("the credentials do not match the server's secret")
+        }
+    }
+
+    /// Checks for the shared secret itself (bearer or Basic): a webhook's credential authorizes only the webhook
+    /// increment (DESIGN.md), not history reads or rollbacks.
+    func requireSecret(_ request: HTTPRequest) throws(ServerError) {
+        guard try requireAuth(request) == .secret else {
+            throw .forbidden(
+                "a webhook credential (X-Hub-Signature-256, X-Gitlab-Token) only authorizes "
+                    + "POST /v1/triggers/{name}; send 'Authorization: Bearer <secret>'")
         }
     }
 

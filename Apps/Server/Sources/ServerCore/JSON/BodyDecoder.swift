@@ -4,19 +4,33 @@ import Foundation
 public struct BodyDecoder: Sendable {
     /// Largest JSON body accepted (DESIGN.md: 64 KiB).
     public var maximumBytes: Int
+    /// A body the route takes, for the message of an empty one.
+    public var example: String
 
     /// Creates a decoder with a byte limit.
-    public init(maximumBytes: Int = 64 * 1024) {
+    public init(maximumBytes: Int = 64 * 1024, example: String = #"{"secret": "...", "trigger": "..."}"#) {
         self.maximumBytes = maximumBytes
+        self.example = example
+    }
+
+    /// Whether `bytes` is empty or only JSON whitespace.
+    public static func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 })
     }
 
     /// Decodes `T` from `bytes`; throws ``ServerError`` 400 (malformed or missing fields) or 413.
-    public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(ServerError) -> T {
+    ///
+    /// With `valueErrors`, a field of the wrong type or value (a param that is not a string, a rollback's `to` that
+    /// is neither a count nor `previous`) is a 422 naming the field instead: the JSON is well-formed, its values
+    /// are not acceptable. A body that is not an object and a missing field stay 400.
+    public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], valueErrors: Bool = false)
+        throws(ServerError) -> T
+    {
         if bytes.count > maximumBytes {
             throw .tooLarge("the JSON body is \(bytes.count) bytes; the limit is \(maximumBytes)")
         }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw .malformedJSON("the request needs a JSON body, e.g. {\"secret\": \"...\", \"trigger\": \"...\"}")
+        if Self.isBlank(bytes) {
+            throw .malformedJSON("the request needs a JSON body, e.g. \(example)")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
@@ -24,9 +38,24 @@ public struct BodyDecoder: Sendable {
             if let failure = JSONSyntaxChecker().check(bytes) {
                 throw .malformedJSON(failure.description)
             }
+            if valueErrors, Self.isValueError(error) {
+                throw .unprocessable(Self.describe(error))
+            }
             throw .malformedJSON(Self.describe(error))
         } catch {
             throw .malformedJSON("the body could not be decoded: \(error)")
+        }
+    }
+
+    /// Whether `error` is about a field's value (its type or content) rather than the body's shape.
+    static func isValueError(_ error: DecodingError) -> Bool {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return !context.codingPath.isEmpty
+        case .keyNotFound:
+            return false
+        @unknown default:
+            return false
         }
     }
 
@@ -40,6 +69,7 @@ public struct BodyDecoder: Sendable {
             let parent = path(context.codingPath)
             return "missing field '\(key.stringValue)'" + (parent.isEmpty ? "" : " in '\(parent)'")
         case .typeMismatch(let type, let context):
+            if context.codingPath.isEmpty { return "the body must be \(Self.name(of: type))" }
             return "field '\(path(context.codingPath))' must be \(Self.name(of: type))"
         case .valueNotFound(let type, let context):
             return "field '\(path(context.codingPath))' must be \(Self.name(of: type)), not null"

@@ -92,7 +92,8 @@ public enum StatusPage {
         html += summary(snapshot)
         html += triggersSection(snapshot.triggers, now: now)
         html += agentsSection(snapshot, now: now)
-        html += runsSection(snapshot.runs, now: now)
+        html += runsSection(snapshot, now: now)
+        html += historySection(snapshot, now: now)
         html += "</main>\n<script>\(script)</script>\n</body>\n</html>\n"
         return html
     }
@@ -126,11 +127,21 @@ public enum StatusPage {
                 """
             return html
         }
-        html +=
-            "<table>\n<thead><tr><th>Trigger</th><th class=\"num\">Count</th><th>Last increment</th></tr></thead>\n<tbody>\n"
+        html += "<table>\n<thead><tr><th>Trigger</th><th class=\"num\">Count</th><th>Last increment</th>"
+        html += "<th>Current release</th></tr></thead>\n<tbody>\n"
         for trigger in triggers {
-            html += "<tr><td>\(escape(trigger.trigger))</td><td class=\"num\">\(trigger.count)</td>"
-            html += "<td>\(trigger.lastIncrement.map { time($0, now: now) } ?? "never")</td></tr>\n"
+            html += "<tr><td>\(escape(trigger.trigger))"
+            if trigger.count > 0 {
+                html += " <a class=\"history\" href=\"#\(escape(anchor(forHistory: trigger.trigger)))\">history</a>"
+            }
+            html += "</td><td class=\"num\">\(trigger.count)</td>"
+            html += "<td>\(trigger.lastIncrement.map { time($0, now: now) } ?? "never")</td>"
+            if let release = trigger.release {
+                html += "<td>\(releaseSummary(release))</td></tr>\n"
+            } else {
+                html +=
+                    "<td class=\"empty\">\(trigger.count > 0 ? "none recorded (made before releases)" : "—")</td></tr>\n"
+            }
         }
         return html + "</tbody>\n</table>\n</section>\n"
     }
@@ -174,7 +185,8 @@ public enum StatusPage {
         return html + "</tbody>\n</table>\n</section>\n"
     }
 
-    private static func runsSection(_ runs: [RunReport], now: Date) -> String {
+    private static func runsSection(_ snapshot: StatusSnapshot, now: Date) -> String {
+        let runs = snapshot.runs
         var html = "<section id=\"runs\">\n<h2>Recent runs</h2>\n"
         guard !runs.isEmpty else {
             html += """
@@ -192,6 +204,10 @@ public enum StatusPage {
                 "<details id=\"\(escape(anchor(forRun: id)))\" class=\"run \(cssClass(run.status.rawValue))\"\(open)>\n"
             html += "<summary>\(badge(run.status.rawValue)) <strong>\(escape(run.agent))</strong> ran "
             html += "<strong>\(escape(run.trigger))</strong> #\(run.count)"
+            let release = snapshot.release(of: run)
+            if let release, !release.params.isEmpty {
+                html += " <span class=\"params\">" + paramsList(release.params, limit: 60) + "</span>"
+            }
             if let finished = run.finishDate {
                 html += ", finished \(time(finished, now: now))"
             } else if let started = run.startDate {
@@ -206,6 +222,11 @@ public enum StatusPage {
             if let started = run.startDate { html += " · started \(time(started, now: now))" }
             if let finished = run.finishDate { html += " · finished \(time(finished, now: now))" }
             html += "</p>\n"
+            if let release {
+                html += "<p class=\"release\">Release #\(release.count): \(releaseSummary(release))</p>\n"
+            } else {
+                html += "<p class=\"release empty\">Release #\(run.count): none recorded</p>\n"
+            }
             if let step = run.failedStep {
                 html += "<p class=\"failure\">Failed at \(stepLabel(step))"
                 if let code = step.exitCode { html += ": exit code \(code)" }
@@ -223,6 +244,41 @@ public enum StatusPage {
             } else {
                 html += "<p class=\"empty\">No output.</p>\n"
             }
+            html += "</details>\n"
+        }
+        return html + "</section>\n"
+    }
+
+    private static func historySection(_ snapshot: StatusSnapshot, now: Date) -> String {
+        var html = "<section id=\"releases\">\n<h2>Release history</h2>\n"
+        let triggers = snapshot.triggers.filter { !(snapshot.history[$0.trigger] ?? []).isEmpty }
+        guard !triggers.isEmpty else {
+            html += """
+                <p class="empty">No release yet. Every increment makes one; CI can give it params with \
+                <code>POST /v1/triggers/NAME</code> and a body <code>{"params": {"version": "1.4.2"}}</code>.</p>
+                </section>
+
+                """
+            return html
+        }
+        for trigger in triggers {
+            let releases = snapshot.history[trigger.trigger] ?? []
+            let name = escape(trigger.trigger)
+            html += "<details id=\"\(escape(anchor(forHistory: trigger.trigger)))\" class=\"history\">\n"
+            html += "<summary><strong>\(name)</strong>: \(plural(releases.count, "release")), newest "
+            html += "#\(releases.first?.count ?? 0)</summary>\n"
+            html += "<table>\n<thead><tr><th class=\"num\">Count</th><th>Made</th><th>Source</th><th>Params</th>"
+            html += "<th>Note</th><th>Outcome across agents</th></tr></thead>\n<tbody>\n"
+            for release in releases {
+                let outcome = release.outcome ?? ReleaseOutcome()
+                html += outcome.failed > 0 ? "<tr class=\"failed\">" : "<tr>"
+                html += "<td class=\"num\">\(release.count)</td><td>\(time(release.createdAt, now: now))</td>"
+                html += "<td>\(sourceText(release))</td>"
+                html += "<td>\(release.params.isEmpty ? "—" : paramsList(release.params, limit: 200))</td>"
+                html += "<td>\(release.note.map(escape) ?? "")</td><td>\(outcomeText(outcome))</td></tr>\n"
+            }
+            html += "</tbody>\n</table>\n"
+            html += "<p class=\"meta\">Full history: <code>GET /v1/triggers/\(name)/releases</code></p>\n"
             html += "</details>\n"
         }
         return html + "</section>\n"
@@ -304,6 +360,49 @@ public enum StatusPage {
                 })
     }
 
+    /// The `id` of a trigger's release history: `history-` and the name (trigger names are letters, digits and
+    /// `._-`; anything else is replaced all the same).
+    static func anchor(forHistory trigger: String) -> String {
+        "history-" + String(anchor(forRun: trigger).dropFirst(4))
+    }
+
+    /// A release in one line: source, rollback, note and params.
+    private static func releaseSummary(_ release: Release) -> String {
+        var parts = [sourceText(release)]
+        if let note = release.note, !note.isEmpty { parts.append("<q>\(escape(note))</q>") }
+        parts.append(release.params.isEmpty ? "no params" : paramsList(release.params, limit: 200))
+        return parts.joined(separator: " · ")
+    }
+
+    /// Who made a release: its source, the pusher and commit of a webhook, and what a rollback went back to.
+    private static func sourceText(_ release: Release) -> String {
+        var text = "<span class=\"source\">\(escape(release.source.rawValue))</span>"
+        if let rollback = release.rollbackOf { text += " rollback of #\(rollback)" }
+        if let forge = release.forge {
+            let pieces = [forge.pusher, forge.ref, forge.commit.map { String($0.prefix(12)) }].compactMap { $0 }
+            if !pieces.isEmpty { text += " (\(pieces.map(escape).joined(separator: " ")))" }
+        }
+        return text
+    }
+
+    /// Params as `name=value` pairs in name order, each value cut to `limit` characters.
+    private static func paramsList(_ params: [String: String], limit: Int) -> String {
+        params.sorted { $0.key < $1.key }.map { name, value in
+            let shown = value.count > limit ? String(value.prefix(limit)) + "…" : value
+            return "<code>\(escape(name))=\(escape(shown))</code>"
+        }.joined(separator: " ")
+    }
+
+    /// A release's outcome: how many agents' runs succeeded, failed or were cancelled.
+    private static func outcomeText(_ outcome: ReleaseOutcome) -> String {
+        if outcome.isEmpty { return "<span class=\"empty\">no run reported</span>" }
+        var parts: [String] = []
+        if outcome.succeeded > 0 { parts.append("\(badge("succeeded")) \(outcome.succeeded)") }
+        if outcome.failed > 0 { parts.append("\(badge("failed")) \(outcome.failed)") }
+        if outcome.cancelled > 0 { parts.append("\(badge("cancelled")) \(outcome.cancelled)") }
+        return parts.joined(separator: " ")
+    }
+
     private static func time(_ date: Date, now: Date) -> String {
         let stamp = escape(rfc3339(date))
         return "<time datetime=\"\(stamp)\">\(stamp)</time> <span class=\"age\">(\(age(of: date, now: now)))</span>"
@@ -353,5 +452,8 @@ public enum StatusPage {
         pre.log{background:rgba(127,127,127,.1);padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap;\
         word-break:break-all;font:12px/1.4 ui-monospace,monospace}
         code{font-family:ui-monospace,monospace}
+        .params code,.release code,td code{margin-right:.4rem;word-break:break-all}
+        .source{font-weight:600}a.history{font-size:.8rem;margin-left:.4rem}
+        details.history{border:1px solid var(--line);border-radius:.4rem;padding:.4rem .75rem;margin:.5rem 0}
         """
 }

@@ -17,15 +17,27 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var serverEpoch: String
     /// When the snapshot was taken: the page's "now" for relative ages.
     public var generatedAt: Date
+    /// Each trigger's newest releases, newest first, each with its outcome (as `GET .../releases` answers).
+    public var history: [String: [Release]]
+    /// The releases the shown runs ran, by trigger and count.
+    public var runReleases: [String: [Int64: Release]]
 
     /// Creates a snapshot.
     public init(
-        triggers: [TriggerState], agents: [AgentSummary], runs: [RunReport], serverEpoch: String, generatedAt: Date
+        triggers: [TriggerState], agents: [AgentSummary], runs: [RunReport], serverEpoch: String, generatedAt: Date,
+        history: [String: [Release]] = [:], runReleases: [String: [Int64: Release]] = [:]
     ) {
         self.triggers = triggers
         self.agents = agents
         self.runs = runs
         self.serverEpoch = serverEpoch
         self.generatedAt = generatedAt
+        self.history = history
+        self.runReleases = runReleases
+    }
+
+    /// The release `run` ran, when known.
+    public func release(of run: RunReport) -> Release? {
+        runReleases[run.trigger]?[run.count]
     }
 }

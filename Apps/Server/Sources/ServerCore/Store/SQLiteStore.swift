@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import ProstagmaProtocol
 
-/// The server's durable state in SQLite (WAL) under the data directory: the epoch, trigger counts,
-/// agents and runs. The embedded ``ServerStore``, used unless a database URL is configured.
+/// The server's durable state in SQLite (WAL) under the data directory: the epoch, trigger counts and their
+/// releases, agents and runs. The embedded ``ServerStore``, used unless a database URL is configured.
 ///
 /// Durability: the database runs in WAL mode with `synchronous=FULL`, so a commit returns only after
 /// its WAL frames are fsynced. `NORMAL` (the usual WAL choice) survives a process kill but may lose the
@@ -20,7 +20,7 @@ public final class SQLiteStore: ServerStore {
     /// Where the database lives.
     public let path: String
     let pool: DatabasePool
-    private let committer: GroupCommitter
+    let committer: GroupCommitter
     private let runRetention: Int
 
     /// Opens (creating and migrating as needed) the database in `directory`.
@@ -94,17 +94,46 @@ public final class SQLiteStore: ServerStore {
         migrator.registerMigration("v2-runs-by-count") { db in
             try db.execute(sql: "CREATE INDEX runs_by_trigger_count ON runs (trigger, count, seq)")
         }
+        // One immutable row per count, written in the increment's transaction. Counts made before this migration
+        // have none: they were bare increments, and nothing recorded what they deployed.
+        migrator.registerMigration("v3-releases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE releases (
+                        trigger TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        params TEXT NOT NULL,
+                        note TEXT,
+                        source TEXT NOT NULL,
+                        requested_by TEXT,
+                        forge TEXT,
+                        rollback_of INTEGER,
+                        created_at REAL NOT NULL,
+                        PRIMARY KEY (trigger, count)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 
-    /// Every trigger's committed state.
+    /// Every trigger's committed state, with the release of its current count where it has one.
     public func loadTriggers() async throws(ServerError) -> [TriggerState] {
         do {
             return try await pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT name, count, last_increment FROM triggers ORDER BY name").map {
-                    TriggerState(
-                        trigger: $0["name"], count: $0["count"],
-                        lastIncrement: ($0["last_increment"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                var releases: [String: Release] = [:]
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(Self.releaseColumns) FROM releases
+                        WHERE (trigger, count) IN (SELECT name, count FROM triggers)
+                        """)
+                for release in rows.map(Self.decodeRelease) { releases[release.trigger] = release }
+                return try Row.fetchAll(db, sql: "SELECT name, count, last_increment FROM triggers ORDER BY name").map {
+                    let name: String = $0["name"]
+                    return TriggerState(
+                        trigger: name, count: $0["count"],
+                        lastIncrement: ($0["last_increment"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                        release: releases[name])
                 }
             }
         } catch {
@@ -112,24 +141,15 @@ public final class SQLiteStore: ServerStore {
         }
     }
 
-    /// Increments `name` and returns its new state once the increment is durable.
-    /// `afterCommit` runs in commit order before the caller resumes (the hub publishes from it).
+    /// Increments `name` and records its release in the same transaction; returns the new state once both are
+    /// durable. `afterCommit` runs in commit order before the caller resumes (the hub publishes from it).
     public func increment(
-        _ name: String, now: Date, afterCommit: (@Sendable (TriggerState) -> Void)?
+        _ name: String, release: NewRelease, now: Date, afterCommit: (@Sendable (TriggerState) -> Void)?
     ) async throws(ServerError) -> TriggerState {
-        let time = now.timeIntervalSince1970
         do {
             return try await committer.perform(
-                { db in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO triggers (name, count, last_increment) VALUES (?, 1, ?)
-                            ON CONFLICT(name) DO UPDATE SET count = count + 1, last_increment = excluded.last_increment
-                            """, arguments: [name, time])
-                    let count = try Int64.fetchOne(
-                        db, sql: "SELECT count FROM triggers WHERE name = ?", arguments: [name])
-                    return TriggerState(trigger: name, count: count ?? 0, lastIncrement: now)
-                }, afterCommit: afterCommit)
+                { db in try Self.applyIncrement(db, name: name, release: release, rollbackOf: nil, now: now) },
+                afterCommit: afterCommit)
         } catch let error as ServerError {
             throw error
         } catch {

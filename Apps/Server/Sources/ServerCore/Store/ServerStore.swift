@@ -1,7 +1,7 @@
 import Foundation
 import ProstagmaProtocol
 
-/// Where the server keeps its state: trigger counts, run reports and agents, under one epoch.
+/// Where the server keeps its state: trigger counts and their releases, run reports and agents, under one epoch.
 ///
 /// Every read and write is `async`: an implementation does its I/O off the cooperative pool (GRDB's own queues
 /// for ``SQLiteStore``; a PostgreSQL connection's event loop for a networked store), so a request handler never
@@ -11,13 +11,34 @@ public protocol ServerStore: Sendable {
     /// The random id made when the store was created; agents compare it to notice lost data.
     var epoch: String { get }
 
-    /// Every trigger's committed state, by name.
+    /// Every trigger's committed state, by name, each with the release of its current count (none for a count
+    /// made before the store recorded releases).
     func loadTriggers() async throws(ServerError) -> [TriggerState]
 
-    /// Increments `name` and returns its new state once the increment is durable. `afterCommit` runs in commit
-    /// order before the caller resumes (the hub publishes from it, so long polls never see counts out of order).
-    func increment(_ name: String, now: Date, afterCommit: (@Sendable (TriggerState) -> Void)?)
-        async throws(ServerError) -> TriggerState
+    /// Increments `name` and records `release` for the new count in the same transaction; returns the new state
+    /// (carrying the release) once both are durable. `afterCommit` runs in commit order before the caller resumes
+    /// (the hub publishes from it, so long polls never see counts out of order).
+    func increment(
+        _ name: String, release: NewRelease, now: Date, afterCommit: (@Sendable (TriggerState) -> Void)?
+    ) async throws(ServerError) -> TriggerState
+
+    /// Increments `name` with a release that copies the params of the release `target` names (`rollback_of` it),
+    /// all in one transaction. Throws 422 when the count has no release and 409 when `previous` finds none; nothing
+    /// is recorded then. `note` defaults to one naming the rollback; `requestedBy` as for an increment.
+    func rollback(
+        _ name: String, to target: RollbackRequest.Target, note: String?, requestedBy: String?, now: Date,
+        afterCommit: (@Sendable (TriggerState) -> Void)?
+    ) async throws(ServerError) -> TriggerState
+
+    /// The release of `trigger` at `count`, with its outcome; nil when that count has none.
+    func release(trigger: String, count: Int64) async throws(ServerError) -> Release?
+
+    /// A page of `trigger`'s releases below count `before` (all when nil), newest first, each with its outcome;
+    /// `nextBefore` is set when older releases remain.
+    func releases(trigger: String, before: Int64?, limit: Int) async throws(ServerError) -> ReleaseList
+
+    /// The releases of `trigger` at `counts` (without outcomes), by count; counts without one are left out.
+    func releases(trigger: String, counts: [Int64]) async throws(ServerError) -> [Int64: Release]
 
     /// Stores a validated report (replacing one with the same id), giving it an id when it has none; returns it
     /// as stored.
@@ -44,9 +65,11 @@ public protocol ServerStore: Sendable {
 }
 
 extension ServerStore {
-    /// Increments `name` now.
-    public func increment(_ name: String) async throws(ServerError) -> TriggerState {
-        try await increment(name, now: Date(), afterCommit: nil)
+    /// Increments `name` now, with a release from the API without params unless told otherwise.
+    public func increment(_ name: String, release: NewRelease = NewRelease(source: .api)) async throws(ServerError)
+        -> TriggerState
+    {
+        try await increment(name, release: release, now: Date(), afterCommit: nil)
     }
 
     /// Stores a report received now.

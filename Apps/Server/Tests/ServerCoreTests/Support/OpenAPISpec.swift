@@ -6,7 +6,8 @@ import ProstagmaProtocol
 
 /// The served OpenAPI document as JSON values, with a small JSON Schema checker and a sample maker for the subset of
 /// JSON Schema the document uses (`$ref`, `type` with `null`, `required`, `properties`, `items`, `enum`, `const`,
-/// `oneOf`, `minimum`, `maximum`, `exclusiveMinimum`, `maxLength`, `pattern`, `format: date-time`).
+/// `oneOf`, `minimum`, `maximum`, `exclusiveMinimum`, `maxLength`, `pattern`, `format: date-time`, and for maps
+/// `additionalProperties` as a schema, `maxProperties`, `propertyNames`).
 ///
 /// A keyword the checker does not know fails the check rather than passing silently, so the document cannot grow a
 /// rule the tests ignore. It is stricter than JSON Schema in one way: an object key its schema does not list is a
@@ -64,7 +65,7 @@ struct OpenAPISpec: Sendable {
     static let knownKeywords: Set<String> = [
         "$ref", "type", "required", "properties", "items", "enum", "const", "oneOf", "minimum", "maximum",
         "exclusiveMinimum", "maxLength", "pattern", "format", "description", "examples", "default",
-        "additionalProperties",
+        "additionalProperties", "maxProperties", "propertyNames",
     ]
 
     static func types(_ schema: JSONValue) -> [String] {
@@ -118,11 +119,22 @@ struct OpenAPISpec: Sendable {
             for key in schema["required"]?.array?.compactMap(\.string) ?? [] where object[key] == nil {
                 problems.append("\(path): lacks the required '\(key)'")
             }
+            if let limit = schema["maxProperties"]?.number, Double(object.count) > limit {
+                problems.append("\(path): \(object.count) keys, over maxProperties \(limit)")
+            }
+            if let names = schema["propertyNames"] {
+                for key in object.keys.sorted() {
+                    problems += violations(of: .string(key), against: names, at: "\(path) (key '\(key)')")
+                }
+            }
             let properties = schema["properties"]?.object ?? [:]
+            let additional = schema["additionalProperties"]
             for (key, child) in object.sorted(by: { $0.key < $1.key }) {
                 if let property = properties[key] {
                     problems += violations(of: child, against: property, at: "\(path).\(key)")
-                } else if !properties.isEmpty {
+                } else if let additional, additional.object != nil {
+                    problems += violations(of: child, against: additional, at: "\(path).\(key)")
+                } else if !properties.isEmpty || additional == .bool(false) {
                     problems.append("\(path): has '\(key)', which the schema does not list")
                 }
             }

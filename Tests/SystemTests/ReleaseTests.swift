@@ -116,6 +116,18 @@ struct ReleaseTests {
             expectDeployed("1.4.2")
             let runs = try await server.runs(of: "web")
             #expect(runs.filter { $0.agent == agent.name }.allSatisfy { $0.status == "succeeded" })
+
+            // The status page as a browser shows it: the current release, and the history with each outcome.
+            let dom = try await HeadlessChromium.dumpDOM(StatusPageTests.pageURL(server), in: harness, name: "dom")
+            try FileSystem.write(dom, to: harness.path("status.dom.html"))
+            let historyStart = try #require(dom.range(of: "id=\"history-web\""), "a history for web")
+            let block = String(dom[historyStart.lowerBound...]).components(separatedBy: "</details>").first ?? ""
+            for text in ["1.4.1", "1.4.2", "release 1.4.1", "Rollback to #1", "Rollback to #2"] {
+                #expect(block.contains(text), "history shows \(text)")
+            }
+            #expect(
+                block.components(separatedBy: ">succeeded<").count - 1 == 4, "each of the 4 releases succeeded once")
+            #expect(!block.contains(">failed<"))
         }
     }
 

@@ -107,7 +107,7 @@ struct StatusPageTests {
 
 /// Headless Chromium run as a child in its own process group with its own profile, killed (the whole group,
 /// renderer and zygote included) as soon as it has answered.
-private enum HeadlessChromium {
+enum HeadlessChromium {
     static let binary = "chromium"
 
     /// `chromium --headless --dump-dom URL`: the DOM after the load event (and after the virtual time budget, if

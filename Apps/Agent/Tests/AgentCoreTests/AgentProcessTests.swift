@@ -20,19 +20,17 @@ import Testing
 
     /// A running agent process.
     final class Agent: Sendable {
-        let stop = StopSignal()
         let pids = Collector<Int32>()
         let lines = Collector<String>()
         let task: Task<ProcessResult, any Error>
 
-        init(environment: [String: String], arguments: [String] = [], grace: Duration = .seconds(5)) {
+        init(environment: [String: String], arguments: [String] = []) {
             var process = StepProcess(
                 executable: AgentProcessTests.binary, arguments: arguments, environment: environment)
             let pids = self.pids
             let lines = self.lines
             process.onSpawn = { pids.append($0) }
-            let stop = self.stop
-            task = Task { try await process.run(shutdown: stop, grace: grace) { lines.append($0) } }
+            task = Task { try await process.run { lines.append($0) } }
         }
 
         func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
@@ -47,7 +45,7 @@ import Testing
             throw AgentError.io("timeout")
         }
 
-        /// SIGTERM through the stop signal (grace 0 in StepProcess terms: signal at once) and wait for exit.
+        /// SIGTERM to the agent's process and wait for its exit.
         func terminate() async throws -> ProcessResult {
             let p = pids.all.last ?? 0
             kill(p, SIGTERM)

@@ -177,6 +177,28 @@ import Testing
         #expect(agent.lines.all.contains { $0.hasPrefix("run ") && $0.hasSuffix(": failed") })
     }
 
+    /// `run --once` stops on SIGTERM as `watch` does: the running step gets the grace period, then it is stopped,
+    /// later steps are skipped and the run is cancelled (exit 1, as for any run that did not succeed).
+    @Test func sigtermStopsRunOnceAfterTheGrace() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let script = try dir.write(
+            "deploy.yaml", "steps:\n  - shell: touch \(dir.file("started")); sleep 30\n  - shell: echo never\n")
+        let agent = Agent(
+            environment: ["PROSTAGMA_SCRIPT": script, "PATH": "/usr/bin:/bin", "PROSTAGMA_GRACE": "500ms"],
+            arguments: ["run", "--once"])
+        #expect(try await Self.waitFor { FileManager.default.fileExists(atPath: dir.file("started")) })
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await agent.terminate()
+        #expect(result.exitCode == 1)
+        #expect(clock.now - start < .seconds(10))
+        #expect(agent.lines.all.contains { $0.hasPrefix("step 1 shell: cancelled") })
+        #expect(agent.lines.all.contains("step 2 shell: skipped"))
+        #expect(agent.lines.all.contains { $0.hasPrefix("run ") && $0.hasSuffix(": cancelled") })
+        #expect(!agent.lines.all.contains("never"))
+    }
+
     @Test func triggerFallsBackToTheOriginalServer() async throws {
         let server = try await StandInServer.start(.original)
         let agent = Agent(

@@ -85,6 +85,8 @@ let package = Package(
                 .product(name: "AgentCore", package: "Agent"),
                 // AgentProcessTests run the real binary, found beside the test bundle.
                 .product(name: "prostagma-agent", package: "Agent"),
+                // testGracefulShutdown, as in Apps/Agent's own manifest.
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Apps/Agent/Tests/AgentCoreTests",
             exclude: ["Support/standin_server.py"]),

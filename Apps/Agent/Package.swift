@@ -42,6 +42,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "ProstagmaAgent", dependencies: ["AgentCore"]),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], exclude: ["Support/standin_server.py"]),
+        .testTarget(
+            name: "AgentCoreTests",
+            dependencies: [
+                "AgentCore",
+                // testGracefulShutdown: tests begin a graceful shutdown as a ServiceGroup does on SIGTERM.
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Support/standin_server.py"]
+        ),
     ]
 )

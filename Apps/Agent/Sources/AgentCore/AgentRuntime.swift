@@ -18,7 +18,10 @@ import UnixSignals
 
 /// The watching agent: validates every script, then runs each watched trigger and the metrics endpoint as services
 /// of one `ServiceGroup`, until SIGTERM or SIGINT begins its graceful shutdown.
-public struct AgentRuntime: Sendable {
+///
+/// It is a `Service` itself: run inside another `ServiceGroup` (an embedding program) or `testGracefulShutdown`
+/// (a test), the graceful shutdown of that context stops it as SIGTERM does.
+public struct AgentRuntime: Service, Sendable {
     /// The resolved configuration.
     public var configuration: WatchConfiguration
     /// How requests reach the server.
@@ -27,9 +30,7 @@ public struct AgentRuntime: Sendable {
     public var extractor: any ArchiveExtracting
     /// The log.
     public var logger: Logger
-    /// Fired by a test (or an embedding program) to shut down as SIGTERM does.
-    public var stop = StopSignal()
-    /// Whether to trap SIGTERM and SIGINT (off in tests that stop through `stop`).
+    /// Whether to trap SIGTERM and SIGINT (off in tests, which shut it down through `testGracefulShutdown`).
     public var trapSignals = true
     /// Called once the metrics endpoint listens, with its port.
     public var onMetricsListening: @Sendable (Int) -> Void = { _ in }
@@ -82,7 +83,6 @@ public struct AgentRuntime: Sendable {
                     failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         for watch in configuration.watches {
-            let shutdown = StopSignal()
             var watcher = TriggerWatcher(
                 trigger: watch.trigger, source: client, serverDescription: configuration.server,
                 pollInterval: configuration.pollInterval, logger: logger)
@@ -90,39 +90,28 @@ public struct AgentRuntime: Sendable {
             var executor = RunExecutor(
                 shell: configuration.shell, baseEnvironment: baseEnvironment,
                 loadScript: { try ScriptLoader.loadScript(watch.script) }, fetcher: client,
-                extractor: extractor, shutdown: shutdown, grace: configuration.grace, logger: logger)
+                extractor: extractor, grace: configuration.grace, logger: logger)
             executor.onDownloadBytes = { metrics.downloaded($0) }
             let finalExecutor = executor
             var loop = TriggerLoop(
                 trigger: watch.trigger, store: store, runScript: { await finalExecutor.run($0) },
                 reporter: client, makeRunID: { RunContext.newRunID() }, agent: configuration.agentName,
                 host: configuration.host, logger: logger)
-            loop.stop = shutdown
             loop.outbox = try ReportOutbox(stateDirectory: store.directory, trigger: watch.trigger)
             loop.onRunFinished = { metrics.runFinished($0, duration: $1) }
             loop.onObservation = { metrics.observed(watch.trigger, $0) }
             // One trigger stopping (its state became unusable) stops the agent, letting the others' steps finish.
             services.append(
                 .init(
-                    service: TriggerService(
-                        watcher: watcher, loop: loop, shutdown: shutdown, grace: configuration.grace, logger: logger),
+                    service: TriggerService(watcher: watcher, loop: loop, grace: configuration.grace, logger: logger),
                     successTerminationBehavior: .gracefullyShutdownGroup,
                     failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(
             configuration: .init(
                 services: services, gracefulShutdownSignals: trapSignals ? [.sigterm, .sigint] : [], logger: logger))
-        let stop = self.stop
-        try await withThrowingTaskGroup(of: Void.self) { outer in
-            outer.addTask { try await group.run() }
-            // `stop` (a test, or an embedding program) asks for the same graceful shutdown as SIGTERM.
-            outer.addTask {
-                await stop.wait()
-                if !Task.isCancelled { await group.triggerGracefulShutdown() }
-            }
-            defer { outer.cancelAll() }
-            try await outer.next()
-        }
+        // Run inside a graceful-shutdown context (an embedding ServiceGroup, a test), the group shuts down with it.
+        try await group.run()
         logger.info("stopped")
     }
 }

@@ -20,19 +20,17 @@ import Testing
 
     /// A running agent process.
     final class Agent: Sendable {
-        let stop = StopSignal()
         let pids = Collector<Int32>()
         let lines = Collector<String>()
         let task: Task<ProcessResult, any Error>
 
-        init(environment: [String: String], arguments: [String] = [], grace: Duration = .seconds(5)) {
+        init(environment: [String: String], arguments: [String] = []) {
             var process = StepProcess(
                 executable: AgentProcessTests.binary, arguments: arguments, environment: environment)
             let pids = self.pids
             let lines = self.lines
             process.onSpawn = { pids.append($0) }
-            let stop = self.stop
-            task = Task { try await process.run(shutdown: stop, grace: grace) { lines.append($0) } }
+            task = Task { try await process.run { lines.append($0) } }
         }
 
         func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
@@ -47,7 +45,7 @@ import Testing
             throw AgentError.io("timeout")
         }
 
-        /// SIGTERM through the stop signal (grace 0 in StepProcess terms: signal at once) and wait for exit.
+        /// SIGTERM to the agent's process and wait for its exit.
         func terminate() async throws -> ProcessResult {
             let p = pids.all.last ?? 0
             kill(p, SIGTERM)
@@ -177,6 +175,28 @@ import Testing
         #expect(agent.lines.all.contains { $0.hasPrefix("step 1 shell: succeeded") })
         #expect(agent.lines.all.contains { $0.hasPrefix("step 2 shell: failed") && $0.contains("exit status 3") })
         #expect(agent.lines.all.contains { $0.hasPrefix("run ") && $0.hasSuffix(": failed") })
+    }
+
+    /// `run --once` stops on SIGTERM as `watch` does: the running step gets the grace period, then it is stopped,
+    /// later steps are skipped and the run is cancelled (exit 1, as for any run that did not succeed).
+    @Test func sigtermStopsRunOnceAfterTheGrace() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let script = try dir.write(
+            "deploy.yaml", "steps:\n  - shell: touch \(dir.file("started")); sleep 30\n  - shell: echo never\n")
+        let agent = Agent(
+            environment: ["PROSTAGMA_SCRIPT": script, "PATH": "/usr/bin:/bin", "PROSTAGMA_GRACE": "500ms"],
+            arguments: ["run", "--once"])
+        #expect(try await Self.waitFor { FileManager.default.fileExists(atPath: dir.file("started")) })
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await agent.terminate()
+        #expect(result.exitCode == 1)
+        #expect(clock.now - start < .seconds(10))
+        #expect(agent.lines.all.contains { $0.hasPrefix("step 1 shell: cancelled") })
+        #expect(agent.lines.all.contains("step 2 shell: skipped"))
+        #expect(agent.lines.all.contains { $0.hasPrefix("run ") && $0.hasSuffix(": cancelled") })
+        #expect(!agent.lines.all.contains("never"))
     }
 
     @Test func triggerFallsBackToTheOriginalServer() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 
@@ -23,18 +24,21 @@ import Testing
         runtime.trapSignals = false
         let port = Mutex<Int?>(nil)
         runtime.onMetricsListening = { p in port.withLock { $0 = p } }
-        let running = Task { [runtime] in try await runtime.run() }
-
-        var text = ""
-        _ = try await eventually {
-            guard let p = port.withLock({ $0 }) else { return false }
-            let response = try await transport.send(
-                method: "GET", url: "http://127.0.0.1:\(p)/metrics", headers: [], body: nil, timeout: .seconds(5))
-            text = String(decoding: response.body, as: UTF8.self)
-            return text.contains("prostagma_agent_runs_total{trigger=\"app\",result=\"succeeded\"} 1")
+        let agent = runtime
+        let text = try await testGracefulShutdown { trigger in
+            async let running: Void = agent.run()
+            var text = ""
+            _ = try await eventually {
+                guard let p = port.withLock({ $0 }) else { return false }
+                let response = try await transport.send(
+                    method: "GET", url: "http://127.0.0.1:\(p)/metrics", headers: [], body: nil, timeout: .seconds(5))
+                text = String(decoding: response.body, as: UTF8.self)
+                return text.contains("prostagma_agent_runs_total{trigger=\"app\",result=\"succeeded\"} 1")
+            }
+            trigger.triggerGracefulShutdown()
+            try await running
+            return text
         }
-        runtime.stop.fire()
-        try await running.value
         try? await transport.shutdown()
         await server.shutdown()
 
@@ -96,17 +100,21 @@ import Testing
                 host: "h", pollInterval: .milliseconds(200)),
             transport: transport, extractor: NoExtractor(), logger: CapturedLog().logger)
         runtime.trapSignals = false
-        let outcome = Mutex<Result<Void, any Error>?>(nil)
-        let running = Task { [runtime] in
-            let result = await Result { try await runtime.run() }
-            outcome.withLock { $0 = result }
+        // The task inherits the graceful-shutdown context, which stops the agent if it keeps running.
+        let (ended, result) = try await testGracefulShutdown { trigger in
+            let outcome = Mutex<Result<Void, any Error>?>(nil)
+            let running = Task { [runtime] in
+                let result = await Result { try await runtime.run() }
+                outcome.withLock { $0 = result }
+            }
+            let ended = try await eventually(timeout: .seconds(10)) { outcome.withLock { $0 } != nil }
+            if !ended { trigger.triggerGracefulShutdown() }
+            await running.value
+            return (ended, outcome.withLock { $0 })
         }
-        let ended = try await eventually(timeout: .seconds(10)) { outcome.withLock { $0 } != nil }
-        if !ended { runtime.stop.fire() }
-        await running.value
         try? await transport.shutdown()
         #expect(ended, "the agent kept running without its metrics endpoint")
-        guard case .failure(let error) = outcome.withLock({ $0 }) else {
+        guard case .failure(let error) = result else {
             Issue.record("the agent did not fail")
             return
         }

@@ -66,12 +66,12 @@ func v1(_ count: Int, params: [String: String]) -> PollResult {
         defer { dir.remove() }
         try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 1))
         let runs = Collector<[String: String]>()
-        let firstRunStarted = StopSignal()
-        let finishFirstRun = StopSignal()
+        let firstRunStarted = Latch()
+        let finishFirstRun = Latch()
         let l = try loop(dir) { context in
             runs.append(context.params)
             if context.count == 2 {
-                firstRunStarted.fire()
+                firstRunStarted.open()
                 await finishFirstRun.wait()
             }
             return report(context, .succeeded)
@@ -81,7 +81,7 @@ func v1(_ count: Int, params: [String: String]) -> PollResult {
         cont.yield(v1(2, params: ["version": "2"]))
         await firstRunStarted.wait()
         for count in 3...6 { cont.yield(v1(count, params: ["version": "\(count)"])) }
-        finishFirstRun.fire()
+        finishFirstRun.open()
         cont.finish()
         try await done
         #expect(runs.all == [["version": "2"], ["version": "6"]])

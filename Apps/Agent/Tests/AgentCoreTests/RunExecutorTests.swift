@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycleTestKit
 import Testing
 
 @testable import AgentCore
@@ -33,7 +34,7 @@ func sha256Hex(_ text: String) throws -> String {
     ) -> RunExecutor {
         RunExecutor(
             shell: "/bin/sh", baseEnvironment: ["PATH": "/usr/bin:/bin"], loadScript: { script },
-            fetcher: fetcher, extractor: extractor, shutdown: StopSignal(), logger: log.logger)
+            fetcher: fetcher, extractor: extractor, logger: log.logger)
     }
 
     let context = RunContext(trigger: "app", count: 7, epoch: "e1", runID: "run-1", agent: "a1", host: "h1")
@@ -121,11 +122,11 @@ func sha256Hex(_ text: String) throws -> String {
     }
 
     @Test func shutdownBetweenStepsCancelsTheRun() async {
-        let stop = StopSignal()
-        var e = executor(BuildScript(steps: [Step(.shell("echo one")), Step(.shell("echo two"))]))
-        e.shutdown = stop
-        stop.fire()
-        let report = await e.run(context)
+        let e = executor(BuildScript(steps: [Step(.shell("echo one")), Step(.shell("echo two"))]))
+        let report = await testGracefulShutdown { trigger in
+            trigger.triggerGracefulShutdown()
+            return await e.run(context)
+        }
         #expect(report.status == .cancelled)
         #expect(report.steps.map(\.status) == [.skipped, .skipped])
     }

@@ -21,8 +21,7 @@ final class RecordingFetcher: ArtifactFetching {
         RunExecutor(
             shell: "/bin/sh",
             baseEnvironment: ["PATH": "/usr/bin:/bin", "PROSTAGMA_PARAM_STALE": "from the agent's environment"],
-            loadScript: loadScript, fetcher: fetcher, extractor: NoExtractor(), shutdown: StopSignal(),
-            logger: log.logger)
+            loadScript: loadScript, fetcher: fetcher, extractor: NoExtractor(), logger: log.logger)
     }
 
     func context(_ params: [String: String]) -> RunContext {

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycleTestKit
 import Testing
 
 @testable import AgentCore
@@ -25,15 +26,19 @@ import Testing
                 stateDirectory: dir.file("state"), agentName: "a", host: "h", pollInterval: .milliseconds(100)),
             transport: transport, extractor: NoExtractor(), logger: log.logger)
         runtime.trapSignals = false
-        let running = Task { [runtime] in try await runtime.run() }
-
-        _ = try await client.increment(trigger: "web", wait: nil)
-        _ = try await client.increment(trigger: "web", wait: nil)
-        let handled = try await eventually { try store.load("web")?.count == 2 }
-        _ = try await client.increment(trigger: "db", wait: nil)
-        _ = try await eventually { try store.load("db")?.count == 1 }
-        runtime.stop.fire()
-        try await running.value
+        // The runtime's group follows the graceful shutdown it runs in, as SIGTERM begins it.
+        let agent = runtime
+        let handled = try await testGracefulShutdown { trigger in
+            async let running: Void = agent.run()
+            _ = try await client.increment(trigger: "web", wait: nil)
+            _ = try await client.increment(trigger: "web", wait: nil)
+            let handled = try await eventually { try store.load("web")?.count == 2 }
+            _ = try await client.increment(trigger: "db", wait: nil)
+            _ = try await eventually { try store.load("db")?.count == 1 }
+            trigger.triggerGracefulShutdown()
+            try await running
+            return handled
+        }
         try? await transport.shutdown()
         let requests = try await server.requests()
         await server.shutdown()

@@ -89,7 +89,7 @@ import Testing
         let dest = try dir.write("app.tar", "previous")
         let executor = RunExecutor(
             shell: "/bin/sh", baseEnvironment: [:], loadScript: { fatalError() }, fetcher: c, extractor: NoExtractor(),
-            shutdown: StopSignal(), logger: CapturedLog().logger)
+            logger: CapturedLog().logger)
         let context = RunContext(trigger: "t", count: 1, epoch: nil, runID: "r", agent: "a", host: "h")
 
         var run = executor

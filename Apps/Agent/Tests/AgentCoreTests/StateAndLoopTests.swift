@@ -98,13 +98,13 @@ func report(_ context: RunContext, _ status: RunStatus) -> RunReport {
         defer { dir.remove() }
         try StateStore(directory: dir.path).save(HandledState(trigger: "app", epoch: "e1", count: 1))
         let runs = Collector<Int>()
-        let firstRunStarted = StopSignal()
-        let releaseFirstRun = StopSignal()
+        let firstRunStarted = Latch()
+        let releaseFirstRun = Latch()
         let log = CapturedLog()
         var l = try loop(dir, log: log) { context in
             runs.append(context.count)
             if context.count == 2 {
-                firstRunStarted.fire()
+                firstRunStarted.open()
                 await releaseFirstRun.wait()
             }
             return report(context, .succeeded)
@@ -117,7 +117,7 @@ func report(_ context: RunContext, _ status: RunStatus) -> RunReport {
         cont.yield(v1(2))
         await firstRunStarted.wait()
         for count in 3...6 { cont.yield(v1(count)) }
-        releaseFirstRun.fire()
+        releaseFirstRun.open()
         cont.finish()
         try await done
         #expect(runs.all == [2, 6])

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 
@@ -155,28 +156,30 @@ import Testing
     }
 
     @Test func shutdownGivesAGracePeriodThenStops() async throws {
-        let stop = StopSignal()
         let lines = Collector<String>()
-        async let result = shell("echo started; sleep 300").run(shutdown: stop, grace: .milliseconds(300)) {
-            lines.append($0)
+        let outcome = try await testGracefulShutdown { trigger in
+            async let result = shell("echo started; sleep 300").run(grace: .milliseconds(300)) {
+                lines.append($0)
+            }
+            #expect(try await eventually { lines.all.contains("started") })
+            trigger.triggerGracefulShutdown()
+            return try await result
         }
-        #expect(try await eventually { lines.all.contains("started") })
-        stop.fire()
-        let outcome = try await result
         #expect(outcome.cancelled)
         #expect(outcome.signal == SIGTERM)
         #expect(lines.all == ["started"])
     }
 
     @Test func aStepThatFinishesWithinTheGraceIsNotCancelled() async throws {
-        let stop = StopSignal()
         let lines = Collector<String>()
-        async let result = shell("echo started; sleep 0.3; echo done").run(shutdown: stop, grace: .seconds(5)) {
-            lines.append($0)
+        let outcome = try await testGracefulShutdown { trigger in
+            async let result = shell("echo started; sleep 0.3; echo done").run(grace: .seconds(5)) {
+                lines.append($0)
+            }
+            #expect(try await eventually { lines.all.contains("started") })
+            trigger.triggerGracefulShutdown()
+            return try await result
         }
-        #expect(try await eventually { lines.all.contains("started") })
-        stop.fire()
-        let outcome = try await result
         #expect(outcome.succeeded)
         #expect(!outcome.cancelled)
         #expect(lines.all == ["started", "done"])
@@ -213,21 +216,23 @@ import Testing
         try #require(fcntl(listener, F_GETFD) & FD_CLOEXEC == 0)
 
         let leader = Mutex<pid_t>(0)
-        let stop = StopSignal()
         var process = shell("exec sleep 300")
         process.onSpawn = { pid in leader.withLock { $0 = pid } }
-        async let result = process.run(shutdown: stop, grace: .zero) { _ in }
-        // Once the shell has become `sleep`, the descriptors are those `sleep` was started with.
-        let isSleeping = try await eventually {
+        let step = process
+        let (isSleeping, descriptors, outcome) = try await testGracefulShutdown { trigger in
+            async let result = step.run(grace: .zero) { _ in }
+            // Once the shell has become `sleep`, the descriptors are those `sleep` was started with.
+            let isSleeping = try await eventually {
+                let pid = leader.withLock { $0 }
+                guard pid != 0 else { return false }
+                let comm = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+                return comm.trimmingCharacters(in: .whitespacesAndNewlines) == "sleep"
+            }
             let pid = leader.withLock { $0 }
-            guard pid != 0 else { return false }
-            let comm = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
-            return comm.trimmingCharacters(in: .whitespacesAndNewlines) == "sleep"
+            let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            trigger.triggerGracefulShutdown()
+            return (isSleeping, descriptors, try await result)
         }
-        let pid = leader.withLock { $0 }
-        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-        stop.fire()
-        let outcome = try await result
         #expect(isSleeping)
         #expect(descriptors.compactMap { Int($0) }.sorted() == [0, 1, 2])
         #expect(outcome.cancelled)

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 
@@ -43,20 +44,22 @@ final class WatchedExtractor: ArchiveExtracting, Sendable {
         try dir.write("dest/keep.txt", "mine\n")
         let before = DirectorySnapshot(dest)
 
-        let stop = StopSignal()
-        let extractor = WatchedExtractor(onStart: { if how == "shutdown" { stop.fire() } })
         let step = Step(
             .unzip(Unzip(src: src, dest: dest, overwrite: true)),
             timeout: how == "timeout" ? .milliseconds(200) : nil)
-        let executor = RunExecutor(
-            shell: "/bin/sh", baseEnvironment: [:], loadScript: { BuildScript(steps: [step]) },
-            fetcher: FixedFetcher(bytes: []), extractor: extractor, shutdown: stop, grace: .milliseconds(200),
-            logger: CapturedLog().logger)
         let context = RunContext(trigger: "app", count: 1, epoch: "e1", runID: "r", agent: "a", host: "h")
 
         let clock = ContinuousClock()
         let start = clock.now
-        let report = await executor.run(context)
+        // The shutdown begins as the extraction starts, as SIGTERM would begin the service's graceful shutdown.
+        let (report, extractor) = await testGracefulShutdown { trigger in
+            let extractor = WatchedExtractor(onStart: { if how == "shutdown" { trigger.triggerGracefulShutdown() } })
+            let executor = RunExecutor(
+                shell: "/bin/sh", baseEnvironment: [:], loadScript: { BuildScript(steps: [step]) },
+                fetcher: FixedFetcher(bytes: []), extractor: extractor, grace: .milliseconds(200),
+                logger: CapturedLog().logger)
+            return (await executor.run(context), extractor)
+        }
         let elapsed = clock.now - start
 
         if how == "timeout" {

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 /// `prostagma-agent run --once`: run a script now and print the step results.
 struct RunCommand: AsyncParsableCommand {
@@ -41,16 +44,25 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             fetcher = NoServerFetcher()
         }
-        let stop = StopSignal()
         let executor = RunExecutor(
             shell: settings.shell, baseEnvironment: ProcessEnvironment.current(),
-            loadScript: { parsed }, fetcher: fetcher, extractor: ZipExtractor(), shutdown: stop,
-            grace: settings.grace, logger: logger)
+            loadScript: { parsed }, fetcher: fetcher, extractor: ZipExtractor(), grace: settings.grace,
+            logger: logger)
         let context = RunContext(
             trigger: trigger, count: count, epoch: nil, runID: RunContext.newRunID(), agent: settings.agentName,
             host: settings.host, params: try PipelineRequest.params(params))
-        let report = await SignalScope.run(stop: stop) { await executor.run(context) }
+        // The one run is the only service of a group that traps SIGTERM and SIGINT, so a running step gets the
+        // grace period as it does under `watch`; the group ends when the run does.
+        let once = OnceRun(executor: executor, context: context)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: once, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
         try? await transport.shutdown()
+        if let failure { throw failure }
+        guard let report = once.report else { throw AgentError.step("the run did not finish") }
         print(RunPrinter.text(report))
         if report.status != .succeeded { throw ExitCode(1) }
     }
@@ -67,5 +79,25 @@ struct RunCommand: AsyncParsableCommand {
         throw AgentError.configuration(
             "the config file watches several triggers: choose one with --trigger ("
                 + settings.watches.map(\.trigger).joined(separator: ", ") + ")")
+    }
+}
+
+/// The run of `run --once` as a `Service`, keeping its report for the command to print.
+final class OnceRun: Service, Sendable {
+    let executor: RunExecutor
+    let context: RunContext
+    private let finished = Mutex<RunReport?>(nil)
+
+    init(executor: RunExecutor, context: RunContext) {
+        self.executor = executor
+        self.context = context
+    }
+
+    /// The report, once the run has finished.
+    var report: RunReport? { finished.withLock { $0 } }
+
+    func run() async {
+        let report = await executor.run(context)
+        finished.withLock { $0 = report }
     }
 }

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Subprocess
 import SystemPackage
 
@@ -39,15 +40,17 @@ public struct StepProcess: Sendable {
 
     /// Runs the process to its end; by then no process of its group is left.
     ///
+    /// Run inside a `ServiceGroup`'s service (or `testGracefulShutdown`), the graceful shutdown of that
+    /// service gives the process `grace` to finish; then its group is terminated and the result says
+    /// `cancelled`. Outside one, only `timeout` and the task's cancellation stop it.
+    ///
     /// - Parameters:
     ///   - timeout: when set, the group is terminated after this long and the result says `timedOut`.
-    ///   - shutdown: when it fires, the process gets `grace` to finish, then its group is terminated and the
-    ///     result says `cancelled`.
+    ///   - grace: how long the process may go on once graceful shutdown begins.
     ///   - onLine: called for each output line (without its newline), in order.
     /// - Throws: `AgentError.step` when the process cannot be started.
     public func run(
         timeout: Duration? = nil,
-        shutdown: StopSignal? = nil,
         grace: Duration = .seconds(10),
         onLine: @escaping @Sendable (String) -> Void
     ) async throws -> ProcessResult {
@@ -70,8 +73,7 @@ public struct StepProcess: Sendable {
                 platformOptions: options, input: .none, output: .sequence, error: .combinedWithOutput
             ) { execution in
                 onSpawn?(execution.processIdentifier.value)
-                return await Self.supervise(
-                    execution, machine: machine, shutdown: shutdown, maxLineBytes: maxLineBytes, onLine: onLine)
+                return await Self.supervise(execution, machine: machine, maxLineBytes: maxLineBytes, onLine: onLine)
             }
         } catch let error as SubprocessError {
             let reason = error.underlyingError.map { "\($0)" } ?? "\(error)"
@@ -92,12 +94,27 @@ public struct StepProcess: Sendable {
     /// process was stopped, or nil when it ended by itself.
     private static func supervise(
         _ execution: Execution<NoInput, SequenceOutput, CombinedErrorOutput>, machine: StepTermination,
-        shutdown: StopSignal?, maxLineBytes: Int, onLine: @escaping @Sendable (String) -> Void
+        maxLineBytes: Int, onLine: @escaping @Sendable (String) -> Void
+    ) async -> StepTermination.Stop? {
+        let (events, sink) = AsyncStream.makeStream(of: StepTermination.Event.self)
+        // The handler runs at once when the shutdown began before the step; the event then waits in the stream
+        // until the machine has handled `started`.
+        return await withGracefulShutdownHandler {
+            await drive(
+                execution, machine: machine, events: events, sink: sink, maxLineBytes: maxLineBytes, onLine: onLine)
+        } onGracefulShutdown: {
+            sink.yield(.shutdownRequested)
+        }
+    }
+
+    private static func drive(
+        _ execution: Execution<NoInput, SequenceOutput, CombinedErrorOutput>, machine: StepTermination,
+        events: AsyncStream<StepTermination.Event>, sink: AsyncStream<StepTermination.Event>.Continuation,
+        maxLineBytes: Int, onLine: @escaping @Sendable (String) -> Void
     ) async -> StepTermination.Stop? {
         var machine = machine
         let pid = execution.processIdentifier.value
         let output = execution.standardOutput
-        let (events, sink) = AsyncStream.makeStream(of: StepTermination.Event.self)
         return await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 var splitter = LineSplitter(maxLineBytes: maxLineBytes)
@@ -111,12 +128,6 @@ public struct StepProcess: Sendable {
                 // job still holds the pipe) or when every writer closed it, the leader perhaps still running.
                 await waitForExit(of: pid)
                 sink.yield(.leaderExited)
-            }
-            if let shutdown {
-                group.addTask {
-                    await shutdown.wait()
-                    if !Task.isCancelled { sink.yield(.shutdownRequested) }
-                }
             }
             var stop: StepTermination.Stop?
             var pending = machine.handle(.started)

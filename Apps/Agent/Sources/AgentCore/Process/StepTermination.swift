@@ -1,5 +1,5 @@
 /// Decides when a step's process group is signalled and how the step ends. Pure: it never reads a clock or
-/// touches a process. The driver (`StepProcess`) feeds it events (its timers firing, the shutdown signal, the
+/// touches a process. The driver (`StepProcess`) feeds it events (its timers firing, the graceful shutdown, the
 /// leader's exit) and carries out the actions it returns, so every path is tested without processes.
 ///
 /// The rules:

@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -26,9 +27,8 @@ public struct RunExecutor: Sendable {
     public var fetcher: any ArtifactFetching
     /// Extracts archives for unzip steps.
     public var extractor: any ArchiveExtracting
-    /// Fires on SIGTERM: no new step starts, the running one gets `grace`, then it is stopped.
-    public var shutdown: StopSignal
-    /// How long a running step may go on after shutdown.
+    /// How long a running step may go on once the graceful shutdown of the service running it begins (SIGTERM).
+    /// From then on no new step starts.
     public var grace: Duration
     /// Where output and step results are logged.
     public var logger: Logger
@@ -38,15 +38,13 @@ public struct RunExecutor: Sendable {
     /// Makes an executor.
     public init(
         shell: String, baseEnvironment: [String: String], loadScript: @escaping @Sendable () throws -> BuildScript,
-        fetcher: any ArtifactFetching, extractor: any ArchiveExtracting, shutdown: StopSignal,
-        grace: Duration = .seconds(10), logger: Logger
+        fetcher: any ArtifactFetching, extractor: any ArchiveExtracting, grace: Duration = .seconds(10), logger: Logger
     ) {
         self.shell = shell
         self.baseEnvironment = baseEnvironment
         self.loadScript = loadScript
         self.fetcher = fetcher
         self.extractor = extractor
-        self.shutdown = shutdown
         self.grace = grace
         self.logger = logger
     }
@@ -99,7 +97,7 @@ public struct RunExecutor: Sendable {
         let environment = Self.environment(base: baseEnvironment, script: script, context: context)
 
         for (index, step) in resolved.steps.enumerated() {
-            if status != .succeeded || shutdown.isFired {
+            if status != .succeeded || Task.isShuttingDownGracefully {
                 if status == .succeeded { status = .cancelled }
                 results.append(.init(index: index, kind: step.kind, status: .skipped, durationSeconds: 0))
                 continue
@@ -163,7 +161,7 @@ public struct RunExecutor: Sendable {
         case .shell(let command):
             let process = StepProcess(executable: shell, arguments: ["-e", "-c", command], environment: environment)
             do {
-                let outcome = try await process.run(timeout: step.timeout, shutdown: shutdown, grace: grace) { line in
+                let outcome = try await process.run(timeout: step.timeout, grace: grace) { line in
                     logger.info("\(prefix) \(line)")
                     tail.append(line)
                 }
@@ -184,7 +182,7 @@ public struct RunExecutor: Sendable {
                 result.message = "\(error)"
             }
         case .download(let download), .downloadS3(let download):
-            let outcome = await StepRace.run(timeout: step.timeout, shutdown: shutdown, grace: grace) {
+            let outcome = await StepRace.run(timeout: step.timeout, grace: grace) {
                 try await self.download(download)
             }
             apply(outcome, to: &result, timeout: step.timeout) { bytes in
@@ -194,7 +192,7 @@ public struct RunExecutor: Sendable {
             }
         case .unzip(let unzip):
             let extractor = self.extractor
-            let outcome = await StepRace.run(timeout: step.timeout, shutdown: shutdown, grace: grace) {
+            let outcome = await StepRace.run(timeout: step.timeout, grace: grace) {
                 Int64(try await extractor.extract(src: unzip.src, dest: unzip.dest, overwrite: unzip.overwrite))
             }
             apply(outcome, to: &result, timeout: step.timeout) { entries in

@@ -1,4 +1,7 @@
-/// Runs a non-process step (download, unzip) against its timeout and the shutdown grace period.
+import ServiceLifecycle
+
+/// Runs a non-process step (download, unzip) against its timeout and the shutdown grace period, which starts
+/// when the graceful shutdown of the service running the step begins.
 ///
 /// When time runs out, the work is cancelled and awaited: the step ends only once the work has stopped, so
 /// nothing it does (writing into `dest`) goes on after the step is reported. Work that was past its last
@@ -12,7 +15,7 @@ enum StepRace {
     }
 
     static func run<T: Sendable>(
-        timeout: Duration?, shutdown: StopSignal, grace: Duration,
+        timeout: Duration?, grace: Duration,
         _ work: @escaping @Sendable () async throws -> T
     ) async -> Outcome<T> {
         await withTaskGroup(of: Outcome<T>?.self) { group in
@@ -26,9 +29,13 @@ enum StepRace {
                 }
             }
             group.addTask {
-                await shutdown.wait()
-                if Task.isCancelled { return nil }
-                do { try await Task.sleep(for: grace) } catch { return nil }
+                // Outside a graceful-shutdown context this waits until the race is over and cancels it.
+                do {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: grace)
+                } catch {
+                    return nil
+                }
                 return .cancelled
             }
             var stopped: Outcome<T>?

@@ -1,9 +1,13 @@
 import Logging
+import ServiceLifecycle
 
 /// Runs the build script of one trigger as its state changes: decides with `TriggerDecision`, runs one
 /// at a time, coalesces states that arrive during a run into one more run for the newest count, and
 /// remembers a count only once its run has finished (a cancelled or killed run is not remembered, so it
 /// runs again after a restart).
+///
+/// Once the graceful shutdown of the service running it begins, no new run starts (states still buffered are
+/// dropped).
 ///
 /// It keeps nothing per run: an agent runs for months, so each report goes to the reporter (or the outbox)
 /// and to `onRunFinished`, and is then dropped.
@@ -35,8 +39,6 @@ public struct TriggerLoop: Sendable {
     public var onRunFinished: @Sendable (RunReport, Duration) -> Void = { _, _ in }
     /// Called with each state seen (for metrics).
     public var onObservation: @Sendable (Observation) -> Void = { _ in }
-    /// When fired, no new run starts (states still buffered are dropped).
-    public var stop = StopSignal()
 
     /// Makes a loop.
     public init(
@@ -132,7 +134,7 @@ public struct TriggerLoop: Sendable {
                     logger.info("[\(trigger)] first start: adopting count \(observed.count) without running")
                 }
             case .run(let count):
-                if stop.isFired { return }
+                if Task.isShuttingDownGracefully { return }
                 let release = TriggerDecision.release(for: count, observed: result.release, stored: stored)
                 if let release, var state = stored, state.running != release {
                     // Kept before the first step, so a run killed with the agent re-runs with these params.

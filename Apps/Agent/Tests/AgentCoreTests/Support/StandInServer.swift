@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycleTestKit
 import Synchronization
 
 @testable import AgentCore
@@ -8,42 +9,47 @@ final class StandInServer: Sendable {
     enum Mode: String { case original, v1 }
 
     let port: Int
-    let stop: StopSignal
+    /// Begins the shutdown the server's process runs in: SIGTERM to its group at once (grace 0).
+    let stop: GracefulShutdownTestTrigger
     let task: Task<ProcessResult, any Error>
     static let secret = "s3cret"
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    private init(port: Int, stop: StopSignal, task: Task<ProcessResult, any Error>) {
+    private init(port: Int, stop: GracefulShutdownTestTrigger, task: Task<ProcessResult, any Error>) {
         self.port = port
         self.stop = stop
         self.task = task
     }
 
     static func start(_ mode: Mode) async throws -> StandInServer {
-        let stop = StopSignal()
+        let trigger = Mutex<GracefulShutdownTestTrigger?>(nil)
         let firstLine = Mutex<String?>(nil)
         var process = StepProcess(
             executable: "/usr/bin/python3",
             arguments: [RepoPaths.testsSupport + "/standin_server.py", "--mode", mode.rawValue, "--secret", secret],
             environment: ProcessInfo.processInfo.environment)
         process.killDelay = .seconds(1)
+        // The trigger is kept before the process starts, so a server that printed its port has one.
         let task = Task {
-            try await process.run(shutdown: stop, grace: .zero) { line in
-                firstLine.withLock { if $0 == nil { $0 = line } }
+            try await testGracefulShutdown { shutdown in
+                trigger.withLock { $0 = shutdown }
+                return try await process.run(grace: .zero) { line in
+                    firstLine.withLock { if $0 == nil { $0 = line } }
+                }
             }
         }
         if try await eventually(timeout: .seconds(10), { firstLine.withLock { $0.flatMap(Int.init) } != nil }),
-            let port = firstLine.withLock({ $0.flatMap(Int.init) })
+            let port = firstLine.withLock({ $0.flatMap(Int.init) }), let stop = trigger.withLock({ $0 })
         {
             return StandInServer(port: port, stop: stop, task: task)
         }
-        stop.fire()
+        if let stop = trigger.withLock({ $0 }) { stop.triggerGracefulShutdown() } else { task.cancel() }
         throw AgentError.io("the stand-in server did not start")
     }
 
     func shutdown() async {
-        stop.fire()
+        stop.triggerGracefulShutdown()
         _ = try? await task.value
     }
 

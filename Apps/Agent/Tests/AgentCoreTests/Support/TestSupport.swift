@@ -73,6 +73,21 @@ final class Collector<T: Sendable>: Sendable {
     var all: [T] { items.withLock { $0 } }
 }
 
+/// A one-shot event between a test and the code it drives: `open()` once, and `wait()` returns (at once if it is
+/// already open). One task may wait on it.
+struct Latch: Sendable {
+    private let opened: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() { (opened, continuation) = AsyncStream.makeStream(of: Void.self) }
+
+    func open() { continuation.finish() }
+
+    func wait() async {
+        for await _ in opened {}
+    }
+}
+
 /// Whether process `pid` is gone (or a zombie nobody reaped).
 func processIsGone(_ pid: pid_t) -> Bool {
     if kill(pid, 0) != 0 { return errno == ESRCH }

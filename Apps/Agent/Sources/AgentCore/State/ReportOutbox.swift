@@ -31,6 +31,12 @@ public struct ReportOutbox: Sendable {
         try FileSystem.createDirectories(directory)
     }
 
+    /// `add(_:)` on a thread of its own, so the watching task's cooperative thread never waits on the disk.
+    @discardableResult
+    public func keep(_ report: RunReport) async throws -> [String] {
+        try await BlockingThread.run { _ in try add(report) }
+    }
+
     /// Keeps `report` until it is delivered; returns the ids of reports dropped to stay within capacity.
     @discardableResult
     public func add(_ report: RunReport) throws -> [String] {
@@ -96,7 +102,7 @@ public struct ReportOutbox: Sendable {
         var result = Delivery()
         let files: [String]
         do {
-            files = try pendingFiles()
+            files = try await BlockingThread.run { _ in try pendingFiles() }
         } catch {
             result.failure = "\(error)"
             return result
@@ -105,7 +111,8 @@ public struct ReportOutbox: Sendable {
             let path = directory + "/" + file
             let report: RunReport
             do {
-                report = try JSONDecoder().decode(RunReport.self, from: try FileSystem.read(path))
+                let bytes = try await BlockingThread.run { _ in try FileSystem.read(path) }
+                report = try JSONDecoder().decode(RunReport.self, from: bytes)
             } catch {
                 // A file that cannot be read back would block every later report: set it aside.
                 rename(path, path + ".unreadable")

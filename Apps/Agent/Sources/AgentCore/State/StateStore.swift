@@ -65,6 +65,17 @@ public struct StateStore: Sendable {
         return fd
     }
 
+    /// `load(_:)` on a thread of its own, so the watching task's cooperative thread never waits on the disk.
+    public func read(_ trigger: String) async throws -> HandledState? {
+        try await BlockingThread.run { _ in try load(trigger) }
+    }
+
+    /// `save(_:)` (write, fsync, rename, fsync the folder) on a thread of its own, off the cooperative pool.
+    /// Returns once the state is durable.
+    public func write(_ state: HandledState) async throws {
+        try await BlockingThread.run { _ in try save(state) }
+    }
+
     /// Remembers `state` durably.
     public func save(_ state: HandledState) throws {
         let encoder = JSONEncoder()

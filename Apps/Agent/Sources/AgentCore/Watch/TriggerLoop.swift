@@ -117,7 +117,7 @@ public struct TriggerLoop: Sendable {
     }
 
     func consume(_ states: AsyncStream<PollResult>, enqueued: AsyncStream<Void>.Continuation?) async throws {
-        var stored = try store.load(trigger)
+        var stored = try await store.read(trigger)
         for await result in states {
             let observed = result.observation
             onObservation(observed)
@@ -126,7 +126,7 @@ public struct TriggerLoop: Sendable {
                 continue
             case .adopt(let warning):
                 let state = HandledState(trigger: trigger, epoch: observed.epoch, count: observed.count)
-                try store.save(state)
+                try await store.write(state)
                 stored = state
                 if let warning {
                     logger.warning("[\(trigger)] \(warning)")
@@ -139,7 +139,7 @@ public struct TriggerLoop: Sendable {
                 if let release, var state = stored, state.running != release {
                     // Kept before the first step, so a run killed with the agent re-runs with these params.
                     state.running = release
-                    try store.save(state)
+                    try await store.write(state)
                     stored = state
                 } else if let release, result.release == nil {
                     logger.info(
@@ -155,13 +155,13 @@ public struct TriggerLoop: Sendable {
                 onRunFinished(report, clock.now - start)
                 if report.status != .cancelled {
                     let state = HandledState(trigger: trigger, epoch: observed.epoch, count: count)
-                    try store.save(state)
+                    try await store.write(state)
                     stored = state
                 }
                 if let reporter, result.serverProtocol == .v1 {
                     if let outbox, let enqueued {
                         do {
-                            for dropped in try outbox.add(report) {
+                            for dropped in try await outbox.keep(report) {
                                 logger.warning("[\(trigger)] outbox full: dropped the report of run \(dropped)")
                             }
                             enqueued.yield()

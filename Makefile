@@ -28,8 +28,8 @@ test-packages: deps ## run the packages' tests through their own manifests, one 
 	@bash Tools/test-all.sh $(or $(ONLY),$(PACKAGES) $(APPS) Tests)
 
 run: ## build and start prostagma-server on 127.0.0.1:6969 with its default data directory
-	swift build --package-path Apps/Server --product prostagma-server
-	Apps/Server/.build/debug/prostagma-server
+	swift build --product prostagma-server
+	.build/debug/prostagma-server
 
 server: ## release-build prostagma-server into dist/
 	@mkdir -p $(DIST)

@@ -21,6 +21,10 @@ extension ServerRoutes {
                 components.agents.touch(
                     name: stored.agent, host: stored.host, trigger: stored.trigger, pollInterval: nil,
                     now: components.now(), runID: stored.id)
+                // The slot is freed (and the next agent admitted) before the report is acknowledged.
+                try await components.rollouts.reported(
+                    stored.trigger, agent: stored.agent, count: stored.count, succeeded: stored.status == .succeeded,
+                    now: components.now())
                 components.runHub.bump(stored.trigger)
                 return try json(RunCreated(id: stored.id ?? ""), status: .created)
             })

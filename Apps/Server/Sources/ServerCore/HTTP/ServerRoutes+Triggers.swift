@@ -37,6 +37,10 @@ extension ServerRoutes {
                     request.query["wait"], name: "wait", default: ServerComponents.defaultPollSeconds,
                     maximum: ServerComponents.maximumPollSeconds)
                 let agent = try noteAgent(request, trigger: name)
+                if let agent, components.rollouts.isGated(name) {
+                    return try await gatedPoll(
+                        name, agent: agent, after: after, epoch: epoch, wait: wait, context: context)
+                }
                 let hub = components.hub
                 let notifier = hub.notifier(for: name)
                 let seen = notifier.generation
@@ -62,6 +66,32 @@ extension ServerRoutes {
                 let epoch = components.store.epoch
                 return try json(TriggerList(triggers: components.hub.all().map { $0.with(epoch: epoch) }, epoch: epoch))
             })
+    }
+
+    /// The long poll of an agent on a trigger with a rollout: it shows the count the rollout admitted the agent to,
+    /// and waits until that differs from `after` (an admission, a new release), the wait ends, or shutdown.
+    func gatedPoll(
+        _ name: String, agent: String, after: Int64?, epoch: String?, wait: Double, context: RequestContext
+    ) async throws(ServerError) -> HTTPResponse {
+        let hub = components.hub
+        let notifier = hub.notifier(for: name)
+        let ourEpoch = components.store.epoch
+        // `after` counts of another database say nothing about this one's releases.
+        let handled = epoch == ourEpoch ? after : nil
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        components.agents.pollChanged(name: agent, delta: 1, now: components.now())
+        defer { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
+        while true {
+            let seen = notifier.generation
+            let visible = try await gatedState(hub.current(name), agent: agent, handled: handled)
+            guard let after, epoch == ourEpoch, visible.count == after, ContinuousClock.now < deadline,
+                !context.isShuttingDown, !hub.isShutDown
+            else { return try json(visible.with(epoch: ourEpoch)) }
+            switch await context.wait(for: notifier, since: seen, until: deadline) {
+            case .event: continue
+            case .deadline, .shutdown, .cancelled: return try json(visible.with(epoch: ourEpoch))
+            }
+        }
     }
 
     /// The `?wait=` of an increment or a rollback, in seconds; nil when absent.

@@ -1,0 +1,177 @@
+import Foundation
+import HTTPCore
+import ProstagmaProtocol
+import Testing
+
+@testable import ServerCore
+
+@Suite(.timeLimit(.minutes(2))) struct RolloutRoutesTests {
+    static func decode<T: Decodable>(_ type: T.Type, _ response: TestServer.Response) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(response.body))
+    }
+
+    /// One long poll of `agent`, saying it has `after`; answers at once unless `wait` is given.
+    static func poll(_ server: TestServer, _ agent: String, after: Int64, wait: Double = 0) async throws -> Int64 {
+        let epoch = server.components.store.epoch
+        let response = try await server.send(
+            .GET, "/v1/triggers/app?after=\(after)&epoch=\(epoch)&wait=\(wait)",
+            headers: [(HeaderName.agent, agent)], bearer: true)
+        #expect(response.status == 200, "\(response.text)")
+        return try decode(TriggerState.self, response).count
+    }
+
+    static func setPolicy(_ server: TestServer, _ body: String) async throws {
+        let response = try await server.send(.PUT, "/v1/triggers/app/policy", body: body, bearer: true)
+        #expect(response.status == 200, "\(response.text)")
+    }
+
+    static func rollout(_ server: TestServer) async throws -> Rollout {
+        try decode(Rollout.self, try await server.send(.GET, "/v1/triggers/app/rollout", bearer: true))
+    }
+
+    @Test func aPolicyIsReadBackAndNullWhenThereIsNone() async throws {
+        let server = try await TestServer()
+        let none = try await server.send(.GET, "/v1/triggers/app/policy", bearer: true)
+        #expect(none.status == 200 && none.text == "null", "\(none.text)")
+        try await Self.setPolicy(server, #"{"max_parallel": "20%", "canary": 1}"#)
+        let read = try Self.decode(
+            RolloutPolicy.self, try await server.send(.GET, "/v1/triggers/app/policy", bearer: true))
+        #expect(read == RolloutPolicy(maxParallel: .percent(20), canary: 1))
+        #expect(try await server.components.store.loadPolicies()["app"] == read)
+        let removed = try await server.send(.DELETE, "/v1/triggers/app/policy", bearer: true)
+        #expect(removed.status == 200 && removed.text == "null")
+        #expect(try await server.send(.GET, "/v1/triggers/app/policy", bearer: true).text == "null")
+    }
+
+    @Test(arguments: [
+        (#"{"max_parallel": "x%"}"#, "max_parallel"),
+        (#"{"max_parallel": 0}"#, "max_parallel"),
+        (#"{"max_parallel": "120%"}"#, "max_parallel"),
+        (#"{"canary": -1}"#, "canary"),
+        (#"{"canary": "one"}"#, "canary"),
+        (#"{"canary_soak": 30}"#, "canary_soak"),
+        (#"{"halt_on_failure": "yes"}"#, "halt_on_failure"),
+    ])
+    func aBadPolicyIsA422NamingTheField(body: String, field: String) async throws {
+        let server = try await TestServer()
+        let response = try await server.send(.PUT, "/v1/triggers/app/policy", body: body, bearer: true)
+        #expect(response.status == 422, "\(response.text)")
+        #expect((try response.json()["detail"] as? String)?.contains(field) == true, "\(response.text)")
+        #expect(try await server.send(.GET, "/v1/triggers/app/policy", bearer: true).text == "null")
+    }
+
+    @Test func withoutAPolicyThereIsNoRolloutAndNoGate() async throws {
+        let server = try await TestServer()
+        _ = try await Self.poll(server, "a", after: 0)
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        #expect(try await Self.poll(server, "b", after: 0) == 1)
+        let missing = try await server.send(.GET, "/v1/triggers/app/rollout", bearer: true)
+        #expect(missing.status == 404 && missing.text.contains("no_rollout"), "\(missing.text)")
+        let control = try await server.send(.POST, "/v1/triggers/app/rollout/pause", bearer: true)
+        #expect(control.status == 404)
+    }
+
+    @Test func agentsSeeTheNewCountOnlyOnceAdmittedAndAReportAdmitsTheNext() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+        for agent in ["b", "a"] { _ = try await Self.poll(server, agent, after: 0) }
+        _ = try await server.send(.POST, "/v1/triggers/app", body: #"{"params": {"v": "1"}}"#, bearer: true)
+        #expect(try await Self.poll(server, "a", after: 0) == 1, "a goes first, by name")
+        #expect(try await Self.poll(server, "b", after: 0) == 0, "b waits")
+        let original = try await server.send(.GET, "/trigger", body: #"{"secret": "test-secret", "trigger": "app"}"#)
+        #expect(try original.json()["count"] as? Int == 1, "the original protocol is not gated")
+        async let woken = Self.poll(server, "b", after: 0, wait: 30)
+        try await eventually("b's poll to be open") {
+            try await Self.rollout(server).agents.contains { $0.name == "b" }
+                && server.components.hub.notifier(
+                    for: "app"
+                ).waiterCount >= 1
+        }
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 1, status: "succeeded")
+        #expect(try await woken == 1, "the report freed a's slot and b's poll woke")
+        let midway = try await Self.rollout(server)
+        #expect(midway.state == .running)
+        #expect(midway.agents.map(\.place) == [.succeeded, .admitted])
+        try await ReleaseRoutesTests.report(server, agent: "b", count: 1, status: "succeeded")
+        #expect(try await Self.rollout(server).state == .succeeded)
+    }
+
+    @Test func aFailureHaltsAndAWaitingCIAnswers409AtOnceNamingWhoNeverRan() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+        for agent in ["a", "b", "c"] { _ = try await Self.poll(server, agent, after: 0) }
+        async let deploy = server.send(.POST, "/v1/triggers/app?wait=60", bearer: true)
+        try await eventually("the increment") { server.components.hub.current("app").count == 1 }
+        #expect(try await Self.poll(server, "a", after: 0) == 1)
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 1, status: "failed")
+        let answer = try await deploy
+        #expect(answer.status == 409, "\(answer.text)")
+        let outcome = try Self.decode(DeployOutcome.self, answer)
+        #expect(outcome.runs.map(\.agent) == ["a"])
+        #expect(outcome.pending == ["b", "c"])
+        let halted = try await Self.rollout(server)
+        #expect(halted.state == .halted && halted.haltedBy == "a" && halted.neverRan == ["b", "c"])
+        #expect(try await Self.poll(server, "b", after: 0) == 0, "a halt admits nobody")
+        let resumed = try Self.decode(
+            Rollout.self, try await server.send(.POST, "/v1/triggers/app/rollout/resume", bearer: true))
+        #expect(resumed.state == .running && resumed.agents.map(\.place) == [.failed, .admitted, .waiting])
+        #expect(try await Self.poll(server, "b", after: 0) == 1)
+    }
+
+    @Test func controlsFollowTheRolloutsStateAndSayWhyWhenRefused() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 1, "canary": 1}"#)
+        for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 0) }
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        let bad = try await server.send(.POST, "/v1/triggers/app/rollout/explode", bearer: true)
+        #expect(bad.status == 404 && bad.text.contains("pause, resume, promote, abort"), "\(bad.text)")
+        let paused = try await server.send(.POST, "/v1/triggers/app/rollout/pause", bearer: true)
+        #expect(try Self.decode(Rollout.self, paused).state == .paused)
+        let again = try await server.send(.POST, "/v1/triggers/app/rollout/pause", bearer: true)
+        #expect(again.status == 409 && again.text.contains("it is paused"), "\(again.text)")
+        _ = try await server.send(.POST, "/v1/triggers/app/rollout/resume", bearer: true)
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 1, status: "succeeded")
+        #expect(try await Self.rollout(server).state == .paused, "the canary pause")
+        #expect(try await Self.poll(server, "b", after: 0) == 0)
+        let promoted = try await server.send(.POST, "/v1/triggers/app/rollout/promote", bearer: true)
+        #expect(try Self.decode(Rollout.self, promoted).state == .running)
+        #expect(try await Self.poll(server, "b", after: 0) == 1)
+        let aborted = try await server.send(.POST, "/v1/triggers/app/rollout/abort", bearer: true)
+        #expect(try Self.decode(Rollout.self, aborted).state == .aborted)
+        let webhookOnly = try await server.send(.POST, "/v1/triggers/app/rollout/resume")
+        #expect(webhookOnly.status == 401)
+    }
+
+    @Test func aNewIncrementSupersedesTheRollout() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+        for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 0) }
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        #expect(try await Self.poll(server, "a", after: 0) == 1)
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        let newest = try await Self.rollout(server)
+        #expect(newest.count == 2 && newest.agents.map(\.place) == [.admitted, .waiting])
+        #expect(try await Self.poll(server, "b", after: 0) == 0, "b was never admitted to #1 either")
+        #expect(try await Self.poll(server, "a", after: 1) == 2)
+    }
+
+    @Test func policiesAndRolloutsSurviveAReopenedStore() async throws {
+        let directory = TemporaryDirectory().path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var machine = RolloutMachine(
+            trigger: "app", count: 3, policy: RolloutPolicy(maxParallel: .count(1)), agents: ["a", "b"],
+            previous: nil, now: Date(timeIntervalSince1970: 1_800_000_000))
+        machine.reported("a", count: 3, succeeded: true, now: Date(timeIntervalSince1970: 1_800_000_001))
+        let saved = machine
+        do {
+            let store = try SQLiteStore(directory: directory)
+            try await store.setPolicy(RolloutPolicy(canary: 2), trigger: "app", now: Date())
+            try await store.saveRollout(of: "app") { saved }
+            try await store.close()
+        }
+        let store = try SQLiteStore(directory: directory)
+        #expect(try await store.loadPolicies() == ["app": RolloutPolicy(canary: 2)])
+        #expect(try await store.loadRollouts() == [saved])
+        try await store.close()
+    }
+}

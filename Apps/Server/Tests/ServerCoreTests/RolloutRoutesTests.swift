@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPCore
 import ProstagmaProtocol
 import Testing
@@ -173,5 +174,79 @@ import Testing
         #expect(try await store.loadPolicies() == ["app": RolloutPolicy(canary: 2)])
         #expect(try await store.loadRollouts() == [saved])
         try await store.close()
+    }
+
+    @Test func aRestartedServerCarriesOnWithoutAdmittingAnyoneTwice() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let server = try await TestServer(directory: directory.path)
+            try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+            for agent in ["a", "b", "c"] { _ = try await Self.poll(server, agent, after: 0) }
+            _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+            #expect(try await Self.poll(server, "a", after: 0) == 1)
+            try await server.components.store.close()
+        }
+        let server = try await TestServer(directory: directory.path)
+        #expect(try await Self.rollout(server).agents.map(\.place) == [.admitted, .waiting, .waiting])
+        #expect(try await Self.poll(server, "b", after: 0) == 0, "the cap still holds")
+        #expect(try await Self.poll(server, "a", after: 1) == 1)
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 1, status: "succeeded")
+        #expect(try await Self.poll(server, "b", after: 0) == 1)
+        #expect(try await Self.poll(server, "c", after: 0) == 0)
+    }
+
+    @Test func aRolloutLostToACrashAfterItsIncrementIsMadeAgainAtStart() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let server = try await TestServer(directory: directory.path)
+            try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+            for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 0) }
+            _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+            #expect(try await Self.poll(server, "a", after: 0) == 1)
+            await server.components.flushAgents()  // as the background service does every 5 s
+            // As if the server died between the increment's commit and the rollout's save.
+            let store = try #require(server.components.store as? SQLiteStore)
+            try await store.pool.write { try $0.execute(sql: "DELETE FROM rollouts") }
+            try await store.close()
+        }
+        let server = try await TestServer(directory: directory.path)
+        #expect(try await Self.poll(server, "b", after: 0) == 0, "b is gated, not shown the count")
+        #expect(try await Self.poll(server, "a", after: 1) == 1, "a already had it: admitted, not again")
+        let rollout = try await Self.rollout(server)
+        #expect(rollout.agents.map(\.place) == [.admitted, .waiting])
+    }
+
+    @Test func autoRollbackRedeploysTheLastGoodReleaseAfterAHalt() async throws {
+        let server = try await TestServer()
+        _ = try await Self.poll(server, "a", after: 0)
+        _ = try await server.send(.POST, "/v1/triggers/app", body: #"{"params": {"v": "good"}}"#, bearer: true)
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 1, status: "succeeded")
+        try await Self.setPolicy(server, #"{"max_parallel": 1, "auto_rollback": true}"#)
+        for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 1) }
+        _ = try await server.send(.POST, "/v1/triggers/app", body: #"{"params": {"v": "bad"}}"#, bearer: true)
+        #expect(try await Self.poll(server, "a", after: 1) == 2)
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 2, status: "failed")
+        let current = server.components.hub.current("app")
+        #expect(current.count == 3 && current.release?.rollbackOf == 1, "rolled back to #1")
+        #expect(current.release?.requestedBy == "auto_rollback")
+        #expect(current.release?.params == ["v": "good"])
+        #expect(try await Self.poll(server, "a", after: 2) == 3, "the agent that ran the bad one goes first")
+        #expect(try await Self.poll(server, "b", after: 1) == 1, "b never ran #2, and waits for #3")
+    }
+
+    @Test func aSilentAdmittedAgentIsGoneAfterTheDeadlineAndTheNextIsAdmitted() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+        for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 0) }
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        let later = Date().addingTimeInterval(RolloutMachine.defaultSilenceDeadline + 60)
+        // b keeps polling; a is never heard from again.
+        try await server.components.rollouts.polled("app", agent: "b", handled: 0, now: later)
+        await server.components.rollouts.tick(now: later)
+        let rollout = try await Self.rollout(server)
+        #expect(rollout.agents.map(\.place) == [.gone, .admitted])
+        #expect(try await Self.poll(server, "b", after: 0) == 1)
     }
 }

@@ -51,10 +51,16 @@ public final class ServerComponents: Sendable {
         let hub = TriggerHub(initial: triggers)
         self.hub = hub
         self.runHub = TriggerHub()
-        self.agents = AgentRegistry(initial: try await store.loadAgents())
+        let agentRecords = try await store.loadAgents()
+        self.agents = AgentRegistry(initial: agentRecords)
+        var watchers: [String: [String]] = [:]
+        for record in agentRecords {
+            for trigger in record.triggers { watchers[trigger, default: []].append(record.name) }
+        }
         self.rollouts = RolloutCoordinator(
             store: store, hub: hub, policies: try await store.loadPolicies(), rollouts: try await store.loadRollouts(),
-            counts: Dictionary(triggers.map { ($0.trigger, $0.count) }, uniquingKeysWith: max), now: now())
+            counts: Dictionary(triggers.map { ($0.trigger, $0.count) }, uniquingKeysWith: max), watchers: watchers,
+            now: now())
         let cacheDirectory = (configuration.dataDirectory as NSString).appendingPathComponent("cache")
         let cache = try ArtifactCache(
             directory: cacheDirectory, settings: ArtifactCache.Settings(maxBytes: configuration.cacheMaxBytes))
@@ -104,6 +110,30 @@ public final class ServerComponents: Sendable {
         metrics.triggersTotal.labels(name).increment()
         await persistRollout(name)
         return state
+    }
+
+    /// The `requested_by` of a release made by `auto_rollback`.
+    static let autoRollbackRequester = "auto_rollback"
+
+    /// Rolls `halted`'s trigger back to `previous` (the newest release before it whose runs all succeeded) when its
+    /// policy has `auto_rollback` and nothing newer superseded it. The new count is a rollout of its own under the
+    /// same policy, so the agents that ran the bad release get the good one again. Nothing to go back to is logged.
+    func autoRollback(_ halted: RolloutMachine) async {
+        guard hub.current(halted.trigger).count == halted.count else { return }
+        let note =
+            "Automatic rollback: the rollout of #\(halted.count) halted"
+            + (halted.haltedBy.map { " (\($0)'s run failed)" } ?? "")
+        do {
+            let state = try await rollback(
+                halted.trigger, to: .previous, note: note, requestedBy: Self.autoRollbackRequester)
+            logger.notice(
+                "rolled back after a halted rollout",
+                metadata: ["trigger": "\(halted.trigger)", "halted": "\(halted.count)", "count": "\(state.count)"])
+        } catch {
+            logger.warning(
+                "auto_rollback could not roll back",
+                metadata: ["trigger": "\(halted.trigger)", "halted": "\(halted.count)", "error": "\(error)"])
+        }
     }
 
     /// Writes changed agent records to the store.

@@ -8,8 +8,8 @@ import Synchronization
 /// A trigger without a policy has no machine: nothing here touches it, and its long polls behave as before. The
 /// machine of a new count is made in the increment's commit callback, before the hub publishes the count, so no
 /// long poll sees the count ungated; it is persisted right after. A crash between the two is caught at start
-/// (``init(store:hub:policies:rollouts:counts:now:silenceDeadline:)``): a trigger with a policy whose newest count
-/// has no rollout gets one then, with every agent waiting.
+/// (``init(store:hub:policies:rollouts:counts:watchers:now:silenceDeadline:)``): a trigger with a policy whose newest
+/// count has no rollout gets one then, over the stored agents watching it.
 public final class RolloutCoordinator: Sendable {
     /// A control request of `POST /v1/triggers/{name}/rollout/{action}`.
     public enum Action: String, Sendable, CaseIterable {
@@ -33,11 +33,12 @@ public final class RolloutCoordinator: Sendable {
     private let hub: TriggerHub
     private let silenceDeadline: Double
 
-    /// Starts from what the store holds; `counts` are the triggers' current counts (to catch a rollout lost to a
-    /// crash right after its increment committed).
+    /// Starts from what the store holds; `counts` are the triggers' current counts and `watchers` the stored agents
+    /// of each trigger (to remake a rollout lost to a crash right after its increment committed).
     public init(
         store: any ServerStore, hub: TriggerHub, policies: [String: RolloutPolicy], rollouts: [RolloutMachine],
-        counts: [String: Int64], now: Date, silenceDeadline: Double = RolloutMachine.defaultSilenceDeadline
+        counts: [String: Int64], watchers: [String: [String]] = [:], now: Date,
+        silenceDeadline: Double = RolloutMachine.defaultSilenceDeadline
     ) {
         var state = State(policies: policies)
         for var machine in rollouts {
@@ -48,9 +49,11 @@ public final class RolloutCoordinator: Sendable {
             guard let count = counts[trigger], count > 0, (state.machines[trigger]?.count ?? 0) < count else {
                 continue
             }
+            // The stored agents watching the trigger stand in for the live ones of the lost start: admission is
+            // by name, so the same agents are admitted first again, and those that are not back go gone.
             state.machines[trigger] = RolloutMachine(
-                trigger: trigger, count: count, policy: policy, agents: [], previous: state.machines[trigger],
-                now: now, silenceDeadline: silenceDeadline)
+                trigger: trigger, count: count, policy: policy, agents: watchers[trigger] ?? [],
+                previous: state.machines[trigger], now: now, silenceDeadline: silenceDeadline)
         }
         self.state = Mutex(state)
         self.store = store
@@ -107,12 +110,20 @@ public final class RolloutCoordinator: Sendable {
         return shown
     }
 
-    /// `agent` reported a run of `count`.
+    /// `agent` reported a run of `count`. Returns the rollout when this report halted it (exactly one report does),
+    /// so the caller can roll back when the policy says so.
+    @discardableResult
     public func reported(_ trigger: String, agent: String, count: Int64, succeeded: Bool, now: Date)
-        async throws(ServerError)
+        async throws(ServerError) -> RolloutMachine?
     {
-        let (_, changed) = update(trigger) { $0.reported(agent, count: count, succeeded: succeeded, now: now) }
+        var halted: RolloutMachine?
+        let (_, changed) = update(trigger) { machine in
+            let before = machine.state
+            machine.reported(agent, count: count, succeeded: succeeded, now: now)
+            if before != .halted, machine.state == .halted { halted = machine }
+        }
         if let changed { try await save(changed) }
+        return halted
     }
 
     /// Applies an operator's `action` to `trigger`'s rollout: 404 when it has none, 409 when the state does not

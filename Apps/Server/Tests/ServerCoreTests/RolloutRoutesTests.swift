@@ -243,10 +243,27 @@ import Testing
         _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
         let later = Date().addingTimeInterval(RolloutMachine.defaultSilenceDeadline + 60)
         // b keeps polling; a is never heard from again.
-        try await server.components.rollouts.polled("app", agent: "b", handled: 0, now: later)
+        try await server.components.rollouts.polled("app", agent: "b", handled: 0, current: 1, now: later)
         await server.components.rollouts.tick(now: later)
         let rollout = try await Self.rollout(server)
         #expect(rollout.agents.map(\.place) == [.gone, .admitted])
         #expect(try await Self.poll(server, "b", after: 0) == 1)
+    }
+
+    @Test func aReleaseMadeAfterThePolicyIsRemovedReachesEveryoneAtOnce() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+        for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 0) }
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        #expect(try await Self.poll(server, "b", after: 0) == 0)
+        _ = try await server.send(.DELETE, "/v1/triggers/app/policy", bearer: true)
+        #expect(try await Self.poll(server, "b", after: 0) == 0, "removing the policy applies from the next release")
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        #expect(try await Self.poll(server, "b", after: 0) == 2)
+        #expect(try await Self.rollout(server).count == 1, "the newest rollout is still shown")
+        try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        #expect(try await Self.poll(server, "b", after: 2) == 2, "b keeps #2, which it saw ungated")
+        #expect(try await Self.poll(server, "a", after: 2) == 3)
     }
 }

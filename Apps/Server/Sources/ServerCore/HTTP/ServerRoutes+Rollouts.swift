@@ -82,7 +82,7 @@ extension ServerRoutes {
     {
         guard let agent,
             let shown = try await components.rollouts.polled(
-                current.trigger, agent: agent, handled: handled, now: components.now()),
+                current.trigger, agent: agent, handled: handled, current: current.count, now: components.now()),
             shown < current.count
         else { return current }
         guard shown > 0 else { return TriggerState(trigger: current.trigger, count: 0) }

@@ -37,7 +37,7 @@ extension ServerRoutes {
                     request.query["wait"], name: "wait", default: ServerComponents.defaultPollSeconds,
                     maximum: ServerComponents.maximumPollSeconds)
                 let agent = try noteAgent(request, trigger: name)
-                if let agent, components.rollouts.isGated(name) {
+                if let agent, components.rollouts.isGated(name, count: components.hub.current(name).count) {
                     return try await gatedPoll(
                         name, agent: agent, after: after, epoch: epoch, wait: wait, context: context)
                 }

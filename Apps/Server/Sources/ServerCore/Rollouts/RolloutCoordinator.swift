@@ -53,7 +53,8 @@ public final class RolloutCoordinator: Sendable {
             // by name, so the same agents are admitted first again, and those that are not back go gone.
             state.machines[trigger] = RolloutMachine(
                 trigger: trigger, count: count, policy: policy, agents: watchers[trigger] ?? [],
-                previous: state.machines[trigger], now: now, silenceDeadline: silenceDeadline)
+                previous: Self.superseded(state.machines[trigger], by: count), now: now,
+                silenceDeadline: silenceDeadline)
         }
         self.state = Mutex(state)
         self.store = store
@@ -76,22 +77,30 @@ public final class RolloutCoordinator: Sendable {
         state.withLock { $0.machines[trigger] }
     }
 
-    /// Whether `trigger`'s long polls are gated (it has a rollout).
-    public func isGated(_ trigger: String) -> Bool {
-        state.withLock { $0.machines[trigger] != nil }
+    /// Whether `trigger`'s long polls are gated: it has a rollout of its current `count`. A rollout of an older count
+    /// (a release made after the policy was removed) gates nothing.
+    public func isGated(_ trigger: String, count: Int64) -> Bool {
+        state.withLock { $0.machines[trigger]?.count == count }
     }
 
     /// A new count was committed: starts its rollout when the trigger has a policy. Synchronous, so it can run
     /// in the commit callback before the count is published; ``persist(_:)`` saves it afterwards.
     public func released(_ committed: TriggerState, liveAgents: [String], now: Date) {
         state.withLock { state in
-            guard let policy = state.policies[committed.trigger] else { return }
-            let previous = state.machines[committed.trigger]
-            guard (previous?.count ?? 0) < committed.count else { return }
+            let newest = state.machines[committed.trigger]
+            guard let policy = state.policies[committed.trigger], (newest?.count ?? 0) < committed.count else {
+                return
+            }
             state.machines[committed.trigger] = RolloutMachine(
                 trigger: committed.trigger, count: committed.count, policy: policy, agents: liveAgents,
-                previous: previous, now: now, silenceDeadline: silenceDeadline)
+                previous: Self.superseded(newest, by: committed.count), now: now, silenceDeadline: silenceDeadline)
         }
+    }
+
+    /// The rollout a rollout of `count` supersedes: `newest`, when it is of the count just before. An older one
+    /// was followed by a release made without a policy, which every agent saw, so it says nothing of what they have.
+    static func superseded(_ newest: RolloutMachine?, by count: Int64) -> RolloutMachine? {
+        newest?.count == count - 1 ? newest : nil
     }
 
     /// Saves `trigger`'s machine as it is now (after ``released(_:liveAgents:now:)``).
@@ -100,11 +109,13 @@ public final class RolloutCoordinator: Sendable {
         try await save(machine)
     }
 
-    /// `agent` long-polled `trigger` saying it has `handled`: returns the count it may see, or nil when the trigger
-    /// is not gated. Any change is durable before this returns, so an admission is never shown and then forgotten.
-    public func polled(_ trigger: String, agent: String, handled: Int64?, now: Date) async throws(ServerError)
-        -> Int64?
+    /// `agent` long-polled `trigger`, whose count is `current`, saying it has `handled`: returns the count it may
+    /// see, or nil when the trigger is not gated (no rollout of `current`). Any change is durable before this
+    /// returns, so an admission is never shown and then forgotten.
+    public func polled(_ trigger: String, agent: String, handled: Int64?, current: Int64, now: Date)
+        async throws(ServerError) -> Int64?
     {
+        guard isGated(trigger, count: current) else { return nil }
         let (shown, changed) = update(trigger, agent: agent) { $0.polled(agent, handled: handled, now: now) }
         if let changed { try await save(changed) }
         return shown

@@ -266,4 +266,36 @@ import Testing
         #expect(try await Self.poll(server, "b", after: 2) == 2, "b keeps #2, which it saw ungated")
         #expect(try await Self.poll(server, "a", after: 2) == 3)
     }
+
+    @Test func everyRolloutAnswerConformsToTheDocument() async throws {
+        let spec = OpenAPISpec.served
+        let server = try await TestServer()
+        func expectConforms(_ response: TestServer.Response, _ method: String, _ path: String) {
+            #expect(spec.documents(method, path, status: response.status), "\(method) \(path) → \(response.status)")
+            if let schema = spec.responseSchema(method, path, status: response.status) {
+                #expect(spec.violations(ofJSON: response.body, against: schema) == [], "\(path): \(response.text)")
+            }
+        }
+        let body = #"{"max_parallel": "50%", "canary": 1, "canary_soak": 60}"#
+        expectConforms(
+            try await server.send(.GET, "/v1/triggers/app/policy", bearer: true), "get", "/v1/triggers/{name}/policy")
+        expectConforms(
+            try await server.send(.PUT, "/v1/triggers/app/policy", body: body, bearer: true), "put",
+            "/v1/triggers/{name}/policy")
+        expectConforms(
+            try await server.send(.GET, "/v1/triggers/app/policy", bearer: true), "get", "/v1/triggers/{name}/policy")
+        for agent in ["a", "b", "c"] { _ = try await Self.poll(server, agent, after: 0) }
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 1, status: "failed")
+        expectConforms(
+            try await server.send(.GET, "/v1/triggers/app/rollout", bearer: true), "get", "/v1/triggers/{name}/rollout")
+        for action in ["pause", "resume", "resume", "promote", "abort"] {
+            expectConforms(
+                try await server.send(.POST, "/v1/triggers/app/rollout/\(action)", bearer: true), "post",
+                "/v1/triggers/{name}/rollout/\(action)")
+        }
+        let bad = try await server.send(.PUT, "/v1/triggers/app/policy", body: #"{"canary": -1}"#, bearer: true)
+        #expect(bad.status == 422)
+        expectConforms(bad, "put", "/v1/triggers/{name}/policy")
+    }
 }

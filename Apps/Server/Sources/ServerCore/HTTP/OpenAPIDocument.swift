@@ -597,6 +597,10 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/DeployOutcome"}
             get:
               summary: Read a trigger; long poll with after, epoch and wait
+              description: >-
+                When the trigger's current release is being rolled out under a policy, an agent's poll (one that sends
+                X-Prostagma-Agent) shows the count and release it has been admitted to, and waits until it is admitted to a
+                newer one; other polls see the newest count.
               security: [{bearer: []}]
               parameters:
                 - {name: after, in: query, schema: {type: integer}}

@@ -193,6 +193,7 @@ public final class RolloutCoordinator: Sendable {
         // The store reads the newest state when its write runs, so of saves that commit in any order the last holds
         // everything every caller before it was told.
         try await store.saveRollout(of: machine.trigger) { [self] in rollout(of: machine.trigger) }
-        hub.notifier(for: machine.trigger).publish()
+        // Only a rollout of the current count gates; waking the ungated polls of an older one would answer them early.
+        if hub.current(machine.trigger).count == machine.count { hub.notifier(for: machine.trigger).publish() }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HTTPCore
 import ProstagmaProtocol
+import Synchronization
 import Testing
 
 @testable import ServerCore
@@ -298,4 +299,75 @@ import Testing
         #expect(bad.status == 422)
         expectConforms(bad, "put", "/v1/triggers/{name}/policy")
     }
+
+    /// A poll that began before the trigger's first gated release took the ungated path; waking on that release it
+    /// must not answer the new count (it did, before the gate was checked again after the wait).
+    @Test func aPollOpenBeforeTheFirstGatedReleaseStaysGatedWhenItWakes() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 1}"#)
+        for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 0) }
+        async let woken = Self.poll(server, "b", after: 0, wait: 30)
+        try await eventually("b's poll to be open") { server.components.hub.notifier(for: "app").waiterCount >= 1 }
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        #expect(try await Self.poll(server, "a", after: 0) == 1)
+        try await eventually("b's poll to wait on, not answer, the release") {
+            try await Self.rollout(server).agents.map(\.place) == [.admitted, .waiting]
+                && server.components.hub.notifier(for: "app").waiterCount >= 1
+        }
+        try await ReleaseRoutesTests.report(server, agent: "a", count: 1, status: "succeeded")
+        #expect(try await woken == 1)
+    }
+
+    /// Six agents long-poll at once, as real ones do; d's run fails. Admission is by name two at a time, so never more
+    /// than two run at once, those that ran are a, b, c, d and perhaps e (admitted when c finished before d failed;
+    /// it then reports only after the halt), and f, whose only chance would come after the halt, never runs.
+    @Test func sixConcurrentAgentsRunInWavesAndTheHaltDoesNotLeak() async throws {
+        let server = try await TestServer()
+        try await Self.setPolicy(server, #"{"max_parallel": 2}"#)
+        let names = ["a", "b", "c", "d", "e", "f"]
+        for agent in names { _ = try await Self.poll(server, agent, after: 0) }
+        let running = RunTally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in names {
+                group.addTask {
+                    while try await Self.poll(server, name, after: 0, wait: 30) != 1 { try Task.checkCancellation() }
+                    running.state.withLock {
+                        $0.now += 1
+                        $0.most = max($0.most, $0.now)
+                        $0.ran.append(name)
+                    }
+                    for _ in 0..<10 { await Task.yield() }
+                    running.state.withLock { $0.now -= 1 }
+                    if name > "d" {
+                        // Holds its slot until d's failure halts the rollout, so the halt must stop f on its own.
+                        try await eventually("the halt") { try await Self.rollout(server).state == .halted }
+                    }
+                    try await ReleaseRoutesTests.report(
+                        server, agent: name, count: 1, status: name == "d" ? "failed" : "succeeded")
+                }
+            }
+            try await eventually("every long poll to be open") {
+                server.components.hub.notifier(for: "app").waiterCount >= names.count
+            }
+            _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+            try await eventually("the halt, with every admitted agent reported") {
+                let rollout = try await Self.rollout(server)
+                return rollout.state == .halted && !rollout.agents.contains { $0.place == .admitted }
+            }
+            group.cancelAll()
+            while let _ = try? await group.next() {}
+        }
+        let (most, ran) = running.state.withLock { ($0.most, $0.ran) }
+        #expect(most <= 2, "at most max_parallel ran at once")
+        let rollout = try await Self.rollout(server)
+        #expect(rollout.haltedBy == "d", "\(rollout)")
+        #expect(ran.sorted() == Array(names.prefix(ran.count)), "admitted in name order")
+        #expect(ran.count >= 4 && ran.count <= 5, "\(ran)")
+        #expect(rollout.neverRan == Array(names.dropFirst(ran.count)), "\(rollout)")
+    }
+}
+
+/// How many simulated runs are under way, the most at once, and who ran.
+final class RunTally: Sendable {
+    let state = Mutex((now: 0, most: 0, ran: [String]()))
 }

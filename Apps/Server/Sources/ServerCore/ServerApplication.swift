@@ -120,7 +120,7 @@ public struct ServerApp: Service {
     }
 }
 
-/// Persists agent records every few seconds; on graceful shutdown answers every open long poll and
+/// Persists agent records and moves rollouts on (silence deadlines, canary soaks) every few seconds; on graceful shutdown answers every open long poll and
 /// `?wait=` before the HTTP server stops (it is listed after the server, so the group stops it first).
 public struct BackgroundService: Service {
     let components: ServerComponents
@@ -136,6 +136,7 @@ public struct BackgroundService: Service {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(5))
                     await components.flushAgents()
+                    await components.rollouts.tick(now: components.now())
                 }
             }
         } onGracefulShutdown: {

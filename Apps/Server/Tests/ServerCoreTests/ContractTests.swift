@@ -53,6 +53,9 @@ struct ContractTests {
         .of("ReleaseList", ReleaseList.self),
         .of("IncrementRequest", IncrementRequest.self),
         .of("RollbackRequest", RollbackRequest.self),
+        .of("RolloutPolicy", RolloutPolicy.self),
+        .of("RolloutAgent", RolloutAgent.self),
+        .of("Rollout", Rollout.self),
     ]
 
     static let spec = OpenAPISpec.served

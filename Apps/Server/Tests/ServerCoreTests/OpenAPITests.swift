@@ -67,7 +67,10 @@ import Testing
             "GET /healthz", "GET /openapi.yaml", "GET /v1/triggers", "POST /v1/triggers/{name}",
             "GET /v1/triggers/{name}", "GET /v1/artifacts", "HEAD /v1/artifacts", "POST /v1/runs", "GET /v1/runs",
             "GET /v1/agents", "GET /v1/triggers/{name}/releases", "GET /v1/triggers/{name}/releases/{count}",
-            "POST /v1/triggers/{name}/rollback",
+            "POST /v1/triggers/{name}/rollback", "PUT /v1/triggers/{name}/policy", "GET /v1/triggers/{name}/policy",
+            "DELETE /v1/triggers/{name}/policy", "GET /v1/triggers/{name}/rollout",
+            "POST /v1/triggers/{name}/rollout/pause", "POST /v1/triggers/{name}/rollout/resume",
+            "POST /v1/triggers/{name}/rollout/promote", "POST /v1/triggers/{name}/rollout/abort",
         ] {
             #expect(names.contains(expected), "missing \(expected)")
         }
@@ -83,6 +86,7 @@ import Testing
         case ("post", "/v1/runs"): return #"{"agent": "a", "trigger": "app", "count": 1, "status": "succeeded"}"#
         case ("post", "/v1/triggers/{name}"): return #"{"params": {"version": "1.4.2"}, "note": "from CI"}"#
         case ("post", "/v1/triggers/{name}/rollback"): return #"{"to": 1}"#
+        case ("put", "/v1/triggers/{name}/policy"): return #"{"max_parallel": "20%", "canary": 1}"#
         default: return nil
         }
     }

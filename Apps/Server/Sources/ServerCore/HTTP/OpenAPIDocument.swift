@@ -344,6 +344,70 @@ enum OpenAPIDocument {
                 epoch: {type: string}
               examples:
                 - {status: ok, epoch: 3f2a9c0d1e}
+            RolloutPolicy:
+              type: object
+              description: >-
+                How a trigger's new releases reach its agents. Every field is optional; an empty object is no cap, no canary,
+                halt on failure.
+              properties:
+                max_parallel:
+                  description: >-
+                    The most agents running a release at once: a count, or a percentage of the live agents watching the
+                    trigger (rounded up, at least 1); null for no cap
+                  oneOf:
+                    - {type: integer, minimum: 1}
+                    - {type: string, pattern: "^[0-9]{1,3}%$"}
+                    - {type: "null"}
+                canary: {type: integer, minimum: 0, maximum: 10000, description: "agents that go first, by name (default 0)"}
+                canary_soak:
+                  type: [number, "null"]
+                  minimum: 0
+                  maximum: 604800
+                  description: seconds after the canaries succeeded before the rollout goes on by itself; null waits for promote
+                halt_on_failure: {type: boolean, description: "a failed run stops admission (default true)"}
+                auto_rollback: {type: boolean, description: "on a halt, roll back to the last good release (default false)"}
+              examples:
+                - {max_parallel: "20%", canary: 1, canary_soak: 300, halt_on_failure: true, auto_rollback: false}
+                - {max_parallel: 2}
+            RolloutAgent:
+              type: object
+              required: [name, place]
+              properties:
+                name: {type: string}
+                place: {type: string, enum: [waiting, admitted, succeeded, failed, gone]}
+                canary: {type: boolean}
+                admitted_at: {type: [string, "null"], format: date-time}
+                finished_at: {type: [string, "null"], format: date-time}
+              examples:
+                - {name: web-1, place: admitted, canary: true, admitted_at: "2026-11-25T10:00:00.000Z", finished_at: null}
+            Rollout:
+              type: object
+              required: [trigger, count, state, policy, agents, started_at, updated_at]
+              properties:
+                trigger: {type: string}
+                count: {type: integer, description: the release's count}
+                state: {type: string, enum: [running, paused, halted, succeeded, aborted]}
+                policy: {$ref: "#/components/schemas/RolloutPolicy"}
+                halted_by: {type: [string, "null"], description: the agent whose failed run halted the rollout}
+                agents: {type: array, items: {$ref: "#/components/schemas/RolloutAgent"}}
+                started_at: {type: string, format: date-time}
+                updated_at: {type: string, format: date-time}
+                finished_at: {type: [string, "null"], format: date-time}
+              examples:
+                - trigger: website
+                  count: 43
+                  state: halted
+                  policy: {max_parallel: 2, canary: 0, canary_soak: null, halt_on_failure: true, auto_rollback: false}
+                  halted_by: web-2
+                  agents:
+                    - {name: web-1, place: succeeded, canary: false, admitted_at: "2026-11-25T10:00:00.000Z",
+                       finished_at: "2026-11-25T10:00:09.000Z"}
+                    - {name: web-2, place: failed, canary: false, admitted_at: "2026-11-25T10:00:00.000Z",
+                       finished_at: "2026-11-25T10:00:04.000Z"}
+                    - {name: web-3, place: waiting, canary: false, admitted_at: null, finished_at: null}
+                  started_at: "2026-11-25T10:00:00.000Z"
+                  updated_at: "2026-11-25T10:00:09.000Z"
+                  finished_at: null
         paths:
           /:
             get:
@@ -533,6 +597,10 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/DeployOutcome"}
             get:
               summary: Read a trigger; long poll with after, epoch and wait
+              description: >-
+                When the trigger's current release is being rolled out under a policy, an agent's poll (one that sends
+                X-Prostagma-Agent) shows the count and release it has been admitted to, and waits until it is admitted to a
+                newer one; other polls see the newest count.
               security: [{bearer: []}]
               parameters:
                 - {name: after, in: query, schema: {type: integer}}
@@ -638,6 +706,132 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/DeployOutcome"}
+          /v1/triggers/{name}/policy:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            put:
+              summary: Set the trigger's rollout policy; it applies from the next release on
+              security: [{bearer: []}]
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/RolloutPolicy"}
+                    example: {max_parallel: "20%", canary: 1, canary_soak: 300}
+              responses:
+                "200":
+                  description: The policy as stored, every field filled in
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/RolloutPolicy"}
+                "400": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+            get:
+              summary: The trigger's rollout policy, or null when it has none (every agent admitted at once)
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The policy or null
+                  content:
+                    application/json:
+                      schema:
+                        oneOf:
+                          - {$ref: "#/components/schemas/RolloutPolicy"}
+                          - {type: "null"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+            delete:
+              summary: Remove the policy; the next release reaches every agent at once
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: JSON null (the trigger has no policy now)
+                  content:
+                    application/json:
+                      schema: {type: "null"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/rollout:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            get:
+              summary: The trigger's newest rollout, every agent's place in it
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The rollout
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Rollout"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/rollout/pause:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            post:
+              summary: Stop admitting agents (a running rollout)
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The rollout after the change
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Rollout"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/rollout/resume:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            post:
+              summary: Admit again after a pause or a halt (ends a finished canary phase)
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The rollout after the change
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Rollout"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/rollout/promote:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            post:
+              summary: End the canary phase, so every agent may be admitted under max_parallel
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The rollout after the change
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Rollout"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+          /v1/triggers/{name}/rollout/abort:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+            post:
+              summary: Stop the rollout for good; agents not admitted keep their previous release
+              security: [{bearer: []}]
+              responses:
+                "200":
+                  description: The rollout after the change
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Rollout"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
           /v1/artifacts:
             get:
               summary: An artifact's bytes, fetched into the cache first if needed

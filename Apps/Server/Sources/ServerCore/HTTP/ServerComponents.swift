@@ -19,6 +19,8 @@ public final class ServerComponents: Sendable {
     let runHub: TriggerHub
     /// Agents and their liveness.
     public let agents: AgentRegistry
+    /// Rollout policies and the admission of agents to new releases.
+    public let rollouts: RolloutCoordinator
     /// Prometheus metrics.
     public let metrics: ServerMetrics
     /// Fetches artifacts into the cache.
@@ -45,9 +47,20 @@ public final class ServerComponents: Sendable {
         self.validator = Validator(allowedURLPrefixes: configuration.allowedURLPrefixes)
         let store = try SQLiteStore(directory: configuration.dataDirectory)
         self.store = store
-        self.hub = TriggerHub(initial: try await store.loadTriggers())
+        let triggers = try await store.loadTriggers()
+        let hub = TriggerHub(initial: triggers)
+        self.hub = hub
         self.runHub = TriggerHub()
-        self.agents = AgentRegistry(initial: try await store.loadAgents())
+        let agentRecords = try await store.loadAgents()
+        self.agents = AgentRegistry(initial: agentRecords)
+        var watchers: [String: [String]] = [:]
+        for record in agentRecords {
+            for trigger in record.triggers { watchers[trigger, default: []].append(record.name) }
+        }
+        self.rollouts = RolloutCoordinator(
+            store: store, hub: hub, policies: try await store.loadPolicies(), rollouts: try await store.loadRollouts(),
+            counts: Dictionary(triggers.map { ($0.trigger, $0.count) }, uniquingKeysWith: max), watchers: watchers,
+            now: now())
         let cacheDirectory = (configuration.dataDirectory as NSString).appendingPathComponent("cache")
         let cache = try ArtifactCache(
             directory: cacheDirectory, settings: ArtifactCache.Settings(maxBytes: configuration.cacheMaxBytes))
@@ -60,10 +73,31 @@ public final class ServerComponents: Sendable {
 
     /// Increments `name` with `release`, publishes the new state to long polls, counts it; returns once durable.
     public func increment(_ name: String, release: NewRelease) async throws(ServerError) -> TriggerState {
-        let hub = self.hub
-        let state = try await store.increment(name, release: release, now: now(), afterCommit: { hub.publish($0) })
+        let state = try await store.increment(name, release: release, now: now(), afterCommit: publisher(name))
         metrics.triggersTotal.labels(name).increment()
+        await persistRollout(name)
         return state
+    }
+
+    /// What runs in an increment's commit callback: the rollout of the new count starts (when the trigger has a
+    /// policy) before the count is published, so no long poll sees it ungated.
+    private func publisher(_ name: String) -> @Sendable (TriggerState) -> Void {
+        let (hub, rollouts, agents, now) = (self.hub, self.rollouts, self.agents, self.now)
+        return { committed in
+            let time = now()
+            rollouts.released(committed, liveAgents: agents.liveWatchers(of: name, now: time), now: time)
+            hub.publish(committed)
+        }
+    }
+
+    /// Saves the rollout a new count started. A failure is logged, not answered: the count is committed, and a
+    /// restart makes the lost rollout again with every agent waiting.
+    private func persistRollout(_ name: String) async {
+        do {
+            try await rollouts.persist(name)
+        } catch {
+            logger.error("could not store the rollout", metadata: ["trigger": "\(name)", "error": "\(error)"])
+        }
     }
 
     /// Rolls `name` back to `target` (a new count re-deploying that release's params), publishes and counts it like
@@ -71,11 +105,35 @@ public final class ServerComponents: Sendable {
     public func rollback(_ name: String, to target: RollbackRequest.Target, note: String?, requestedBy: String?)
         async throws(ServerError) -> TriggerState
     {
-        let hub = self.hub
         let state = try await store.rollback(
-            name, to: target, note: note, requestedBy: requestedBy, now: now(), afterCommit: { hub.publish($0) })
+            name, to: target, note: note, requestedBy: requestedBy, now: now(), afterCommit: publisher(name))
         metrics.triggersTotal.labels(name).increment()
+        await persistRollout(name)
         return state
+    }
+
+    /// The `requested_by` of a release made by `auto_rollback`.
+    static let autoRollbackRequester = "auto_rollback"
+
+    /// Rolls `halted`'s trigger back to `previous` (the newest release before it whose runs all succeeded) when its
+    /// policy has `auto_rollback` and nothing newer superseded it. The new count is a rollout of its own under the
+    /// same policy, so the agents that ran the bad release get the good one again. Nothing to go back to is logged.
+    func autoRollback(_ halted: RolloutMachine) async {
+        guard hub.current(halted.trigger).count == halted.count else { return }
+        let note =
+            "Automatic rollback: the rollout of #\(halted.count) halted"
+            + (halted.haltedBy.map { " (\($0)'s run failed)" } ?? "")
+        do {
+            let state = try await rollback(
+                halted.trigger, to: .previous, note: note, requestedBy: Self.autoRollbackRequester)
+            logger.notice(
+                "rolled back after a halted rollout",
+                metadata: ["trigger": "\(halted.trigger)", "halted": "\(halted.count)", "count": "\(state.count)"])
+        } catch {
+            logger.warning(
+                "auto_rollback could not roll back",
+                metadata: ["trigger": "\(halted.trigger)", "halted": "\(halted.count)", "error": "\(error)"])
+        }
     }
 
     /// Writes changed agent records to the store.

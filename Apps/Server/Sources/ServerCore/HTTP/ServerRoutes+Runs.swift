@@ -21,6 +21,11 @@ extension ServerRoutes {
                 components.agents.touch(
                     name: stored.agent, host: stored.host, trigger: stored.trigger, pollInterval: nil,
                     now: components.now(), runID: stored.id)
+                // The slot is freed (and the next agent admitted) before the report is acknowledged.
+                let halted = try await components.rollouts.reported(
+                    stored.trigger, agent: stored.agent, count: stored.count, succeeded: stored.status == .succeeded,
+                    now: components.now())
+                if let halted, halted.policy.autoRollback { await components.autoRollback(halted) }
                 components.runHub.bump(stored.trigger)
                 return try json(RunCreated(id: stored.id ?? ""), status: .created)
             })

@@ -37,20 +37,30 @@ extension ServerRoutes {
                     request.query["wait"], name: "wait", default: ServerComponents.defaultPollSeconds,
                     maximum: ServerComponents.maximumPollSeconds)
                 let agent = try noteAgent(request, trigger: name)
+                let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
                 let hub = components.hub
                 let notifier = hub.notifier(for: name)
                 let seen = notifier.generation
                 var state = hub.current(name)
+                // A count's rollout exists before the count is published, so a state read here is gated if its
+                // count has a rollout; checked again after the wait, which may end on the first gated release.
+                if let agent, components.rollouts.isGated(name, count: state.count) {
+                    return try await gatedPoll(
+                        name, agent: agent, after: after, epoch: epoch, until: deadline, context: context)
+                }
                 let ourEpoch = components.store.epoch
                 if let after, epoch == ourEpoch, state.count == after, wait > 0, !context.isShuttingDown,
                     !hub.isShutDown
                 {
                     if let agent { components.agents.pollChanged(name: agent, delta: 1, now: components.now()) }
                     // Ends on an increment, the deadline, graceful shutdown, or the client going away.
-                    _ = await context.wait(
-                        for: notifier, since: seen, until: .now + .milliseconds(Int64(wait * 1000)))
+                    _ = await context.wait(for: notifier, since: seen, until: deadline)
                     if let agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
                     state = hub.current(name)
+                    if let agent, components.rollouts.isGated(name, count: state.count) {
+                        return try await gatedPoll(
+                            name, agent: agent, after: after, epoch: epoch, until: deadline, context: context)
+                    }
                 }
                 return try json(state.with(epoch: ourEpoch))
             })
@@ -62,6 +72,32 @@ extension ServerRoutes {
                 let epoch = components.store.epoch
                 return try json(TriggerList(triggers: components.hub.all().map { $0.with(epoch: epoch) }, epoch: epoch))
             })
+    }
+
+    /// The long poll of an agent on a trigger with a rollout: it shows the count the rollout admitted the agent to,
+    /// and waits until that differs from `after` (an admission, a new release), the wait ends, or shutdown.
+    func gatedPoll(
+        _ name: String, agent: String, after: Int64?, epoch: String?, until deadline: ContinuousClock.Instant,
+        context: RequestContext
+    ) async throws(ServerError) -> HTTPResponse {
+        let hub = components.hub
+        let notifier = hub.notifier(for: name)
+        let ourEpoch = components.store.epoch
+        // `after` counts of another database say nothing about this one's releases.
+        let handled = epoch == ourEpoch ? after : nil
+        components.agents.pollChanged(name: agent, delta: 1, now: components.now())
+        defer { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
+        while true {
+            let seen = notifier.generation
+            let visible = try await gatedState(hub.current(name), agent: agent, handled: handled)
+            guard let after, epoch == ourEpoch, visible.count == after, ContinuousClock.now < deadline,
+                !context.isShuttingDown, !hub.isShutDown
+            else { return try json(visible.with(epoch: ourEpoch)) }
+            switch await context.wait(for: notifier, since: seen, until: deadline) {
+            case .event: continue
+            case .deadline, .shutdown, .cancelled: return try json(visible.with(epoch: ourEpoch))
+            }
+        }
     }
 
     /// The `?wait=` of an increment or a rollback, in seconds; nil when absent.

@@ -32,6 +32,7 @@ public struct ServerRoutes: Sendable {
         addOriginalRoutes(to: &router)
         addTriggerRoutes(to: &router)
         addReleaseRoutes(to: &router)
+        addRolloutRoutes(to: &router)
         addArtifactRoutes(to: &router)
         addRunAndAgentRoutes(to: &router)
         addStatusRoute(to: &router)

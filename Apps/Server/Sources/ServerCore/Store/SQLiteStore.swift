@@ -113,6 +113,23 @@ public final class SQLiteStore: ServerStore {
                     ) WITHOUT ROWID
                     """)
         }
+        // A trigger's rollout policy, and the state machine of its newest rollout as JSON (what
+        // RolloutMachine encodes): enough to carry on after a restart without admitting anyone twice.
+        migrator.registerMigration("v4-rollouts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE policies (
+                        trigger TEXT PRIMARY KEY NOT NULL,
+                        policy TEXT NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE rollouts (
+                        trigger TEXT PRIMARY KEY NOT NULL,
+                        count INTEGER NOT NULL,
+                        machine TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

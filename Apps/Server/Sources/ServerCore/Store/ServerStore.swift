@@ -60,6 +60,22 @@ public protocol ServerStore: Sendable {
     /// Every stored agent.
     func loadAgents() async throws(ServerError) -> [AgentRecord]
 
+    /// The rollout policy of `trigger`; nil when it has none (every agent is admitted at once).
+    func policy(trigger: String) async throws(ServerError) -> RolloutPolicy?
+
+    /// Every trigger's rollout policy, by trigger.
+    func loadPolicies() async throws(ServerError) -> [String: RolloutPolicy]
+
+    /// Sets `trigger`'s rollout policy, or removes it with nil. It applies from the next release on.
+    func setPolicy(_ policy: RolloutPolicy?, trigger: String, now: Date) async throws(ServerError)
+
+    /// Every trigger's newest rollout, as last saved.
+    func loadRollouts() async throws(ServerError) -> [RolloutMachine]
+
+    /// Saves `trigger`'s newest rollout, as `current` returns it when the write runs (writes are serialized, so the
+    /// last to commit holds the newest state even when callers race); returns once durable.
+    func saveRollout(of trigger: String, current: @escaping @Sendable () -> RolloutMachine?) async throws(ServerError)
+
     /// Closes the store at shutdown; later calls fail.
     func close() async throws
 }

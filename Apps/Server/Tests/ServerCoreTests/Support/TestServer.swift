@@ -10,11 +10,18 @@ final class TestServer: Sendable {
     let directory: String
     let components: ServerComponents
     let router: Router
+    /// Whether the data directory goes with this server (false when a test restarts a server on it).
+    private let ownsDirectory: Bool
 
-    init(allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30), awsPath: String? = nil) async throws {
-        directory = TemporaryDirectory().path
+    /// A server over a fresh temporary directory, or over `directory` (kept afterwards) to test a restart.
+    init(
+        allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30), awsPath: String? = nil,
+        directory: String? = nil
+    ) async throws {
+        self.ownsDirectory = directory == nil
+        self.directory = directory ?? TemporaryDirectory().path
         var configuration = ServerConfiguration()
-        configuration.dataDirectory = directory
+        configuration.dataDirectory = self.directory
         configuration.port = 0
         configuration.allowedURLPrefixes = allowedURLs
         configuration.awsPath = awsPath
@@ -28,7 +35,7 @@ final class TestServer: Sendable {
     }
 
     deinit {
-        try? FileManager.default.removeItem(atPath: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     struct Response {

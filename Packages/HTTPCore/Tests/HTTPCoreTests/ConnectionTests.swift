@@ -166,3 +166,35 @@ import Testing
         }
     }
 }
+
+/// Records the status the router produced for each request, as a metrics middleware sees it.
+struct StatusRecorder: HTTPMiddleware {
+    let recorder: Recorder
+
+    func handle(_ request: HTTPRequest, context: RequestContext, next: Next) async throws -> HTTPResponse {
+        let response = try await next(request, context)
+        recorder.record("\(request.route ?? "-") \(response.status.code)")
+        return response
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct MalformedBodyTests {
+    /// A chunk size of `zz` is the client's fault: 400 on the wire and for middleware (metrics), never a 500.
+    @Test(arguments: [".collect", ".stream"]) func malformedChunkSizeIsA400Everywhere(policy: String) async throws {
+        let statuses = Recorder()
+        var router = ConnectionTests.makeRouter()
+        router.post("/collect") { request, _ in HTTPResponse(text: "\(request.body.buffer?.readableBytes ?? 0)") }
+        router.add(middleware: StatusRecorder(recorder: statuses))
+        let path = policy == ".collect" ? "/collect" : "/count"
+        try await withTestServer(router) { _, port in
+            let (text, _) = try await RawConnection.exchange(
+                port: port,
+                sending:
+                    "POST \(path) HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"
+            ) { $0.contains("\r\n\r\n") }
+            #expect(text.hasPrefix("HTTP/1.1 400"))
+            try await eventually("the router's status for \(path)") { !statuses.entries.isEmpty }
+            #expect(statuses.entries == ["\(path) 400"])
+        }
+    }
+}

@@ -133,7 +133,21 @@ extension HTTPServer {
         channel: any Channel
     ) async throws -> Bool {
         var keepAlive = head.isKeepAlive
-        if !(try await reader.drainBody(maxBytes: RequestBody.defaultLimit)) { keepAlive = false }
+        do {
+            if !(try await reader.drainBody(maxBytes: RequestBody.defaultLimit)) { keepAlive = false }
+        } catch {
+            if !reader.protocolErrorAnswered { throw error }
+        }
+        if reader.protocolErrorAnswered {
+            // NIO's protocol error handler answered 400 already (a second answer would corrupt the stream); the
+            // router saw the same 400, so the log and the metrics agree with the wire.
+            if let level = configuration.accessLogLevel {
+                logAccess(
+                    head, status: .badRequest, bytes: 0, route: route, start: start, level: level,
+                    logger: requestLogger, channel: channel)
+            }
+            return false
+        }
         if shutdownSignal.isTriggered { keepAlive = false }
         let (status, bytes, staysOpen) = try await ResponseWriter.write(
             response,

@@ -9,6 +9,9 @@ final class RequestPartReader: @unchecked Sendable {
     private var iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
     private(set) var bodyFinished = true
     private var pendingHead: HTTPRequestHead?
+    /// The decoder refused the request; NIO's protocol error handler has answered 400 and closes the connection,
+    /// so the handler's response must not be written.
+    private(set) var protocolErrorAnswered = false
     /// Called before the first body chunk is read (to send `100 Continue`).
     var beforeFirstRead: (@Sendable () async throws -> Void)?
 
@@ -57,7 +60,19 @@ final class RequestPartReader: @unchecked Sendable {
             try await hook()
         }
         while true {
-            guard let part = try await iterator.next() else {
+            let next: HTTPServerRequestPart?
+            do {
+                next = try await iterator.next()
+            } catch let error as HTTPParserError {
+                // The decoder refused the body (e.g. a chunk size of `zz`): the client's fault, so a 400 for the
+                // handler, the metrics and the log alike (the protocol error handler has already answered 400).
+                bodyFinished = true
+                protocolErrorAnswered = true
+                throw HTTPError(
+                    .badRequest, error: "malformed_body",
+                    detail: "the request body is malformed: \(Self.describe(error))")
+            }
+            guard let part = next else {
                 bodyFinished = true
                 throw HTTPError(
                     .badRequest, error: "body_incomplete", detail: "the client closed the connection mid-body")
@@ -74,6 +89,16 @@ final class RequestPartReader: @unchecked Sendable {
                 bodyFinished = true
                 return nil
             }
+        }
+    }
+
+    /// What a decoder error means, in words.
+    static func describe(_ error: HTTPParserError) -> String {
+        switch error {
+        case .invalidChunkSize: return "a chunk size is not a hexadecimal number"
+        case .invalidContentLength: return "the Content-Length is not valid"
+        case .invalidEOFState: return "the connection ended before the body did"
+        default: return "\(error)"
         }
     }
 

@@ -69,6 +69,11 @@ public enum ServerApplication {
             http.tls = .init(certificatePath: cert, privateKeyPath: key)
         }
         http.requestTimeout = .seconds(ServerComponents.maximumDeployWaitSeconds + 60)
+        // A body must arrive at 500 B/s or more after its first 20 s (docs/decisions.md); slow clients are counted.
+        http.bodyReadTimeout = configuration.bodyReadTimeout
+        http.minimumBodyRate = configuration.minimumBodyRate
+        let timeouts = components.metrics.connectionTimeouts
+        http.onTimeout = { reason in timeouts.labels(reason.rawValue).increment() }
         // One line per request would dominate the log with long polls from a fleet; metrics count requests.
         http.accessLogLevel = .debug
         return HTTPServer(

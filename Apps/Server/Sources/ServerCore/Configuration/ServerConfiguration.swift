@@ -41,6 +41,10 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     public var tlsKeyPath: String?
     /// Log format.
     public var logFormat: LogFormat = .text
+    /// Time a request body may take before the minimum rate applies (docs/decisions.md).
+    public var bodyReadTimeout: Duration = .seconds(20)
+    /// Bytes per second a request body must average after ``bodyReadTimeout``.
+    public var minimumBodyRate = 500
 
     /// Creates the default configuration.
     public init() {}

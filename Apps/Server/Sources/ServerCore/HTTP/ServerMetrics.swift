@@ -13,6 +13,7 @@ public final class ServerMetrics: Sendable {
     let requestsTotal: CounterFamily
     let requestDuration: HistogramFamily
     let fetchDuration: HistogramFamily
+    let connectionTimeouts: CounterFamily
 
     init(hub: TriggerHub, agents: AgentRegistry, cache: ArtifactCache?) throws {
         let registry = MetricsRegistry()
@@ -29,6 +30,11 @@ public final class ServerMetrics: Sendable {
             "prostagma_artifact_fetch_duration_seconds",
             help: "Time to fetch an artifact from upstream into the cache.",
             labelNames: ["source"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300])
+        connectionTimeouts = try registry.counterFamily(
+            "prostagma_http_connection_timeouts_total",
+            help: "Connections the server closed because a client was too slow, by timer: header_read, "
+                + "body_too_slow (the body came slower than the minimum rate), request, idle.",
+            labelNames: ["reason"])
         try registry.computed(
             // DESIGN.md names it prostagma_trigger_count; promtool rejects a gauge ending in _count (docs/decisions.md).
             "prostagma_trigger_count_current", help: "Current count of each trigger (durable).",

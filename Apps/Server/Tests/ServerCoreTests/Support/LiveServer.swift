@@ -42,6 +42,7 @@ struct LiveServer: Sendable {
 /// Runs `body` against a live server; shuts it down gracefully afterwards.
 func withLiveServer<T: Sendable>(
     allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30),
+    configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @Sendable (LiveServer) async throws -> T
 ) async throws -> T {
     let directory = TemporaryDirectory()
@@ -50,6 +51,7 @@ func withLiveServer<T: Sendable>(
     configuration.dataDirectory = directory.path
     configuration.port = 0
     configuration.allowedURLPrefixes = allowedURLs
+    configure(&configuration)
     var logger = Logger(label: "live")
     logger.logLevel = .critical
     let app = try await ServerApplication.buildApplication(

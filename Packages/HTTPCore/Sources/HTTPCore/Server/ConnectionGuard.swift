@@ -11,6 +11,12 @@ final class ConnectionGuard {
         var request: TimeAmount?
         var idle: TimeAmount
         var maxHeaderBytes: Int
+        /// Time allowed for a body before any of it counts; nil for no body deadline.
+        var bodyRead: TimeAmount? = nil
+        /// Bytes per second that extend the body deadline (each `minimumBodyRate` bytes buy one more second).
+        var minimumBodyRate: Int = 0
+        /// Told when a timer closes the connection.
+        var onTimeout: (@Sendable (HTTPServer.ConnectionTimeout) -> Void)? = nil
     }
 
     private var state: ConnectionTimeoutState
@@ -18,6 +24,10 @@ final class ConnectionGuard {
     private var armed: ConnectionTimeoutState.Timer = .none
     private var scheduled: Scheduled<Void>?
     private var channel: (any Channel)?
+    /// When the current body began (its head arrived), and how many body bytes came since.
+    private var bodyStart: NIODeadline = .now()
+    private var bodyBytes = 0
+    private var bodyCheck: Scheduled<Void>?
 
     init(limits: Limits) {
         self.limits = limits
@@ -39,22 +49,67 @@ final class ConnectionGuard {
         armed = wanted
         scheduled?.cancel()
         scheduled = nil
+        bodyCheck?.cancel()
+        bodyCheck = nil
         let delay: TimeAmount?
+        let reason: HTTPServer.ConnectionTimeout
         switch wanted {
-        case .none: delay = nil
-        case .headerRead: delay = limits.headerRead
-        case .request: delay = limits.request
-        case .idle: delay = limits.idle
+        case .none: return
+        case .headerRead: (delay, reason) = (limits.headerRead, .headerRead)
+        case .request:
+            (delay, reason) = (limits.request, .request)
+            if let bodyRead = limits.bodyRead { scheduleBodyCheck(at: bodyStart + bodyRead, on: channel) }
+        case .idle: (delay, reason) = (limits.idle, .idle)
         }
         guard let delay else { return }
+        let onTimeout = limits.onTimeout
         scheduled = channel.eventLoop.scheduleTask(in: delay) { [weak channel] in
-            channel?.close(promise: nil)
+            guard let channel, channel.isActive else { return }
+            onTimeout?(reason)
+            channel.close(promise: nil)
         }
+    }
+
+    /// The body deadline: `bodyRead` after the head, plus one second per `minimumBodyRate` bytes received. Checked
+    /// when it falls due, and moved on if bytes came meanwhile, so a steady upload never pays for a timer per read.
+    private var bodyDeadline: NIODeadline {
+        let bodyRead = limits.bodyRead ?? .zero
+        guard limits.minimumBodyRate > 0 else { return bodyStart + bodyRead }
+        let earned = Int64(bodyBytes) * 1_000_000_000 / Int64(limits.minimumBodyRate)
+        return bodyStart + bodyRead + .nanoseconds(earned)
+    }
+
+    private func scheduleBodyCheck(at deadline: NIODeadline, on channel: any Channel) {
+        // Held until the task runs or `update`/`detach` cancels it; both happen on the channel's event loop.
+        let owner = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        bodyCheck = channel.eventLoop.scheduleTask(deadline: deadline) { [weak channel] in
+            let owner = owner.value
+            guard let channel, owner.armed == .request else { return }
+            let due = owner.bodyDeadline
+            if due > .now() {
+                owner.scheduleBodyCheck(at: due, on: channel)
+                return
+            }
+            guard channel.isActive else { return }
+            owner.limits.onTimeout?(.bodyTooSlow)
+            channel.close(promise: nil)
+        }
+    }
+
+    fileprivate func bodyStarted() {
+        bodyStart = .now()
+        bodyBytes = 0
+    }
+
+    fileprivate func bodyReceived(_ count: Int) {
+        bodyBytes += count
     }
 
     fileprivate func detach() {
         scheduled?.cancel()
         scheduled = nil
+        bodyCheck?.cancel()
+        bodyCheck = nil
         channel = nil
     }
 
@@ -126,8 +181,10 @@ final class ConnectionGuard {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head: owner.state.headReceived()
-            case .body: break
+            case .head:
+                owner.state.headReceived()
+                owner.bodyStarted()
+            case .body(let buffer): owner.bodyReceived(buffer.readableBytes)
             case .end: owner.state.endReceived()
             }
             owner.update()

@@ -202,7 +202,10 @@ public final class HTTPServer: Service, Sendable {
             headerRead: TimeAmount(configuration.headerReadTimeout),
             request: configuration.requestTimeout.map(TimeAmount.init),
             idle: TimeAmount(configuration.idleTimeout),
-            maxHeaderBytes: configuration.maxHeaderSize
+            maxHeaderBytes: configuration.maxHeaderSize,
+            bodyRead: configuration.bodyReadTimeout.map(TimeAmount.init),
+            minimumBodyRate: configuration.minimumBodyRate,
+            onTimeout: configuration.onTimeout
         )
         let maxConnections = configuration.maxConnections
         return try await ServerBootstrap(group: eventLoopGroup)

@@ -31,6 +31,14 @@ extension HTTPServer {
         public var idleTimeout: Duration
         /// How long a client may take to send a request body, from its head; nil for no limit.
         public var requestTimeout: Duration?
+        /// How long a client may take to send a request body before its bytes count, from the head; each
+        /// `minimumBodyRate` bytes received extend it by one second (a client that trickles a body is cut, one that
+        /// sends a large body steadily is not). nil for no body deadline (`requestTimeout` still bounds the whole).
+        public var bodyReadTimeout: Duration?
+        /// Bytes per second a request body must average, after `bodyReadTimeout`, to keep its connection.
+        public var minimumBodyRate: Int
+        /// Told (on an event loop: keep it short) each time a timer closes a connection, for metrics.
+        public var onTimeout: (@Sendable (ConnectionTimeout) -> Void)?
         /// The largest request head (request line and headers) accepted; larger answers 431.
         public var maxHeaderSize: Int
         /// The listen backlog.
@@ -49,6 +57,8 @@ extension HTTPServer {
             headerReadTimeout: Duration = .seconds(10),
             idleTimeout: Duration = .seconds(75),
             requestTimeout: Duration? = .seconds(60),
+            bodyReadTimeout: Duration? = .seconds(20),
+            minimumBodyRate: Int = 500,
             maxHeaderSize: Int = 16 * 1024,
             backlog: Int = 1024,
             shutdownTimeout: Duration = .seconds(30),
@@ -61,10 +71,25 @@ extension HTTPServer {
             self.headerReadTimeout = headerReadTimeout
             self.idleTimeout = idleTimeout
             self.requestTimeout = requestTimeout
+            self.bodyReadTimeout = bodyReadTimeout
+            self.minimumBodyRate = max(0, minimumBodyRate)
+            self.onTimeout = nil
             self.maxHeaderSize = maxHeaderSize
             self.backlog = backlog
             self.shutdownTimeout = shutdownTimeout
             self.accessLogLevel = accessLogLevel
         }
+    }
+
+    /// Why a timer closed a connection.
+    public enum ConnectionTimeout: String, Sendable, CaseIterable {
+        /// The request head did not arrive within `headerReadTimeout`.
+        case headerRead = "header_read"
+        /// The request body came slower than `minimumBodyRate` after `bodyReadTimeout`.
+        case bodyTooSlow = "body_too_slow"
+        /// The request (head to end of body) took longer than `requestTimeout`.
+        case request = "request"
+        /// A keep-alive connection sat idle for `idleTimeout`.
+        case idle = "idle"
     }
 }

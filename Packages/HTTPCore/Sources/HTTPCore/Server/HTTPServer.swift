@@ -194,9 +194,13 @@ public final class HTTPServer: Service, Sendable {
                 NIOSSLCertificateSource.certificate($0)
             }
             let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
-            return try NIOSSLContext(
-                configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            )
+            var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            // BoringSSL still speaks TLS 1.0 and 1.1 unless told otherwise; both are deprecated (RFC 8996).
+            switch tls.minimumVersion {
+            case .tls12: server.minimumTLSVersion = .tlsv12
+            case .tls13: server.minimumTLSVersion = .tlsv13
+            }
+            return try NIOSSLContext(configuration: server)
         }
         let limits = ConnectionGuard.Limits(
             headerRead: TimeAmount(configuration.headerReadTimeout),

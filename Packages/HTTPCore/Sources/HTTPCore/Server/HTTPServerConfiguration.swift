@@ -9,11 +9,22 @@ extension HTTPServer {
             public var certificatePath: String
             /// Path of the PEM private key.
             public var privateKeyPath: String
+            /// The oldest protocol version a client may negotiate; TLS 1.0 and 1.1 are never offered.
+            public var minimumVersion: MinimumVersion
+
+            /// The oldest TLS version accepted.
+            public enum MinimumVersion: String, Sendable, CaseIterable {
+                /// TLS 1.2 and 1.3 (the default).
+                case tls12 = "1.2"
+                /// TLS 1.3 only.
+                case tls13 = "1.3"
+            }
 
             /// Creates a TLS configuration from a certificate chain file and a private key file.
-            public init(certificatePath: String, privateKeyPath: String) {
+            public init(certificatePath: String, privateKeyPath: String, minimumVersion: MinimumVersion = .tls12) {
                 self.certificatePath = certificatePath
                 self.privateKeyPath = privateKeyPath
+                self.minimumVersion = minimumVersion
             }
         }
 

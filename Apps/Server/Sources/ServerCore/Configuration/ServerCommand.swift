@@ -48,6 +48,13 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated URL prefixes downloads must start with (PROSTAGMA_ALLOWED_URLS; default: any).")
     public var allowedUrls: String?
 
+    /// Networks fetches may not reach.
+    @Option(
+        help:
+            "Comma-separated networks artifact fetches may not connect to: CIDRs or link-local, metadata, loopback, private, none (PROSTAGMA_DENIED_NETWORKS, default link-local,metadata)."
+    )
+    public var deniedNetworks: String?
+
     /// TLS certificate.
     @Option(help: "PEM certificate chain for HTTPS (PROSTAGMA_TLS_CERT).")
     public var tlsCert: String?
@@ -88,6 +95,7 @@ public struct ServerCommand: AsyncParsableCommand {
         overrides.data = data
         overrides.cacheMaxBytes = cacheMaxBytes
         overrides.allowedURLs = allowedUrls
+        overrides.deniedNetworks = deniedNetworks
         overrides.tlsCert = tlsCert
         overrides.tlsKey = tlsKey
         overrides.logFormat = logFormat

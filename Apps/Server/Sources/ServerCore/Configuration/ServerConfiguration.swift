@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     public var cacheMaxBytes: Int64 = 2 << 30
     /// Allowed URL prefixes for downloads; empty allows every http/https/s3 URL.
     public var allowedURLPrefixes: [String] = []
+    /// Addresses artifact fetches may not connect to (`PROSTAGMA_DENIED_NETWORKS`).
+    public var deniedNetworks: AddressPolicy = .default
     /// PEM certificate chain for HTTPS.
     public var tlsCertificatePath: String?
     /// PEM private key for HTTPS.
@@ -58,6 +60,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
         }
         return "listen=\(host):\(port) data=\(dataDirectory) secret=\(secret) cache_max_bytes=\(cacheMaxBytes) "
             + "allowed_urls=\(allowedURLPrefixes.isEmpty ? "any" : allowedURLPrefixes.joined(separator: ","))"
+            + " denied_networks=\(deniedNetworks)"
             + " tls=\(tlsCertificatePath != nil ? "on" : "off") log_format=\(logFormat.rawValue)"
     }
 
@@ -77,6 +80,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
         public var cacheMaxBytes: String?
         /// `--allowed-urls`.
         public var allowedURLs: String?
+        /// `--denied-networks`.
+        public var deniedNetworks: String?
         /// `--tls-cert`.
         public var tlsCert: String?
         /// `--tls-key`.
@@ -131,6 +136,10 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
                         "PROSTAGMA_ALLOWED_URLS entry '\(prefix)' must start with http://, https:// or s3://")
                 }
             }
+        }
+        if let networks = pick(flags.deniedNetworks, "PROSTAGMA_DENIED_NETWORKS") {
+            let entries = networks.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
+            config.deniedNetworks = entries.isEmpty ? .allowAll : try AddressPolicy(parsing: entries)
         }
         config.tlsCertificatePath = pick(flags.tlsCert, "PROSTAGMA_TLS_CERT").flatMap { $0.isEmpty ? nil : $0 }
         config.tlsKeyPath = pick(flags.tlsKey, "PROSTAGMA_TLS_KEY").flatMap { $0.isEmpty ? nil : $0 }

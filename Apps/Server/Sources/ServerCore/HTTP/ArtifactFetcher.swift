@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import PrometheusMetrics
 import S3Fetch
 
@@ -17,17 +18,24 @@ public final class ArtifactFetcher: Sendable {
     let timeout: Duration
     let metrics: ServerMetrics
     let logger: Logger
-    let client: HTTPClient
+    let validator: Validator
+    let addressPolicy: AddressPolicy
+    /// Redirects followed per fetch; each hop is checked like the first URL.
+    static let maximumRedirects = 5
+    /// How long a connection (TCP and TLS) may take; a slow body is bounded by the fetch timeout instead.
+    static let connectTimeout: Duration = .seconds(10)
 
-    init(cache: ArtifactCache, awsPath: String?, timeout: Duration, metrics: ServerMetrics, logger: Logger) {
+    init(
+        cache: ArtifactCache, awsPath: String?, timeout: Duration, metrics: ServerMetrics, logger: Logger,
+        validator: Validator = Validator(), addressPolicy: AddressPolicy = .default
+    ) {
         self.cache = cache
         self.awsPath = awsPath
         self.timeout = timeout
         self.metrics = metrics
         self.logger = logger
-        // The process-wide client (follows up to 5 redirects, no decompression: bytes are cached as sent);
-        // it needs no shutdown, so components can be dropped at any time. Each fetch carries a deadline.
-        self.client = HTTPClient.shared
+        self.validator = validator
+        self.addressPolicy = addressPolicy
     }
 
     /// Waits for fetches still running for callers that went away, so they are cached or cleaned up.
@@ -60,22 +68,109 @@ public final class ArtifactFetcher: Sendable {
         }
     }
 
+    /// Fetches `url`, following redirects by hand: every hop is checked against the allow-list, its host resolved
+    /// once, the address checked against the denied networks, and the connection made to exactly that address.
     private func fetchHTTP(_ url: String) async throws -> UpstreamResponse<HTTPUpstreamBody> {
         let start = ContinuousClock.now
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "user-agent", value: "prostagma-server/\(prostagmaVersion)")
-        let seconds = Int64(timeout.components.seconds)
-        let response = try await client.execute(request, deadline: .now() + .seconds(seconds), logger: logger)
-        guard (200..<300).contains(response.status.code) else {
-            throw ServerError.upstream(
-                "upstream answered \(response.status.code) \(response.status.reasonPhrase) for \(url); nothing was cached"
-            )
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        var current = url
+        for hop in 0...Self.maximumRedirects {
+            // The first URL was checked by the route; a redirect target gets the same checks.
+            if hop > 0 {
+                do {
+                    _ = try validator.checkURL(current)
+                } catch {
+                    throw ServerError.invalidURL("\(url) redirected to a URL that is refused: \(error.detail)")
+                }
+            }
+            guard let parsed = URL(string: current), let host = parsed.host, !host.isEmpty,
+                let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https"
+            else {
+                throw ServerError.upstream("\(url) redirected to '\(current)', which is not an http(s) URL")
+            }
+            let port = parsed.port ?? (scheme == "https" ? 443 : 80)
+            let address = try await resolve(host: host, port: port, url: current)
+            let client = PinnedClient(host: host, address: address, connectTimeout: min(Self.connectTimeout, timeout))
+            var request = HTTPClientRequest(url: current)
+            request.headers.add(name: "user-agent", value: "prostagma-server/\(prostagmaVersion)")
+            let response: HTTPClientResponse
+            do {
+                response = try await client.client.execute(request, deadline: deadline, logger: logger)
+            } catch {
+                throw Self.connectFailure(error, url: current, host: host, address: address)
+            }
+            if [301, 302, 303, 307, 308].contains(response.status.code),
+                let location = response.headers.first(name: "location")
+            {
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                guard let next = URL(string: location, relativeTo: parsed)?.absoluteURL.standardized.absoluteString
+                else {
+                    throw ServerError.upstream("\(current) redirected to '\(location)', which is not a URL")
+                }
+                current = next
+                continue
+            }
+            guard (200..<300).contains(response.status.code) else {
+                throw ServerError.upstream(
+                    "upstream answered \(response.status.code) \(response.status.reasonPhrase) for \(current); "
+                        + "nothing was cached")
+            }
+            let expected = response.headers.first(name: "content-length").flatMap(Int64.init)
+            let histogram = metrics.fetchDuration.labels("http")
+            return UpstreamResponse(
+                etag: response.headers.first(name: "etag"),
+                lastModified: response.headers.first(name: "last-modified"),
+                expectedSize: expected,
+                body: HTTPUpstreamBody(base: response.body, start: start, histogram: histogram, client: client))
         }
-        let expected = response.headers.first(name: "content-length").flatMap(Int64.init)
-        let histogram = metrics.fetchDuration.labels("http")
-        return UpstreamResponse(
-            etag: response.headers.first(name: "etag"), lastModified: response.headers.first(name: "last-modified"),
-            expectedSize: expected, body: HTTPUpstreamBody(base: response.body, start: start, histogram: histogram))
+        throw ServerError.upstream("\(url) redirected more than \(Self.maximumRedirects) times; nothing was cached")
+    }
+
+    /// Resolves `host` once (off the cooperative pool) and checks the address against the denied networks.
+    private func resolve(host: String, port: Int, url: String) async throws -> SocketAddress {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let address: SocketAddress
+        do {
+            address = try await NIOThreadPool.singleton.runIfActive {
+                try SocketAddress.makeAddressResolvingHost(bare, port: port)
+            }
+        } catch {
+            throw ServerError.upstream("fetching \(url) failed: no such host '\(bare)'; nothing was cached")
+        }
+        if let network = addressPolicy.refusal(for: address) {
+            throw ServerError.invalidURL(
+                "\(url): '\(bare)' is \(address.ipAddress ?? "?"), in \(network), which PROSTAGMA_DENIED_NETWORKS "
+                    + "refuses (now: \(addressPolicy)); see \"Securing a server\" in docs/operations.md")
+        }
+        return address
+    }
+
+    /// Says why a connection to `address` failed: refused, TLS handshake, timeout, or what the client said.
+    static func connectFailure(_ error: any Error, url: String, host: String, address: SocketAddress)
+        -> ServerError
+    {
+        let text = String(describing: error)
+        let at = "\(address.ipAddress ?? host):\(address.port ?? 0)"
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout:
+                return .upstreamTimeout("upstream did not answer in time for \(url) (\(error)); nothing was cached")
+            case .connectTimeout:
+                return .upstreamTimeout(
+                    "fetching \(url) failed: connecting to \(at) timed out; nothing was cached")
+            case .tlsHandshakeTimeout:
+                return .upstream("fetching \(url) failed: TLS handshake with \(at) timed out; nothing was cached")
+            default: break
+            }
+        }
+        // NIOSSL's errors (handshakeFailed, BoringSSL's WRONG_VERSION_NUMBER...) all name SSL or handshake.
+        if text.contains("SSL") || text.contains("TLS") || text.lowercased().contains("handshake") {
+            return .upstream("fetching \(url) failed: TLS handshake with \(at) failed (\(text)); nothing was cached")
+        }
+        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
+            return .upstream("fetching \(url) failed: connection refused by \(at); nothing was cached")
+        }
+        return map(error, url: url)
     }
 
     private func fetchS3(_ url: String) async throws -> UpstreamResponse<TimedBody<S3ObjectStream>> {
@@ -141,17 +236,42 @@ where Base.Element: Sequence, Base.Element.Element == UInt8 {
     }
 }
 
+/// A client for one hop of one fetch, connecting to the address that was checked (TLS still verifies `host`);
+/// shut down when the fetch's body is released.
+final class PinnedClient: Sendable {
+    let client: HTTPClient
+
+    init(host: String, address: SocketAddress, connectTimeout: Duration) {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: TimeAmount(connectTimeout)),
+            decompression: .disabled)
+        // Fail at once with the cause (refused, TLS handshake) instead of retrying until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        if let ip = address.ipAddress { configuration.dnsOverride = [host: ip] }
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit {
+        let client = self.client
+        Task { try? await client.shutdown() }
+    }
+}
+
 /// An upstream HTTP body as byte views, observing the fetch duration when read to the end.
 struct HTTPUpstreamBody: AsyncSequence, Sendable {
     typealias Element = ByteBufferView
     let base: HTTPClientResponse.Body
     let start: ContinuousClock.Instant
     let histogram: PrometheusMetrics.Histogram
+    /// Kept alive as long as the body is read.
+    let client: PinnedClient
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: HTTPClientResponse.Body.AsyncIterator
         let start: ContinuousClock.Instant
         let histogram: PrometheusMetrics.Histogram
+        let client: PinnedClient
 
         mutating func next() async throws -> ByteBufferView? {
             guard let buffer = try await base.next() else {
@@ -163,6 +283,6 @@ struct HTTPUpstreamBody: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), start: start, histogram: histogram)
+        AsyncIterator(base: base.makeAsyncIterator(), start: start, histogram: histogram, client: client)
     }
 }

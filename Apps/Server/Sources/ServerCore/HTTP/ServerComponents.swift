@@ -66,7 +66,8 @@ public final class ServerComponents: Sendable {
             directory: cacheDirectory, settings: ArtifactCache.Settings(maxBytes: configuration.cacheMaxBytes))
         self.metrics = try ServerMetrics(hub: hub, agents: agents, cache: cache)
         self.fetcher = ArtifactFetcher(
-            cache: cache, awsPath: configuration.awsPath, timeout: upstreamTimeout, metrics: metrics, logger: logger)
+            cache: cache, awsPath: configuration.awsPath, timeout: upstreamTimeout, metrics: metrics, logger: logger,
+            validator: validator, addressPolicy: configuration.deniedNetworks)
         self.logger = logger
         self.now = now
     }

@@ -16,7 +16,7 @@ final class TestServer: Sendable {
     /// A server over a fresh temporary directory, or over `directory` (kept afterwards) to test a restart.
     init(
         allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30), awsPath: String? = nil,
-        directory: String? = nil
+        directory: String? = nil, deniedNetworks: [String]? = nil
     ) async throws {
         self.ownsDirectory = directory == nil
         self.directory = directory ?? TemporaryDirectory().path
@@ -24,6 +24,7 @@ final class TestServer: Sendable {
         configuration.dataDirectory = self.directory
         configuration.port = 0
         configuration.allowedURLPrefixes = allowedURLs
+        if let deniedNetworks { configuration.deniedNetworks = try AddressPolicy(parsing: deniedNetworks) }
         configuration.awsPath = awsPath
         var logger = Logger(label: "test")
         logger.logLevel = .critical

@@ -13,11 +13,12 @@ public struct ServerError: HTTPResponseError, Sendable, CustomStringConvertible,
     /// What was wrong and where, for a human.
     public var detail: String
 
-    /// Creates an error with an explicit status, code and detail.
+    /// Creates an error with an explicit status, code and detail; credentials in URLs (`http://user:pw@host/`)
+    /// are elided from `detail`, which goes to the client and, for 5xx, to the log.
     public init(status: Int, code: String, detail: String) {
         self.status = status
         self.code = code
-        self.detail = detail
+        self.detail = Redaction.elidingUserinfo(in: detail)
     }
 
     public var description: String { "\(code): \(detail)" }

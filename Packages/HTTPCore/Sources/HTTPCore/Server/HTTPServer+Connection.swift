@@ -182,7 +182,7 @@ extension HTTPServer {
         let elapsed = start.duration(to: .now)
         logger.log(
             level: level,
-            "\(head.method.rawValue) \(head.uri) \(status.code)",
+            "\(head.method.rawValue) \(Redaction.elidingUserinfo(in: head.uri)) \(status.code)",
             metadata: [
                 "remote": "\(channel.remoteAddress?.ipAddress ?? "-")",
                 "bytes": "\(bytes)",

@@ -25,6 +25,8 @@ public final class ServerComponents: Sendable {
     public let metrics: ServerMetrics
     /// Fetches artifacts into the cache.
     public let fetcher: ArtifactFetcher
+    /// Webhook deliveries accepted recently (replays are refused).
+    public let deliveries = DeliveryLog()
     /// Logger for server events (never given the secret).
     public let logger: Logger
     /// The clock for liveness (injectable for tests).

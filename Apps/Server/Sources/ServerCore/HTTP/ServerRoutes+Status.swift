@@ -12,8 +12,11 @@ extension ServerRoutes {
 
     func addStatusRoute(to router: inout Router) {
         router.get("/") { request, _ in
-            let outcome = components.authenticator.checkHeaders(
+            let (outcome, credential) = components.authenticator.credential(
                 { request.headers.first(name: $0) }, body: Self.bytes(request))
+            if outcome == .accepted, credential != .secret {
+                return Self.webhookCredentialRefused(request).response
+            }
             guard outcome == .accepted else {
                 let error: ServerError =
                     outcome == .missing

@@ -8,15 +8,22 @@ extension ServerRoutes {
         router.post(
             "/v1/triggers/:name", body: .collect(maxBytes: Self.webhookBodyLimit),
             { request, context throws(ServerError) in
-                let credential = try requireAuth(request)
+                let credential = try requireAuth(request, webhook: true)
                 let name = request.parameters["name"] ?? ""
                 try Validator.checkTriggerName(name)
                 let wait = try deployWait(request)
                 // Read and checked before anything is recorded: a bad param leaves the count as it was.
                 let release = try newRelease(request, credential: credential)
+                let delivery = try claimDelivery(request, credential: credential)
                 return try await deploy(name, wait: wait, context: context) {
                     () async throws(ServerError) -> TriggerState in
-                    try await components.increment(name, release: release)
+                    do throws(ServerError) {
+                        return try await components.increment(name, release: release)
+                    } catch {
+                        // Not counted: the forge may deliver it again.
+                        if let delivery { components.deliveries.release(delivery) }
+                        throw error
+                    }
                 }
             })
 
@@ -123,6 +130,24 @@ extension ServerRoutes {
     }
 
     /// The release an increment records: from the API, the optional `{"params", "note"}` body (checked against
+    /// Records a webhook's delivery id (`X-GitHub-Delivery`, `X-Gitea-Delivery`, `X-Gitlab-Event-UUID`); 409 when
+    /// the same id was accepted within ``DeliveryLog/window``, whatever the trigger. Returns the id claimed.
+    func claimDelivery(_ request: HTTPRequest, credential: Authenticator.Credential) throws(ServerError) -> String? {
+        guard credential != .secret else { return nil }
+        let headers = ["x-github-delivery", "x-gitea-delivery", "x-gitlab-event-uuid"]
+        guard let header = headers.first(where: { request.headers.first(name: $0) != nil }),
+            let id = request.headers.first(name: header)?.trimmingCharacters(in: .whitespaces), !id.isEmpty
+        else { return nil }
+        let key = "\(header):\(id)"
+        if let first = components.deliveries.claim(key, now: components.now()) {
+            throw ServerError(
+                status: 409, code: "replayed_delivery",
+                detail: "\(header) '\(id)' was already accepted at \(ISO8601DateFormatter().string(from: first)); "
+                    + "a delivery is counted once within \(Int(DeliveryLog.window / 3600)) hours")
+        }
+        return key
+    }
+
     /// ``ReleaseRules``: 422 naming the param); from a forge's webhook, what its push payload says.
     func newRelease(_ request: HTTPRequest, credential: Authenticator.Credential) throws(ServerError) -> NewRelease {
         let body = Self.bytes(request)

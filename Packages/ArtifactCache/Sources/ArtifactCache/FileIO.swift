@@ -10,8 +10,13 @@ import Foundation
 
 /// Thin POSIX wrappers that throw `ArtifactCacheError` naming the call and the path.
 enum FileIO {
+    /// Cached artifacts and their records are the server's alone: 0600 from the first byte (the umask may only
+    /// narrow it), in a 0700 directory.
+    static let fileMode: mode_t = 0o600
+    static let directoryMode: Int = 0o700
+
     static func openForWriting(_ path: String) throws -> Int32 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
         guard fd >= 0 else { throw ArtifactCacheError.io("open", path) }
         return fd
     }
@@ -105,7 +110,8 @@ enum FileIO {
 
     static func makeDirectory(_ path: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: directoryMode])
         } catch {
             throw ArtifactCacheError(.io, "cannot create cache directory \(path): \(error)")
         }
@@ -121,7 +127,7 @@ enum FileIO {
 
     /// Takes an exclusive, non-blocking `flock` on `path`; returns the descriptor that holds it.
     static func lock(_ path: String, directory: String) throws -> Int32 {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, fileMode)
         guard fd >= 0 else { throw ArtifactCacheError.io("open", path) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno

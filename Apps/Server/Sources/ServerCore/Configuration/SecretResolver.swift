@@ -35,11 +35,7 @@ public struct SecretResolver: Sendable {
             if FileManager.default.fileExists(atPath: path) {
                 return Resolved(secret: try read(path, what: "the generated secret"), generated: false, path: path)
             }
-            do {
-                try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            } catch {
-                throw .configuration("cannot create the data directory \(dataDirectory): \(error.localizedDescription)")
-            }
+            try SQLiteStore.makePrivateDirectory(dataDirectory)
             let secret = Self.randomSecret()
             try writeSecret(secret + "\n", to: path)
             return Resolved(secret: secret, generated: true, path: path)

@@ -25,12 +25,15 @@ public final class SQLiteStore: ServerStore {
 
     /// Opens (creating and migrating as needed) the database in `directory`.
     public init(directory: String, runRetention: Int = SQLiteStore.defaultRunRetention) throws(ServerError) {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .configuration("cannot create the data directory \(directory): \(error.localizedDescription)")
-        }
+        try Self.makePrivateDirectory(directory)
         path = (directory as NSString).appendingPathComponent(Self.fileName)
+        // SQLite creates the database with the umask's mode (often 0644) and gives the -wal and -shm files the
+        // database's mode: made 0600 first, none of them is readable by other users.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw .configuration("cannot create the database \(path): \(String(cString: strerror(errno)))")
+        }
+        closeDescriptor(fd)
         var configuration = Configuration()
         configuration.label = "prostagma"
         configuration.busyMode = .timeout(10)
@@ -52,6 +55,17 @@ public final class SQLiteStore: ServerStore {
         }
         committer = GroupCommitter(writer: pool)
         self.runRetention = runRetention
+    }
+
+    /// Creates `directory` (and missing parents) 0700: it holds run logs, the database and cached artifacts. An
+    /// existing directory keeps its mode (an operator may have chosen it).
+    static func makePrivateDirectory(_ directory: String) throws(ServerError) {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .configuration("cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -332,4 +346,9 @@ public final class SQLiteStore: ServerStore {
     public func close() async throws {
         try pool.close()
     }
+}
+
+/// `close(2)`, out of reach of `SQLiteStore.close()`.
+private func closeDescriptor(_ fd: Int32) {
+    close(fd)
 }

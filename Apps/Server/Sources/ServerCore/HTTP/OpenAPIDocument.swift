@@ -52,7 +52,7 @@ enum OpenAPIDocument {
             PollInterval:
               name: X-Prostagma-Poll-Interval
               in: header
-              schema: {type: number, exclusiveMinimum: 0}
+              schema: {type: number, exclusiveMinimum: 0, maximum: 86400}
           responses:
             Error:
               description: An error
@@ -81,7 +81,7 @@ enum OpenAPIDocument {
               required: [secret, url]
               properties:
                 secret: {type: string}
-                url: {type: string}
+                url: {type: string, minLength: 1, maxLength: 4096}
               examples:
                 - {secret: s3cret, url: "https://example.com/app.zip"}
             Cached:
@@ -281,10 +281,10 @@ enum OpenAPIDocument {
               required: [agent, trigger, count, status]
               properties:
                 id: {type: [string, "null"], description: the agent's UUID for the run; the server makes one when absent}
-                agent: {type: string}
-                host: {type: [string, "null"]}
-                trigger: {type: string}
-                count: {type: integer}
+                agent: {type: string, minLength: 1, maxLength: 256}
+                host: {type: [string, "null"], maxLength: 256}
+                trigger: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$"}
+                count: {type: integer, minimum: 0}
                 epoch: {type: [string, "null"]}
                 status: {type: string, enum: [succeeded, failed, cancelled]}
                 started_at: {type: [string, "null"], format: date-time}
@@ -837,7 +837,7 @@ enum OpenAPIDocument {
               summary: An artifact's bytes, fetched into the cache first if needed
               security: [{bearer: []}]
               parameters:
-                - {name: url, in: query, required: true, schema: {type: string}}
+                - {name: url, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 4096}}
                 - {name: cache, in: query, schema: {type: boolean, default: false}}
                 - {name: Range, in: header, schema: {type: string}}
                 - {name: Accept-Encoding, in: header, schema: {type: string}}
@@ -863,7 +863,7 @@ enum OpenAPIDocument {
               summary: The artifact's headers (fetches it into the cache first if needed)
               security: [{bearer: []}]
               parameters:
-                - {name: url, in: query, required: true, schema: {type: string}}
+                - {name: url, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 4096}}
                 - {name: cache, in: query, schema: {type: boolean, default: false}}
               responses:
                 "200": {description: Headers only}
@@ -897,7 +897,7 @@ enum OpenAPIDocument {
               summary: Runs, newest first
               security: [{bearer: []}]
               parameters:
-                - {name: trigger, in: query, schema: {type: string}}
+                - {name: trigger, in: query, schema: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$"}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
               responses:
                 "200":

@@ -6,7 +6,7 @@ import ProstagmaProtocol
 
 /// The served OpenAPI document as JSON values, with a small JSON Schema checker and a sample maker for the subset of
 /// JSON Schema the document uses (`$ref`, `type` with `null`, `required`, `properties`, `items`, `enum`, `const`,
-/// `oneOf`, `minimum`, `maximum`, `exclusiveMinimum`, `maxLength`, `pattern`, `format: date-time`, and for maps
+/// `oneOf`, `minimum`, `maximum`, `exclusiveMinimum`, `minLength`, `maxLength`, `pattern`, `format: date-time`, and for maps
 /// `additionalProperties` as a schema, `maxProperties`, `propertyNames`).
 ///
 /// A keyword the checker does not know fails the check rather than passing silently, so the document cannot grow a
@@ -64,7 +64,7 @@ struct OpenAPISpec: Sendable {
 
     static let knownKeywords: Set<String> = [
         "$ref", "type", "required", "properties", "items", "enum", "const", "oneOf", "minimum", "maximum",
-        "exclusiveMinimum", "maxLength", "pattern", "format", "description", "examples", "default",
+        "exclusiveMinimum", "minLength", "maxLength", "pattern", "format", "description", "examples", "default",
         "additionalProperties", "maxProperties", "propertyNames",
     ]
 
@@ -94,6 +94,9 @@ struct OpenAPISpec: Sendable {
             problems.append("\(path): \(value) is not \(constant)")
         }
         if case .string(let text) = value {
+            if let limit = schema["minLength"]?.number, Double(text.count) < limit {
+                problems.append("\(path): \(text.count) characters, under minLength \(limit)")
+            }
             if let limit = schema["maxLength"]?.number, Double(text.count) > limit {
                 problems.append("\(path): \(text.count) characters, over maxLength \(limit)")
             }

@@ -60,7 +60,7 @@ import Testing
         #expect(throws: ServerError.malformedJSON("missing field 'trigger'")) {
             try decoder.decode(Body.self, from: Array(#"{"secret": "x"}"#.utf8))
         }
-        #expect(throws: ServerError.malformedJSON("field 'trigger' must be a string")) {
+        #expect(throws: ServerError.malformedJSON("line 1, column 28: field 'trigger' must be a string")) {
             try decoder.decode(Body.self, from: Array(#"{"secret": "x", "trigger": 5}"#.utf8))
         }
         #expect(

@@ -38,12 +38,73 @@ public struct BodyDecoder: Sendable {
             if let failure = JSONSyntaxChecker().check(bytes) {
                 throw .malformedJSON(failure.description)
             }
-            if valueErrors, Self.isValueError(error) {
-                throw .unprocessable(Self.describe(error))
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+                let message = Self.unfitNumber(T.self, in: bytes)
+            {
+                throw valueErrors ? .unprocessable(message) : .malformedJSON(message)
             }
-            throw .malformedJSON(Self.describe(error))
+            let message = Self.locate(error, in: bytes) + Self.describe(error)
+            if valueErrors, Self.isValueError(error) {
+                throw .unprocessable(message)
+            }
+            throw .malformedJSON(message)
         } catch {
             throw .malformedJSON("the body could not be decoded: \(error)")
+        }
+    }
+
+    /// `line L, column C: ` where the value `error` is about begins (a count of `1.5`, `18446744073709551616` or
+    /// `1e400`), or nothing when the error names no value in the body.
+    static func locate(_ error: DecodingError, in bytes: [UInt8]) -> String {
+        let context: DecodingError.Context
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): context = c
+        case .keyNotFound: return ""
+        @unknown default: return ""
+        }
+        guard !context.codingPath.isEmpty else { return "" }
+        let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        guard let (line, column) = JSONSyntaxChecker().position(ofValueAt: path, in: bytes) else { return "" }
+        return "line \(line), column \(column): "
+    }
+
+    /// Foundation reports a number that fits no Swift type (`1.5` for an integer, `18446744073709551616`, `1e400`)
+    /// as "not valid JSON", naming neither field nor place. The document is valid, so one of its numbers is the
+    /// cause: each number that could be (a fraction, an exponent, 19 digits or more) is replaced by 0 in turn
+    /// until the body decodes, which names it. At most 64 tries; nil when none of them explains the failure.
+    static func unfitNumber<T: Decodable>(_ type: T.Type, in bytes: [UInt8]) -> String? {
+        let checker = JSONSyntaxChecker()
+        let suspects = checker.numbers(in: bytes).filter { token in
+            let text = bytes[token.range]
+            return text.contains(where: {
+                $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+            })
+                || text.count >= 19
+        }
+        for token in suspects.prefix(64) {
+            var patched = bytes
+            patched.replaceSubrange(token.range, with: [UInt8(ascii: "0")])
+            if case .dataCorrupted(let context)? = Self.decodingError(T.self, patched), context.codingPath.isEmpty {
+                continue
+            }
+            let (line, column) = checker.position(of: token.range.lowerBound, in: bytes)
+            let text = String(decoding: bytes[token.range], as: UTF8.self)
+            let field = token.path.joined(separator: ".")
+            return
+                "line \(line), column \(column): field '\(field)' is \(text), which does not fit: expected an integer "
+                + "of at most 64 bits, or a finite number"
+        }
+        return nil
+    }
+
+    private static func decodingError<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> DecodingError? {
+        do {
+            _ = try JSONDecoder().decode(T.self, from: Data(bytes))
+            return nil
+        } catch let error as DecodingError {
+            return error
+        } catch {
+            return nil
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict JSON (RFC 8259) syntax checker that says where a document goes wrong.
 ///
 /// Foundation's `JSONDecoder` reports malformed input with messages that name neither line nor
@@ -43,6 +45,48 @@ public struct JSONSyntaxChecker: Sendable {
 
     /// Checks a string's UTF-8 bytes.
     public func check(_ text: String) -> Failure? { check(Array(text.utf8)) }
+
+    /// The line and column where the value at `path` begins (object keys by name, array elements by their index
+    /// in decimal), for messages about a value that parses but does not fit (`1.5` for a count, `1e400`); nil
+    /// when `bytes` holds no such value or is not valid JSON.
+    public func position(ofValueAt path: [String], in bytes: [UInt8]) -> (line: Int, column: Int)? {
+        var scanner = Scanner(bytes: bytes, maximumDepth: maximumDepth)
+        scanner.target = path
+        do throws(Failure) {
+            scanner.skipWhitespace()
+            try scanner.value(depth: 0)
+        } catch {
+            return nil
+        }
+        return scanner.found.map { scanner.position(of: $0) }
+    }
+
+    /// A number in a document: its bytes, where it is, and the path of its value.
+    public struct NumberToken: Sendable {
+        /// Byte offsets of the number's text.
+        public var range: Range<Int>
+        /// Object keys and array indices down to the number.
+        public var path: [String]
+    }
+
+    /// Every number in `bytes` in document order with its path (empty when `bytes` is not valid JSON).
+    public func numbers(in bytes: [UInt8]) -> [NumberToken] {
+        var scanner = Scanner(bytes: bytes, maximumDepth: maximumDepth)
+        scanner.target = []
+        scanner.collectNumbers = true
+        do throws(Failure) {
+            scanner.skipWhitespace()
+            try scanner.value(depth: 0)
+        } catch {
+            return []
+        }
+        return scanner.numbers
+    }
+
+    /// The 1-based line and column of byte `offset` in `bytes`.
+    public func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+        Scanner(bytes: bytes, maximumDepth: maximumDepth).position(of: offset)
+    }
 }
 
 extension JSONSyntaxChecker.Failure: Error {}
@@ -51,6 +95,12 @@ private struct Scanner {
     let bytes: [UInt8]
     let maximumDepth: Int
     var index = 0
+    /// The path of a value to locate, the path of the value being scanned, and where the target began.
+    var target: [String]?
+    var path: [String] = []
+    var found: Int?
+    var collectNumbers = false
+    var numbers: [JSONSyntaxChecker.NumberToken] = []
 
     init(bytes: [UInt8], maximumDepth: Int) {
         self.bytes = bytes
@@ -118,11 +168,15 @@ private struct Scanner {
 
     mutating func value(depth: Int) throws(JSONSyntaxChecker.Failure) {
         guard let byte = current else { throw fail("unexpected end of input; expected a value") }
+        if found == nil, let target, target == path { found = index }
         switch byte {
         case UInt8(ascii: "{"): try object(depth: depth + 1)
         case UInt8(ascii: "["): try array(depth: depth + 1)
         case UInt8(ascii: "\""): try string()
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let start = index
+            try number()
+            if collectNumbers { numbers.append(.init(range: start..<index, path: path)) }
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
@@ -170,14 +224,21 @@ private struct Scanner {
                 }
                 throw fail("object keys must be double-quoted strings (found \(describeCurrent()))")
             }
+            let keyStart = index
             try string()
+            let keyEnd = index
             skipWhitespace()
             guard current == UInt8(ascii: ":") else {
                 throw fail("expected ':' after the object key, found \(describeCurrent())")
             }
             index += 1
             skipWhitespace()
+            if target != nil {
+                let key = try? JSONDecoder().decode(String.self, from: Data(bytes[keyStart..<keyEnd]))
+                path.append(key ?? "")
+            }
             try value(depth: depth)
+            if target != nil { path.removeLast() }
             skipWhitespace()
             guard let next = current else {
                 throw fail("unexpected end of input; the object opened at \(render(open)) is not closed")
@@ -203,11 +264,15 @@ private struct Scanner {
             index += 1
             return
         }
+        var element = 0
         while true {
             skipWhitespace()
             if current == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
             if atEnd { throw fail("unexpected end of input; the array opened at \(render(open)) is not closed") }
+            if target != nil { path.append(String(element)) }
             try value(depth: depth)
+            if target != nil { path.removeLast() }
+            element += 1
             skipWhitespace()
             guard let next = current else {
                 throw fail("unexpected end of input; the array opened at \(render(open)) is not closed")

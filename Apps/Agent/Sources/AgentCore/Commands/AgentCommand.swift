@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `prostagma-agent` command line: `watch` (the default), `run --once`, `trigger NAME`, `rollback NAME`,
-/// `validate`.
+/// `rollout NAME [ACTION]`, `validate`.
 public struct AgentCommand: AsyncParsableCommand {
     /// The command's name, abstract and subcommands.
     public static let configuration = CommandConfiguration(
@@ -15,7 +15,8 @@ public struct AgentCommand: AsyncParsableCommand {
             """,
         version: prostagmaVersion,
         subcommands: [
-            WatchCommand.self, RunCommand.self, TriggerCommand.self, RollbackCommand.self, ValidateCommand.self,
+            WatchCommand.self, RunCommand.self, TriggerCommand.self, RollbackCommand.self, RolloutCommand.self,
+            ValidateCommand.self,
         ],
         defaultSubcommand: WatchCommand.self
     )

@@ -173,6 +173,23 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         return outcome
     }
 
+    /// A trigger's rollout (`GET /v1/triggers/{name}/rollout`), or with `action` the rollout after
+    /// `POST .../rollout/{action}` (pause, resume, promote, abort).
+    public func rollout(trigger: String, action: String?) async throws -> Rollout {
+        let path = "/v1/triggers/" + Self.percentEncode(trigger) + "/rollout" + (action.map { "/" + $0 } ?? "")
+        let what = (action == nil ? "GET " : "POST ") + path
+        let response = try await transport.send(
+            method: action == nil ? "GET" : "POST", url: server + path, headers: v1Headers, body: nil,
+            timeout: .seconds(30))
+        if response.status == 404 && !Self.isErrorBody(response) {
+            throw AgentError.server(
+                "\(server) answered 404 to \(what): rollouts need a Prostagma v1 server with rollouts "
+                    + "(this one is the original, or predates them)")
+        }
+        try check(response, what, expect: [200])
+        return try decode(Rollout.self, response, what)
+    }
+
     /// Sends a pipeline's POST with the secret, waiting up to `wait` seconds on the server.
     private func post(_ path: String, body: Data?, wait: Int?) async throws -> TransportResponse {
         var url = server + path

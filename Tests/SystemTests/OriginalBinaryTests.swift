@@ -9,33 +9,37 @@ import Testing
 /// Serialized: the original server keeps its cache in the fixed `/tmp/prostagma_cache/`, wiped at its start.
 @Suite("Original binaries", .serialized, .timeLimit(.minutes(10)))
 struct OriginalBinaryTests {
-    /// The bytes of an artifact that no text conversion could leave unchanged.
-    static func artifact(_ seed: UInt8, size: Int = 300_000) -> Data {
-        var state = UInt32(seed) &* 2_654_435_761 | 1
-        return Data(
-            (0..<size).map { _ in
-                state ^= state << 13
-                state ^= state >> 17
-                state ^= state << 5
-                return UInt8(truncatingIfNeeded: state)
-            })
+    /// What both directions of the download interop start from: an HTTP origin serving `app.tar`, moto's S3
+    /// holding `s3://artifacts/app.bin`, and an empty `machine/` folder to deploy into.
+    struct Artifacts {
+        let s3: MotoS3
+        let url: String
+        let fileBytes: Data
+        let objectBytes: Data
+        let machine: URL
+
+        init(_ harness: SystemHarness, label: String) async throws {
+            s3 = try await harness.startS3()
+            try await s3.makeBucket("artifacts")
+            let objectFile = harness.path("object.bin")
+            objectBytes = TestBytes.make("s3-" + label, size: 300_000)
+            try objectBytes.write(to: objectFile)
+            try await s3.upload(objectFile, to: "s3://artifacts/app.bin")
+            let origin = try await harness.startOrigin()
+            fileBytes = TestBytes.make("http-" + label, size: 300_000)
+            url = try origin.put(fileBytes, as: "app.tar")
+            machine = harness.path("machine")
+            try FileSystem.makeDirectory(machine)
+        }
     }
 
     @Test func theOriginalClientRunsShellDownloadAndS3StepsAgainstOurServer() async throws {
         try await SystemHarness.run { harness in
-            let s3 = try await harness.startS3()
-            try await s3.makeBucket("artifacts")
-            let objectFile = harness.path("object.bin")
-            let objectBytes = Self.artifact(2)
-            try objectBytes.write(to: objectFile)
-            try await s3.upload(objectFile, to: "s3://artifacts/app.bin")
-            let origin = try await harness.startOrigin()
-            let fileBytes = Self.artifact(1)
-            let url = try origin.put(fileBytes, as: "app.tar")
-            let server = try await harness.startServer(environment: s3.environment)
+            let artifacts = try await Artifacts(harness, label: "original-client")
+            let (url, fileBytes, objectBytes, machine) =
+                (artifacts.url, artifacts.fileBytes, artifacts.objectBytes, artifacts.machine)
+            let server = try await harness.startServer(environment: artifacts.s3.environment)
 
-            let machine = harness.path("machine")
-            try FileSystem.makeDirectory(machine)
             let marker = machine.appendingPathComponent("deployed.log")
             // The original's script format: download steps in both of its layouts, a multi-line shell step.
             let client = try await harness.startOriginalClient(
@@ -86,19 +90,11 @@ struct OriginalBinaryTests {
 
     @Test func ourAgentRunsShellDownloadAndS3StepsAgainstTheOriginalServer() async throws {
         try await SystemHarness.run { harness in
-            let s3 = try await harness.startS3()
-            try await s3.makeBucket("artifacts")
-            let objectFile = harness.path("object.bin")
-            let objectBytes = Self.artifact(4)
-            try objectBytes.write(to: objectFile)
-            try await s3.upload(objectFile, to: "s3://artifacts/app.bin")
-            let origin = try await harness.startOrigin()
-            let fileBytes = Self.artifact(3)
-            let url = try origin.put(fileBytes, as: "app.tar")
-            let original = try await harness.startOriginalServer(s3: s3)
+            let artifacts = try await Artifacts(harness, label: "our-agent")
+            let (url, fileBytes, objectBytes, machine) =
+                (artifacts.url, artifacts.fileBytes, artifacts.objectBytes, artifacts.machine)
+            let original = try await harness.startOriginalServer(s3: artifacts.s3)
 
-            let machine = harness.path("machine")
-            try FileSystem.makeDirectory(machine)
             let marker = machine.appendingPathComponent("deployed.log")
             // `cache: true` on a fresh original server: GET /cache answers 404, then POST /cache, then GET again.
             let agent = try await harness.startAgent(

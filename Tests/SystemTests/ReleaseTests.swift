@@ -12,18 +12,6 @@ import Testing
 /// byte, a `kill -9` mid-run re-runs the same release, and a signed GitHub push records its commit.
 @Suite("Releases", .timeLimit(.minutes(10)))
 struct ReleaseTests {
-    /// Bytes that differ per version and survive no text conversion.
-    static func artifact(_ version: String, size: Int = 200_000) -> Data {
-        var state = version.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 } | 1
-        return Data(
-            (0..<size).map { _ in
-                state ^= state << 13
-                state ^= state >> 17
-                state ^= state << 5
-                return UInt8(truncatingIfNeeded: state)
-            })
-    }
-
     /// Runs `prostagma-agent ARGUMENTS` as CI would, against `server`.
     static func agentCommand(_ arguments: [String], server: ServerProcess) async throws -> CommandResult {
         let binary = try await Binaries.agent()
@@ -50,9 +38,9 @@ struct ReleaseTests {
             let server = try await harness.startServer(environment: s3.environment)
             var urls: [String: (http: String, s3: String)] = [:]
             for version in ["1.4.1", "1.4.2"] {
-                let http = try origin.put(Self.artifact("http-" + version), as: "app-\(version).tar")
+                let http = try origin.put(TestBytes.make("http-" + version), as: "app-\(version).tar")
                 let object = harness.path("app-\(version).bin")
-                try Self.artifact("s3-" + version).write(to: object)
+                try TestBytes.make("s3-" + version).write(to: object)
                 try await s3.upload(object, to: "s3://releases/app-\(version).bin")
                 urls[version] = (http, "s3://releases/app-\(version).bin")
             }
@@ -78,10 +66,10 @@ struct ReleaseTests {
             func expectDeployed(_ version: String) {
                 #expect(
                     FileManager.default.contents(atPath: machine.appendingPathComponent("app.tar").path)
-                        == Self.artifact("http-" + version), "app.tar is \(version)")
+                        == TestBytes.make("http-" + version), "app.tar is \(version)")
                 #expect(
                     FileManager.default.contents(atPath: machine.appendingPathComponent("app.bin").path)
-                        == Self.artifact("s3-" + version), "app.bin is \(version)")
+                        == TestBytes.make("s3-" + version), "app.bin is \(version)")
             }
 
             for version in ["1.4.1", "1.4.2"] {

@@ -31,18 +31,7 @@ public struct ReleaseSource: RawRepresentable, Sendable, Hashable, Codable, Cust
     /// The original protocol's `POST /trigger`.
     public static let compat = ReleaseSource(rawValue: "compat")
 
-    /// Decodes the wire text.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    /// Encodes the wire text.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    /// The wire text.
+    /// The wire text. (Codable comes from `RawRepresentable`: a bare JSON string.)
     public var description: String { rawValue }
 }
 

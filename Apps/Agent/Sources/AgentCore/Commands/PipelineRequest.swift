@@ -40,19 +40,26 @@ enum PipelineRequest {
         return max(1, Int(duration.components.seconds))
     }
 
+    /// A client for the configured server, and its transport (the caller shuts it down).
+    static func client(flags: AgentFlags, readTimeout: Duration = .seconds(120)) throws -> (
+        ServerClient, ClientTransport
+    ) {
+        let settings = try flags.resolve()
+        let (server, secret) = try settings.serverAndSecret()
+        let transport = try ClientTransport(caFile: settings.caFile, readTimeout: readTimeout)
+        let client = ServerClient(
+            server: server, secret: secret, agentName: settings.agentName, host: settings.host,
+            pollInterval: settings.pollInterval, transport: transport)
+        return (client, transport)
+    }
+
     /// Sends the request through a client for the configured server, prints the answer and exits with its status:
     /// 3 when the request failed (with the server's detail on standard error).
     static func send(
         flags: AgentFlags, trigger: String, wait: Int?,
         _ request: (ServerClient, Int?) async throws -> ServerClient.TriggerOutcome
     ) async throws {
-        let settings = try flags.resolve()
-        let (server, secret) = try settings.serverAndSecret()
-        let transport = try ClientTransport(
-            caFile: settings.caFile, readTimeout: .seconds(max(120, (wait ?? 0) + 60)))
-        let client = ServerClient(
-            server: server, secret: secret, agentName: settings.agentName, host: settings.host,
-            pollInterval: settings.pollInterval, transport: transport)
+        let (client, transport) = try Self.client(flags: flags, readTimeout: .seconds(max(120, (wait ?? 0) + 60)))
         let outcome: ServerClient.TriggerOutcome
         do {
             outcome = try await request(client, wait)

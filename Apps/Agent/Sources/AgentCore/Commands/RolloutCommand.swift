@@ -27,12 +27,7 @@ struct RolloutCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = try flags.resolve()
-        let (server, secret) = try settings.serverAndSecret()
-        let transport = try ClientTransport(caFile: settings.caFile)
-        let client = ServerClient(
-            server: server, secret: secret, agentName: settings.agentName, host: settings.host,
-            pollInterval: settings.pollInterval, transport: transport)
+        let (client, transport) = try PipelineRequest.client(flags: flags)
         let rollout: Rollout
         do {
             rollout = try await client.rollout(trigger: name, action: action)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPCore
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct ClientTests {
@@ -104,6 +105,45 @@ import Testing
                 #expect(!FileManager.default.fileExists(atPath: target + ".partial"))
             }
         }
+    }
+
+    /// A body of several write batches reaches the file whole and in order, and the observer sees exactly the bytes
+    /// written, in the same order (what the agent hashes instead of reading the file again).
+    @Test func downloadShowsTheObserverEveryByteInOrder() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bytes = (0..<3_700_001).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        let source = try directory.file("source.bin", bytes: bytes)
+        let target = directory.path + "/target.bin"
+        let seen = Mutex<[UInt8]>([])
+        try await withTestServer(Self.makeRouter()) { _, port in
+            try await HTTPClient.withHTTPClient { client in
+                let result = try await client.download(
+                    "http://127.0.0.1:\(port)/file?path=\(source)", to: target,
+                    observe: { chunk in seen.withLock { $0.append(contentsOf: chunk) } })
+                #expect(result.bytesWritten == Int64(bytes.count))
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(bytes))
+        #expect(seen.withLock { $0 == bytes }, "the observer saw \(seen.withLock { $0.count }) bytes")
+    }
+
+    /// A destination that cannot be created is a `.file` error naming the path, and leaves nothing behind.
+    @Test func downloadIntoAMissingFolderSaysWhere() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let source = try directory.file("source.bin", bytes: Array(repeating: 7, count: 1000))
+        let target = directory.path + "/no/such/folder/target.bin"
+        try await withTestServer(Self.makeRouter()) { _, port in
+            try await HTTPClient.withHTTPClient { client in
+                let error = try await #require(throws: HTTPClientError.self) {
+                    _ = try await client.download("http://127.0.0.1:\(port)/file?path=\(source)", to: target)
+                }
+                #expect(error.kind == .file)
+                #expect(error.detail.contains(target + ".partial"), "\(error.detail)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: target))
     }
 
     @Test func downloadDoesNotWriteErrorBodies() async throws {

@@ -171,6 +171,7 @@ public final class HTTPClient: Sendable {
     /// The body goes to `path + ".partial"` first and is renamed over `path` when complete, so `path` never holds a
     /// truncated download. Only 2xx bodies are written unless `writeAnyStatus` is true. `body` is sent with the
     /// request, whatever the method (the original Prostagma protocol's `GET /cache` carries a JSON body).
+    /// `observe` sees the bytes written, in order, as they are written (to hash a download in the same pass).
     public func download(
         _ url: String,
         to path: String,
@@ -178,7 +179,8 @@ public final class HTTPClient: Sendable {
         headers: HTTPHeaders = [:],
         body: ByteBuffer? = nil,
         writeAnyStatus: Bool = false,
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        observe: DownloadObserver? = nil
     ) async throws -> DownloadResult {
         let request = makeRequest(method, url, headers: headers, body: body)
         return try await mapErrors(method, url) {
@@ -189,7 +191,8 @@ public final class HTTPClient: Sendable {
                 return DownloadResult(
                     status: response.status, headers: response.headers, bytesWritten: 0, wroteFile: false)
             }
-            let written = try await FileSink.write(response.body, to: path, method: method.rawValue, url: url)
+            let written = try await FileSink.write(
+                response.body, to: path, method: method.rawValue, url: url, observe: observe)
             return DownloadResult(
                 status: response.status, headers: response.headers, bytesWritten: written, wroteFile: true)
         }

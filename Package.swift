@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(path: "Packages/ArtifactCache"),
         .package(path: "Packages/CZlib"),
+        .package(path: "Packages/Digest"),
         .package(path: "Packages/HTTPCore"),
         .package(path: "Packages/Metrics"),
         .package(path: "Packages/MiniYAML"),
@@ -33,6 +34,10 @@ let package = Package(
             name: "CZlibTests",
             dependencies: [.product(name: "CZlib", package: "CZlib")],
             path: "Packages/CZlib/Tests/CZlibTests"),
+        .testTarget(
+            name: "DigestTests",
+            dependencies: [.product(name: "Digest", package: "Digest")],
+            path: "Packages/Digest/Tests/DigestTests"),
         .testTarget(
             name: "ArtifactCacheTests",
             dependencies: [

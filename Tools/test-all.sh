@@ -72,7 +72,7 @@ if [ $# -gt 0 ]; then
 fi
 
 # The root manifest's test targets, in the order they run: packages, apps, then the system tests.
-targets=(CZlibTests MiniYAMLTests ProstagmaProtocolTests PrometheusMetricsTests ZipReaderTests ArtifactCacheTests
+targets=(CZlibTests DigestTests MiniYAMLTests ProstagmaProtocolTests PrometheusMetricsTests ZipReaderTests ArtifactCacheTests
     S3FetchTests HTTPCoreTests ServerCoreTests AgentCoreTests SystemTests)
 declared=$(tr '\n' ' ' <Package.swift | grep -oE 'testTarget\( *name: "[A-Za-z0-9]+"' | sed -E 's/.*"(.*)"/\1/' | sort)
 if [ "$declared" != "$(printf '%s\n' "${targets[@]}" | sort)" ]; then

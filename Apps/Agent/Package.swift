@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2", traits: []),
         // FilePath, for naming the shell to Subprocess.
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(path: "../../Packages/Digest"),
         .package(path: "../../Packages/HTTPCore"),
         .package(path: "../../Packages/Metrics"),
         .package(path: "../../Packages/MiniYAML"),
@@ -32,6 +33,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Digest", package: "Digest"),
                 .product(name: "HTTPCore", package: "HTTPCore"),
                 .product(name: "MiniYAML", package: "MiniYAML"),
                 .product(name: "PrometheusMetrics", package: "Metrics"),

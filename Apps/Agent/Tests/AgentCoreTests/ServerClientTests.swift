@@ -116,6 +116,24 @@ import Testing
         await server.shutdown()
     }
 
+    /// A download is hashed while it is written (no second read of the file): the digest the fetch returns is the
+    /// file's, for a body of several write batches.
+    @Test func aDownloadIsHashedAsItArrives() async throws {
+        let server = try await StandInServer.start(.v1)
+        let transport = try ClientTransport(caFile: nil)
+        let c = client(server, transport: transport)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let artifact = "https://origin.test/big.bin"
+        let bytes = (0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 11) }
+        try await server.control("/_control/artifact?url=" + ServerClient.percentEncode(artifact), body: bytes)
+        let fetched = try await c.fetch(url: artifact, cache: true, to: dir.file("big.bin"))
+        #expect(fetched.bytes == Int64(bytes.count))
+        #expect(fetched.receivedSHA256 == (try await FileDigest.sha256Hex(of: dir.file("big.bin"))))
+        try? await transport.shutdown()
+        await server.shutdown()
+    }
+
     @Test func runsAreReportedAndTriggerWaitMapsToExitCodes() async throws {
         let server = try await StandInServer.start(.v1)
         let transport = try ClientTransport(caFile: nil)

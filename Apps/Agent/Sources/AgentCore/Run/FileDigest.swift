@@ -1,3 +1,5 @@
+import Digest
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)

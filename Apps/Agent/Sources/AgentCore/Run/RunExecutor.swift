@@ -237,7 +237,12 @@ public struct RunExecutor: Sendable {
         }
         let fetched = try await fetcher.fetch(url: download.url, cache: download.cache, to: temp)
         if download.sha256 != nil || fetched.sha256 != nil {
-            let actual = try await FileDigest.sha256Hex(of: temp)
+            let actual: String
+            if let received = fetched.receivedSHA256 {
+                actual = received
+            } else {
+                actual = try await FileDigest.sha256Hex(of: temp)
+            }
             if let expected = download.sha256, expected != actual {
                 throw AgentError.step(
                     "\(download.url): SHA-256 mismatch: expected \(expected), got \(actual); \(download.dest) left as it was"

@@ -10,11 +10,15 @@ public struct FetchedArtifact: Sendable, Equatable {
     public var bytes: Int64
     /// The server's `X-Prostagma-SHA256` header, when it sent one (lowercase hex).
     public var sha256: String?
+    /// The SHA-256 of the bytes written (lowercase hex), hashed while they were received; nil when the fetcher
+    /// did not hash them, and the file must be read again to check it.
+    public var receivedSHA256: String?
 
     /// Makes a fetch result.
-    public init(bytes: Int64, sha256: String?) {
+    public init(bytes: Int64, sha256: String?, receivedSHA256: String? = nil) {
         self.bytes = bytes
         self.sha256 = sha256
+        self.receivedSHA256 = receivedSHA256
     }
 }
 

@@ -1,4 +1,6 @@
+import Digest
 import HTTPCore
+import Synchronization
 
 /// `HTTPTransport` over HTTPCore's client (AsyncHTTPClient underneath).
 public final class ClientTransport: HTTPTransport {
@@ -37,15 +39,17 @@ public final class ClientTransport: HTTPTransport {
     public func download(
         method: String, url: String, headers: [(String, String)], body: [UInt8]?, to path: String,
         timeout: Duration
-    ) async throws -> (response: TransportResponse, written: Int64) {
+    ) async throws -> (response: TransportResponse, written: Int64, sha256: String) {
         var h = HTTPHeaders()
         for (name, value) in headers { h.add(name: name, value: value) }
+        // One pass: each batch is hashed on the thread that has just written it, so the file is never read back.
+        let hasher = Mutex(SHA256())
         let result = try await client.download(
             url, to: path, method: HTTPMethod(rawValue: method), headers: h, body: body.map { ByteBuffer(bytes: $0) },
-            timeout: timeout)
+            timeout: timeout, observe: { bytes in hasher.withLock { $0.update(bytes) } })
         return (
             TransportResponse(status: Int(result.status.code), headers: Self.headers(result.headers), body: []),
-            result.bytesWritten
+            result.bytesWritten, SHA256.hex(hasher.withLock { $0.finalize() })
         )
     }
 

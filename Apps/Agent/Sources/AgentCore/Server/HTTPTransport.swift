@@ -24,17 +24,18 @@ public protocol HTTPTransport: Sendable {
 
     /// Sends a request (a GET; the original protocol's `GET /cache` carries `body`) and, when the status is 200,
     /// streams the response body into a new file at `path`; other statuses collect the body (an error message)
-    /// and write nothing. Returns the bytes written in `written`.
+    /// and write nothing. Returns the bytes written in `written`, and their SHA-256 (lowercase hex) in `sha256`,
+    /// hashed as they were written.
     func download(
         method: String, url: String, headers: [(String, String)], body: [UInt8]?, to path: String,
         timeout: Duration
-    ) async throws -> (response: TransportResponse, written: Int64)
+    ) async throws -> (response: TransportResponse, written: Int64, sha256: String)
 }
 
 extension HTTPTransport {
     /// A GET without a body, streamed into a new file at `path` (see the requirement).
     public func download(url: String, headers: [(String, String)], to path: String, timeout: Duration) async throws
-        -> (response: TransportResponse, written: Int64)
+        -> (response: TransportResponse, written: Int64, sha256: String)
     {
         try await download(method: "GET", url: url, headers: headers, body: nil, to: path, timeout: timeout)
     }

@@ -240,7 +240,7 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
         }
         let request =
             server + "/v1/artifacts?" + Self.query([("url", url), ("cache", cache ? "true" : "false")])
-        let (response, written) = try await transport.download(
+        let (response, written, digest) = try await transport.download(
             url: request, headers: v1Headers, to: path, timeout: .seconds(3600))
         // A v1 server has the route: its 404 is an answer about the artifact. Otherwise it is the original's.
         if response.status == 404 && serverProtocol != .v1 {
@@ -248,7 +248,8 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
             return try await fetchThroughOriginalCache(url: url, cache: cache, to: path)
         }
         try check(response, "GET /v1/artifacts?url=\(url)", expect: [200])
-        return FetchedArtifact(bytes: written, sha256: response.headers[HeaderName.sha256.lowercased()])
+        return FetchedArtifact(
+            bytes: written, sha256: response.headers[HeaderName.sha256.lowercased()], receivedSHA256: digest)
     }
 
     /// The original protocol's download, as its client did: `cache: false` asks the server to fetch first
@@ -264,19 +265,19 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
                 method: "POST", url: server + fill, headers: headers, body: body, timeout: .seconds(3600))
             try check(response, "POST \(fill) for \(url)", expect: [200])
         }
-        func read() async throws -> (response: TransportResponse, written: Int64) {
+        func read() async throws -> (response: TransportResponse, written: Int64, sha256: String) {
             try await transport.download(
                 method: "GET", url: server + "/cache", headers: headers, body: body, to: path,
                 timeout: .seconds(3600))
         }
         if !cache { try await askServerToFetch() }
-        var (response, written) = try await read()
+        var (response, written, digest) = try await read()
         if cache && response.status == 404 {
             try await askServerToFetch()
-            (response, written) = try await read()
+            (response, written, digest) = try await read()
         }
         try check(response, "GET /cache for \(url)", expect: [200])
-        return FetchedArtifact(bytes: written, sha256: nil)
+        return FetchedArtifact(bytes: written, sha256: nil, receivedSHA256: digest)
     }
 
     // MARK: - Helpers

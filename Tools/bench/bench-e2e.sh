@@ -177,7 +177,7 @@ for name in random.bin text.log; do
     t0=$(now_ns)
     sha256sum "$out/dest/agent-$name" >/dev/null
     t1=$(now_ns)
-    breakdown[$name]="agent wall ${agent_times[*]} s, of which the step (download + SHA-256 pass + rename) ${agent_step[*]} s; agent CPU (user+sys) ${agent_cpu[*]} s; \`sha256sum\` of the same file (page cache) $(seconds "$t0" "$t1") s"
+    breakdown[$name]="agent wall ${agent_times[*]} s, of which the step (download hashed as it is written, then rename) ${agent_step[*]} s; agent CPU (user+sys) ${agent_cpu[*]} s; \`sha256sum\` of the same file (page cache) $(seconds "$t0" "$t1") s"
     log "$name: agent ${agent_times[*]} s; nginx->curl ${nginx_times[*]} s; server->curl ${server_times[*]} s"
     rm -f "$out/dest/"*
 done
@@ -271,8 +271,9 @@ $(row "log-like text" text.log)
   the text file is stored as $((gz / 1000000)) MB of gzip).
 - Breakdown, random bytes: ${breakdown[random.bin]}.
 - Breakdown, text: ${breakdown[text.log]}.
-- The agent writes the body to a temporary file, then reads it again to check its SHA-256 against the
-  server's \`X-Prostagma-SHA256\` (a second pass), renames it and fsyncs the directory; curl does none of that.
+- The agent writes the body to a temporary file in 1 MiB batches, hashing each batch (SHA-NI, Packages/Digest)
+  on the thread that wrote it while the next is received, checks the SHA-256 against the server's
+  \`X-Prostagma-SHA256\`, renames the file and fsyncs the directory; curl does none of that.
 - All outputs land on the same disk (page cache) and are compared with \`cmp\` against the origin's file.
 
 ### Where the time goes when a budget is missed
@@ -294,14 +295,19 @@ Packages/ was changed for them):
   event loop in one pass) instead of one task hop each. The figure moves with the machine's load: earlier full
   runs of this script the same day gave a 1,000-poll p99 of 60.2, 72.8, 119.9 and 94.5 ms (median of the rounds'
   p99 44.6, 45.4, 63.2 and 61.7 ms); the best round's p99 above shows what a quieter moment gives.
-- **Artifact >= 80 % of nginx -> curl.** \`strace -f --seccomp-bpf -e trace=openat,rename\` of the agent on the
-  200 MB random file: receiving into the \`.partial\` file took 0.70 s (about 285 MB/s; 1.74 s in a noisier
-  repeat), then the SHA-256 check read the file again for 0.97 s (about 205 MB/s; 1.04 s in the repeat): the
-  agent's SHA-256 (Apps/Agent/Sources/AgentCore/Run/SHA256.swift, portable Swift, no SHA-NI although this CPU
-  has it) is slower than \`sha256sum\` and slower than the whole nginx -> curl transfer. The agent's wall time
-  is almost all CPU (see agent CPU above). Remedies: hash while receiving (one pass, overlapped with the
-  socket), a faster SHA-256 (swift-crypto's \`SHA256\` is BoringSSL's, which uses SHA-NI), and larger reads
-  with fewer thread hops per chunk. Even without any check, receiving alone was under 40 % of nginx -> curl.
+- **Artifact >= 80 % of nginx -> curl.** Before issue 17 (2026-11-25, \`strace -f --seccomp-bpf -e
+  trace=openat,rename\` of the agent on the 200 MB random file): receiving into the \`.partial\` file took 0.70 s
+  (about 285 MB/s), then a second pass read the file again for its SHA-256 for 0.97 s (portable Swift, about
+  205 MB/s): 20 % of nginx -> curl. Issue 17 removed the second pass (the download is hashed as it is written)
+  and made the hash C with SHA-NI (about 1.2 GB/s, \`Packages/Digest\`), and writes 1 MiB batches with one
+  thread hop each instead of one per NIO chunk: 40 % on the random file in the run above. What is left is the
+  receive path itself: AsyncHTTPClient hands the body over as an async sequence of chunks of at most 64 KiB
+  (its channel's receive allocator), one task resumption per chunk, where curl does one \`read\` into a large
+  buffer and \`write\`. On the text file the server's cache holds gzip, the agent asks for gzip and inflates it
+  (as the server does for curl, which does not ask: see \`curl -o\` from the server's cache), so that row is
+  bound by inflating at about 200 MB/s. Next levers: a download path on a plain NIO channel with a large
+  receive buffer writing from the event loop's batches, and storing incompressible or already-compressed
+  artifacts as identity (the random file already is).
 
 ### Server memory (VmRSS from /proc/PID/status)
 

@@ -299,15 +299,16 @@ Packages/ was changed for them):
   trace=openat,rename\` of the agent on the 200 MB random file): receiving into the \`.partial\` file took 0.70 s
   (about 285 MB/s), then a second pass read the file again for its SHA-256 for 0.97 s (portable Swift, about
   205 MB/s): 20 % of nginx -> curl. Issue 17 removed the second pass (the download is hashed as it is written)
-  and made the hash C with SHA-NI (about 1.2 GB/s, \`Packages/Digest\`), and writes 1 MiB batches with one
-  thread hop each instead of one per NIO chunk: 40 % on the random file in the run above. What is left is the
-  receive path itself: AsyncHTTPClient hands the body over as an async sequence of chunks of at most 64 KiB
-  (its channel's receive allocator), one task resumption per chunk, where curl does one \`read\` into a large
-  buffer and \`write\`. On the text file the server's cache holds gzip, the agent asks for gzip and inflates it
-  (as the server does for curl, which does not ask: see \`curl -o\` from the server's cache), so that row is
-  bound by inflating at about 200 MB/s. Next levers: a download path on a plain NIO channel with a large
-  receive buffer writing from the event loop's batches, and storing incompressible or already-compressed
-  artifacts as identity (the random file already is).
+  and made the hash C with SHA-NI (about 1.2 GB/s, \`Packages/Digest\`), and writes 1 MiB batches gathered on the event loop (AsyncHTTPClient's delegate API, no task hop per body
+  part) on NIO's blocking pool: 44 % on the random file in the run above. A \`perf record\` of the agent on that
+  file puts 38 % of its samples in the SHA-NI rounds and 12 % in the kernel copying into and out of the page
+  cache: the agent is CPU-bound (its CPU time is its wall time), on 2 cores it shares with the server sending
+  the file, while nginx sends with \`sendfile\` and curl checks nothing. Hashing 200 MB alone takes about
+  0.17 s of CPU here, two thirds of nginx -> curl's whole transfer, so 80 % is out of reach on this machine
+  without dropping the check, which we keep (it catches a corrupt cache or a bad disk; a truncated body is
+  already caught by its length). On the text file the server's cache holds gzip, the agent asks for gzip and
+  inflates it (as the server does for curl, which does not ask: see \`curl -o\` from the server's cache), so
+  that row is bound by inflating at about 200 MB/s.
 
 ### Server memory (VmRSS from /proc/PID/status)
 

@@ -17,6 +17,14 @@ import Testing
             return try .json(trigger)
         }
         router.get("/ranged") { request, _ in .file(path: request.query["path"] ?? "", request: request) }
+        // Promises 8 MiB, sends 3 MiB, then fails: the connection closes mid-body.
+        router.get("/truncated") { _, _ in
+            HTTPResponse(
+                body: .stream(length: 8 << 20) { writer in
+                    for _ in 0..<3 { try await writer.write(ByteBuffer(repeating: 0x5A, count: 1 << 20)) }
+                    throw CancellationError()
+                })
+        }
         router.get("/auth") { request, _ in
             HTTPResponse(text: request.headers.first(name: "authorization") ?? "none")
         }
@@ -144,6 +152,22 @@ import Testing
             }
         }
         #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
+    /// A body that breaks off is an error, and neither the file nor its `.partial` is left behind (the batches
+    /// already written are removed).
+    @Test func aTruncatedDownloadLeavesNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let target = directory.path + "/target.bin"
+        try await withTestServer(Self.makeRouter()) { _, port in
+            try await HTTPClient.withHTTPClient { client in
+                await #expect(throws: HTTPClientError.self) {
+                    _ = try await client.download("http://127.0.0.1:\(port)/truncated", to: target)
+                }
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
     @Test func downloadDoesNotWriteErrorBodies() async throws {

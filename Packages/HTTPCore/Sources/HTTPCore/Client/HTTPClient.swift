@@ -182,19 +182,33 @@ public final class HTTPClient: Sendable {
         timeout: Duration? = nil,
         observe: DownloadObserver? = nil
     ) async throws -> DownloadResult {
-        let request = makeRequest(method, url, headers: headers, body: body)
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let sink = FileSink(
+            path: path, writeAnyStatus: writeAnyStatus, observe: observe, eventLoop: loop,
+            failure: { HTTPClientError(kind: .file, method: method.rawValue, url: url, detail: $0) })
         return try await mapErrors(method, url) {
-            let response = try await client.execute(request, deadline: deadline(timeout), logger: logger)
-            let success = (200..<300).contains(response.status.code)
-            guard success || writeAnyStatus else {
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                return DownloadResult(
-                    status: response.status, headers: response.headers, bytesWritten: 0, wroteFile: false)
+            // The delegate API, not the async body sequence: body parts reach the sink on the event loop as they
+            // are read (the sequence resumes a task for every part, at most 64 KiB each).
+            let request = try AsyncHTTPClient.HTTPClient.Request(
+                url: url, method: method, headers: requestHeaders(headers), body: body.map { .byteBuffer($0) })
+            let task = client.execute(
+                request: request, delegate: sink, eventLoop: .delegate(on: loop), deadline: deadline(timeout),
+                logger: logger)
+            let head: HTTPResponseHead
+            do {
+                head = try await withTaskCancellationHandler {
+                    try await task.futureResult.get()
+                } onCancel: {
+                    task.cancel()
+                }
+                if try await loop.submit({ sink.writesFile }).get() { try await sink.finish() }
+            } catch {
+                await sink.abandon()
+                throw error
             }
-            let written = try await FileSink.write(
-                response.body, to: path, method: method.rawValue, url: url, observe: observe)
+            let (written, wroteFile) = try await loop.submit { (sink.bytesWritten, sink.writesFile) }.get()
             return DownloadResult(
-                status: response.status, headers: response.headers, bytesWritten: written, wroteFile: true)
+                status: head.status, headers: head.headers, bytesWritten: wroteFile ? written : 0, wroteFile: wroteFile)
         }
     }
 
@@ -203,13 +217,19 @@ public final class HTTPClient: Sendable {
     {
         var request = HTTPClientRequest(url: url)
         request.method = method
-        request.headers = configuration.headers
-        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        if configuration.decompression && !request.headers.contains(name: "accept-encoding") {
-            request.headers.add(name: "accept-encoding", value: "gzip, deflate")
-        }
+        request.headers = requestHeaders(headers)
         if let body { request.body = .bytes(body) }
         return request
+    }
+
+    /// The configuration's default headers with `headers` over them, and `accept-encoding` when decompressing.
+    private func requestHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var merged = configuration.headers
+        for (name, value) in headers { merged.replaceOrAdd(name: name, value: value) }
+        if configuration.decompression && !merged.contains(name: "accept-encoding") {
+            merged.add(name: "accept-encoding", value: "gzip, deflate")
+        }
+        return merged
     }
 
     private func deadline(_ timeout: Duration?) -> NIODeadline {

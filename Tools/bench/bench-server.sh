@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Section `server` of docs/benchmarks.md: prostagma-server (release build) under load.
-#   1. GET /trigger (original API, JSON body on a GET) and POST /trigger (durable increments) under wrk;
-#      reference in the same run: nginx answering a fixed JSON body (`return 200`), an upper bound for
-#      HTTP/1.1 req/s on this machine (the original Go server is not available here to run side by side).
+#   1. GET /trigger (original API, JSON body on a GET), /metrics and POST /trigger (durable increments) under
+#      wrk; references in the same run: the original Go server built from ../shared/reference
+#      (build-original.sh, Debian's Go packages), measured interleaved with ours, and nginx answering a fixed
+#      JSON body (`return 200`), an upper bound for HTTP/1.1 req/s on this machine.
 #   2. Durable increments/s with one connection (fsync-bound) and with 64 (group commit); reference:
 #      Python sqlite3, WAL + synchronous=FULL, one committed UPSERT per increment.
 #   3. Wake-up latency of 1 and 1,000 long polls on one trigger (Tools/bench/ServerBench/longpoll_latency.py).
@@ -26,8 +27,10 @@ PROSTAGMA_HOST="127.0.0.1:$port" PROSTAGMA_SECRET=$BENCH_SECRET PROSTAGMA_DATA="
     PROSTAGMA_LOG_FORMAT=text "$bin" >"$out/server.log" 2>&1 &
 server_pid=$!
 nginx_pid=
+orig_pid=
 cleanup() {
     kill "$server_pid" 2>/dev/null || true
+    [ -n "$orig_pid" ] && kill "$orig_pid" 2>/dev/null || true
     [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
     wait 2>/dev/null || true
 }
@@ -38,6 +41,48 @@ curl -s -X POST -d "{\"secret\": \"$BENCH_SECRET\", \"trigger\": \"bench\"}" "$b
 
 rps() { awk '/Requests\/sec/ {printf "%.0f", $2}' "$1"; }
 lat() { awk '/^    Latency/ {print $2}' "$1"; }
+
+# Reference: the original Go server, side by side, measured interleaved with ours (best of the rounds).
+orig_dir="$out/original"
+mkdir -p "$orig_dir"
+echo "bench-server: bash ../shared/reference/build-original.sh $orig_dir/prostagma" >&2
+bash "$top/../shared/reference/build-original.sh" "$orig_dir/prostagma" >"$out/build-original.log" 2>&1 \
+    || { tail -20 "$out/build-original.log" >&2; exit 1; }
+orig_port=$(free_port)
+(cd "$orig_dir" && PROSTAGMA_HOST="127.0.0.1:$orig_port" PROSTAGMA_SECRET=$BENCH_SECRET exec ./prostagma server \
+    >"$out/original.log" 2>&1) &
+orig_pid=$!
+orig="http://127.0.0.1:$orig_port"
+for _ in $(seq 200); do curl -s -o /dev/null "$orig/metrics" && break; sleep 0.05; done
+curl -s -X POST -d "{\"secret\": \"$BENCH_SECRET\", \"trigger\": \"bench\"}" "$orig/trigger" >/dev/null
+rounds=${BENCH_ROUNDS:-3}
+cmp_seconds=${BENCH_COMPARE_SECONDS:-5}
+wrk_cmp_get="wrk -t2 -c64 -d${cmp_seconds}s -s Tools/bench/ServerBench/get_trigger.lua URL/trigger"
+wrk_cmp_metrics="wrk -t2 -c64 -d${cmp_seconds}s URL/metrics"
+best() { sort -n | tail -1; }
+ours_get=(); orig_get=(); ours_metrics=(); orig_metrics=()
+for round in $(seq "$rounds"); do
+    echo "bench-server: round $round of $rounds: GET /trigger and /metrics, ours then the original" >&2
+    wrk -t2 -c64 -d"${cmp_seconds}"s -s Tools/bench/ServerBench/get_trigger.lua "$base/trigger" >"$out/cmp-ours-get-$round.txt"
+    wrk -t2 -c64 -d"${cmp_seconds}"s -s Tools/bench/ServerBench/get_trigger.lua "$orig/trigger" >"$out/cmp-orig-get-$round.txt"
+    wrk -t2 -c64 -d"${cmp_seconds}"s "$base/metrics" >"$out/cmp-ours-metrics-$round.txt"
+    wrk -t2 -c64 -d"${cmp_seconds}"s "$orig/metrics" >"$out/cmp-orig-metrics-$round.txt"
+    ours_get+=("$(rps "$out/cmp-ours-get-$round.txt")")
+    orig_get+=("$(rps "$out/cmp-orig-get-$round.txt")")
+    ours_metrics+=("$(rps "$out/cmp-ours-metrics-$round.txt")")
+    orig_metrics+=("$(rps "$out/cmp-orig-metrics-$round.txt")")
+done
+non2xx() { awk '/Non-2xx/ {print $5}' "$1"; }
+for f in "$out"/cmp-*.txt; do
+    [ -z "$(non2xx "$f")" ] || { echo "bench-server: non-2xx answers in $f" >&2; cat "$f" >&2; exit 1; }
+done
+kill "$orig_pid" 2>/dev/null || true
+orig_pid=
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+best_ours_get=$(printf '%s\n' "${ours_get[@]}" | best)
+best_orig_get=$(printf '%s\n' "${orig_get[@]}" | best)
+best_ours_metrics=$(printf '%s\n' "${ours_metrics[@]}" | best)
+best_orig_metrics=$(printf '%s\n' "${orig_metrics[@]}" | best)
 
 # Reference: nginx with a fixed JSON answer.
 nginx_port=$(free_port)
@@ -97,6 +142,17 @@ cat <<MD | Tools/bench/update-section.sh server
 $mem. The machine is shared and was busy with other builds and tests during the run: treat the figures as
 lower bounds and compare within the table, not across runs. wrk, the Python clients and the server share
 the same cores.
+
+Side by side with the original Go server (built by \`../shared/reference/build-original.sh\`, both servers up
+at once, $rounds interleaved rounds of ${cmp_seconds} s each, best round; every round's figure in brackets):
+
+| route | prostagma-server | original | ours ÷ original |
+| --- | --- | --- | --- |
+| \`GET /trigger\` (JSON body), wrk -t2 -c64 | $best_ours_get req/s (${ours_get[*]}) | $best_orig_get req/s (${orig_get[*]}) | $(ratio "$best_ours_get" "$best_orig_get")× |
+| \`/metrics\`, wrk -t2 -c64 | $best_ours_metrics req/s (${ours_metrics[*]}) | $best_orig_metrics req/s (${orig_metrics[*]}) | $(ratio "$best_ours_metrics" "$best_orig_metrics")× |
+
+Commands: \`$wrk_cmp_get\` and \`$wrk_cmp_metrics\`, URL being each server in turn. Concurrent
+\`POST /trigger\` is not compared: the original crashes under it ("concurrent map writes").
 
 | measurement | prostagma-server | reference (same run) |
 | --- | --- | --- |

@@ -8,7 +8,11 @@ policy; this script waits until every agent has polled once, increments the trig
 
 - gap: for each run report, the time from sending it to the next agent's poll answer that admits it (the slot it
   freed being given to the next agent) - only meaningful while agents are still waiting;
-- the rollout's total time (increment to the last report), and the most agents running at once.
+- the rollout's total time (increment to the last report), the most agents running at once as the clients saw it,
+  and the most agents `admitted` at once as `GET /v1/triggers/{trigger}/rollout` showed it (sampled every 20 ms).
+
+The gap pairs the k-th report with the (first wave + k)-th admission, which is exact only with max_parallel 1; with
+a larger cap it is printed but means little.
 
 Prints one JSON object.
 """
@@ -119,6 +123,27 @@ async def main():
                     done.set()
                 return
 
+    most_admitted = 0
+    cap = None
+
+    async def sample():
+        nonlocal most_admitted, cap
+        conn = Conn("127.0.0.1", args.port)
+        while not done.is_set():
+            status, body = await conn.request("GET", f"/v1/triggers/{args.trigger}/rollout", auth)
+            if status == 200:
+                rollout = json.loads(body)
+                if rollout["count"] == target:
+                    admitted = sum(1 for a in rollout["agents"] if a["place"] == "admitted")
+                    most_admitted = max(most_admitted, admitted)
+                    limit = rollout["policy"]["max_parallel"]
+                    live = sum(1 for a in rollout["agents"] if a["place"] != "gone")
+                    if isinstance(limit, str) and limit.endswith("%"):
+                        cap = max(1, (live * int(limit[:-1]) + 99) // 100)
+                    elif limit is not None:
+                        cap = limit
+            await asyncio.sleep(0.02)
+
     tasks = [asyncio.create_task(agent(i)) for i in range(args.agents)]
     await asyncio.wait_for(polled.wait(), 60)
     # Every agent has polled once (and is registered); its next poll is the long one.
@@ -128,9 +153,11 @@ async def main():
     status, body = await conn.request("POST", f"/v1/triggers/{args.trigger}", auth)
     if status != 200:
         raise SystemExit(f"increment answered {status}: {body[:200]!r}")
+    sampler = asyncio.create_task(sample())
     await asyncio.wait_for(done.wait(), args.timeout)
     total = time.perf_counter() - began
     await asyncio.gather(*tasks)
+    await sampler
 
     # Each report frees a slot; the next admission after it (in time) is the agent it let in. Pair them in order:
     # the k-th report with the admission number (initial wave + k).
@@ -152,6 +179,8 @@ async def main():
         "run_ms": args.run_ms,
         "total_s": round(total, 3),
         "most_running": most_running,
+        "most_admitted": most_admitted,
+        "cap": cap,
         "first_wave": initial,
         "gaps": len(gaps),
         "gap_ms_p50": pct(50),

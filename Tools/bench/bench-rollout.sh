@@ -18,13 +18,13 @@ ulimit -n "$(ulimit -Hn)"
 
 if [ -n "${PROSTAGMA_SERVER_BIN:-}" ]; then
     bin=$PROSTAGMA_SERVER_BIN
-    build="given binary $bin"
+    build="prostagma-server given as $bin"
 else
     build_cmd="swift build --package-path Apps/Server -c release --product prostagma-server"
     echo "bench-rollout: $build_cmd" >&2
     $build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
     bin="$(swift build --package-path Apps/Server -c release --show-bin-path)/prostagma-server"
-    build="release build"
+    build="release build of prostagma-server"
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -45,6 +45,7 @@ run() { # policy-json -> JSON line
     kill "$server_pid"; wait "$server_pid" || true; server_pid=
 }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 one=$(run '{"max_parallel": 1}'); echo "$one" >&2
 pct=$(run '{"max_parallel": "20%"}'); echo "$pct" >&2
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
@@ -54,11 +55,17 @@ mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
 {
     echo "## Rollouts: $agents simulated agents"
     echo
-    echo "Command: \`bash Tools/bench/bench-rollout.sh\` ($build of prostagma-server;"
+    echo "Command: \`bash Tools/bench/bench-rollout.sh\` ($build;"
     echo "\`Tools/bench/rollout/rollout_sim.py\`: $agents asyncio HTTP/1.1 clients on loopback, each long-polling"
     echo "\`GET /v1/triggers/bench-rollout\` with its own \`X-Prostagma-Agent\`, \"running\" a release for $run_ms ms, then"
     echo "reporting it with \`POST /v1/runs\`). Report-to-next-start: from sending a run report to the poll answer that"
-    echo "admits the next agent. Machine: $cores cores, $mem RAM. Measured $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "admits the next agent. Machine: $cores cores, $mem RAM, load average before the run: $load."
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC')."
+    if [ -n "${PROSTAGMA_SERVER_BIN:-}" ]; then
+        echo
+        echo "**Not the release build**: a given binary (a debug build, on a machine shared with other builds). Rerun"
+        echo "without \`PROSTAGMA_SERVER_BIN\` on a quiet machine for numbers to compare with the target."
+    fi
     echo
     echo "| policy | agents | rollout time | cap | most admitted (server, sampled) | most running (clients) |"
     echo "|---|---:|---:|---:|---:|---:|"

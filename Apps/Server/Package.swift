@@ -43,6 +43,8 @@ let package = Package(
                 .product(name: "ArtifactCache", package: "ArtifactCache"),
                 .product(name: "S3Fetch", package: "S3Fetch"),
                 .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
+                // The configuration file (PROSTAGMA_CONFIG) is YAML.
+                .product(name: "MiniYAML", package: "MiniYAML"),
             ],
             // Embedded as OpenAPIDocument.swift (Tools/embed-openapi.sh): a bare binary serves the real document.
             exclude: ["Resources/openapi.yaml"]

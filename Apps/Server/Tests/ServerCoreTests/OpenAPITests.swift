@@ -71,6 +71,7 @@ import Testing
             "DELETE /v1/triggers/{name}/policy", "GET /v1/triggers/{name}/rollout",
             "POST /v1/triggers/{name}/rollout/pause", "POST /v1/triggers/{name}/rollout/resume",
             "POST /v1/triggers/{name}/rollout/promote", "POST /v1/triggers/{name}/rollout/abort",
+            "POST /status/triggers/{name}/{action}",
         ] {
             #expect(names.contains(expected), "missing \(expected)")
         }

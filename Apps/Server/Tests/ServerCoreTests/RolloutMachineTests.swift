@@ -23,6 +23,21 @@ import Testing
         machine.agents.keys.filter { machine.agents[$0]!.place == .admitted }.sorted()
     }
 
+    @Test func aQuietPollChangesOnlyWhenTheAgentWasSeenAndADeadlineEndsTheQuiet() {
+        var machine = start(RolloutPolicy(maxParallel: .count(1)), agents: ["a", "b"])
+        #expect(machine.isQuietPoll("b", handled: 4, now: at(10)), "a waiting agent saying what it was shown")
+        let before = machine
+        machine.polled("b", handled: 4, now: at(10))
+        #expect(machine.sameProgress(as: before) && machine.agents["b"]!.lastSeen == at(10))
+        #expect(!machine.isQuietPoll("c", handled: 4, now: at(10)), "a stranger joins")
+        #expect(!machine.isQuietPoll("b", handled: 5, now: at(10)), "it says it has the release")
+        // Past a's silence deadline the poll is no longer quiet: it makes a gone and admits b.
+        let late = at(RolloutMachine.defaultSilenceDeadline + 1)
+        #expect(!machine.isQuietPoll("b", handled: 4, now: late))
+        machine.polled("b", handled: 4, now: late)
+        #expect(places(machine) == ["a": .gone, "b": .admitted])
+    }
+
     @Test func withoutACapEveryAgentIsAdmittedAtOnce() {
         let machine = start(RolloutPolicy())
         #expect(admitted(machine) == ["a", "b", "c", "d", "e", "f"])

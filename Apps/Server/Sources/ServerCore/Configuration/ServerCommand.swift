@@ -67,6 +67,10 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Log format: text or json (PROSTAGMA_LOG_FORMAT, default text).")
     public var logFormat: String?
 
+    /// Configuration file.
+    @Option(help: "YAML configuration file, e.g. rollout policies per trigger (PROSTAGMA_CONFIG).")
+    public var config: String?
+
     public init() {}
 
     /// Refuses a verb other than `server`, saying where the original's `client` went.
@@ -99,6 +103,7 @@ public struct ServerCommand: AsyncParsableCommand {
         overrides.tlsCert = tlsCert
         overrides.tlsKey = tlsKey
         overrides.logFormat = logFormat
+        overrides.config = config
         return overrides
     }
 

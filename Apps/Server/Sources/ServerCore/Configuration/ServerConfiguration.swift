@@ -47,6 +47,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     public var bodyReadTimeout: Duration = .seconds(20)
     /// Bytes per second a request body must average after ``bodyReadTimeout``.
     public var minimumBodyRate = 500
+    /// The configuration file (`PROSTAGMA_CONFIG`, `--config`): YAML whose `policies` section sets triggers' rollout
+    /// policies (``ServerConfigurationFile``). Read at start, when the components are built.
+    public var configFile: String?
 
     /// Creates the default configuration.
     public init() {}
@@ -62,6 +65,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
             + "allowed_urls=\(allowedURLPrefixes.isEmpty ? "any" : allowedURLPrefixes.joined(separator: ","))"
             + " denied_networks=\(deniedNetworks)"
             + " tls=\(tlsCertificatePath != nil ? "on" : "off") log_format=\(logFormat.rawValue)"
+            + (configFile.map { " config=\($0)" } ?? "")
     }
 
     /// Flag values; `nil` means "not given, use the environment or the default".
@@ -88,6 +92,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
         public var tlsKey: String?
         /// `--log-format`.
         public var logFormat: String?
+        /// `--config`.
+        public var config: String?
         /// Creates empty overrides.
         public init() {}
     }
@@ -151,6 +157,10 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
                 throw .configuration("PROSTAGMA_LOG_FORMAT '\(format)' is not one of text, json")
             }
             config.logFormat = parsed
+        }
+        if let file = pick(flags.config, "PROSTAGMA_CONFIG") {
+            if file.isEmpty { throw .configuration("PROSTAGMA_CONFIG (--config) is empty") }
+            config.configFile = file
         }
         return config
     }

@@ -420,6 +420,51 @@ enum OpenAPIDocument {
                     text/html: {}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
+          /status/triggers/{name}/{action}:
+            parameters:
+              - $ref: "#/components/parameters/TriggerName"
+              - name: action
+                in: path
+                required: true
+                schema: {type: string, enum: [pause, resume, promote, abort, rollback]}
+            post:
+              summary: A status page button - pause, resume, promote or abort the rollout, or roll back to previous
+              description: >-
+                An HTML form post from the status page, authenticated as the page is (HTTP Basic, the secret as password) and
+                carrying the CSRF token the page rendered into it (`csrf`). Without the token, or with a wrong or expired one,
+                the answer is 403 and nothing changes. `rollback` is `POST /v1/triggers/{name}/rollback {"to": "previous"}`
+                with `requested_by: status page`.
+              security: [{basic: []}]
+              requestBody:
+                required: true
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+                      required: [csrf]
+                      properties:
+                        csrf: {type: string, description: "ISSUED.HMAC, from the page's form"}
+                        action: {type: string, description: the button's name (ignored; the path says the action)}
+              responses:
+                "303":
+                  description: Done; `Location` is the page's rollout view of the trigger (`/#rollout-NAME`)
+                "401": {$ref: "#/components/responses/Error"}
+                "403":
+                  description: No CSRF token, a wrong or expired one, or a webhook credential (an HTML page saying which)
+                  content:
+                    text/html: {}
+                "404":
+                  description: The trigger has no rollout, or the action is unknown (an HTML page saying which)
+                  content:
+                    text/html: {}
+                "409":
+                  description: The rollout's state does not allow the action, or there is nothing to roll back to
+                  content:
+                    text/html: {}
+                "422":
+                  description: The trigger name or the rollback's target is invalid (an HTML page saying why)
+                  content:
+                    text/html: {}
           /trigger:
             post:
               summary: Increment a trigger (original API)
@@ -727,6 +772,13 @@ enum OpenAPIDocument {
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
+                "409":
+                  description: >-
+                    policy_from_configuration: the server's configuration file (PROSTAGMA_CONFIG) sets this trigger's policy;
+                    edit the file and restart
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Error"}
                 "422": {$ref: "#/components/responses/Error"}
             get:
               summary: The trigger's rollout policy, or null when it has none (every agent admitted at once)
@@ -753,6 +805,7 @@ enum OpenAPIDocument {
                       schema: {type: "null"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout:
             parameters:
               - $ref: "#/components/parameters/TriggerName"

@@ -27,6 +27,12 @@ public final class ServerComponents: Sendable {
     public let fetcher: ArtifactFetcher
     /// Webhook deliveries accepted recently (replays are refused).
     public let deliveries = DeliveryLog()
+    /// Addresses polling with the original protocol (not gated; the status page shows them).
+    public let originalPollers = OriginalPollers()
+    /// The CSRF token of the status page's forms.
+    public let statusFormToken: StatusFormToken
+    /// The configuration file, when one is given (its policies are applied at start and fixed).
+    public let configFile: ServerConfigurationFile?
     /// Logger for server events (never given the secret).
     public let logger: Logger
     /// The clock for liveness (injectable for tests).
@@ -46,6 +52,7 @@ public final class ServerComponents: Sendable {
     ) async throws {
         self.configuration = configuration
         self.authenticator = Authenticator(secret: secret)
+        self.statusFormToken = StatusFormToken(secret: secret)
         self.validator = Validator(allowedURLPrefixes: configuration.allowedURLPrefixes)
         let store = try SQLiteStore(directory: configuration.dataDirectory)
         self.store = store
@@ -59,8 +66,20 @@ public final class ServerComponents: Sendable {
         for record in agentRecords {
             for trigger in record.triggers { watchers[trigger, default: []].append(record.name) }
         }
+        let file = try configuration.configFile.map { path throws(ServerError) in
+            try ServerConfigurationFile.load(path)
+        }
+        self.configFile = file
+        var policies = try await store.loadPolicies()
+        // The file's policies win over what a PUT stored before (docs/decisions.md); stored, so the rollouts and
+        // the store agree.
+        for (trigger, policy) in (file?.policies ?? [:]).sorted(by: { $0.key < $1.key })
+        where policies[trigger] != policy {
+            try await store.setPolicy(policy, trigger: trigger, now: now())
+            policies[trigger] = policy
+        }
         self.rollouts = RolloutCoordinator(
-            store: store, hub: hub, policies: try await store.loadPolicies(), rollouts: try await store.loadRollouts(),
+            store: store, hub: hub, policies: policies, rollouts: try await store.loadRollouts(),
             counts: Dictionary(triggers.map { ($0.trigger, $0.count) }, uniquingKeysWith: max), watchers: watchers,
             now: now())
         let cacheDirectory = (configuration.dataDirectory as NSString).appendingPathComponent("cache")

@@ -23,6 +23,9 @@ extension ServerRoutes {
                 let body = try triggerBody.read(Self.bytes(request), context: context)
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
+                components.originalPollers.touch(
+                    trigger: body.trigger, address: context.remoteAddress?.ipAddress ?? "unknown",
+                    now: components.now())
                 let state = components.hub.current(body.trigger)
                 return try json(OriginalAPI.TriggerCount(trigger: state.trigger, count: state.count))
             })

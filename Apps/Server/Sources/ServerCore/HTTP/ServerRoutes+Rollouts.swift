@@ -12,6 +12,7 @@ extension ServerRoutes {
                 try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
                 try Validator.checkTriggerName(name)
+                try refuseConfiguredPolicy(name, "PUT")
                 let received = try policyDecoder.decode(
                     RolloutPolicy.self, from: Self.bytes(request), valueErrors: true)
                 let policy: RolloutPolicy
@@ -40,6 +41,7 @@ extension ServerRoutes {
                 try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
                 try Validator.checkTriggerName(name)
+                try refuseConfiguredPolicy(name, "DELETE")
                 try await components.store.setPolicy(nil, trigger: name, now: components.now())
                 components.rollouts.policyChanged(nil, trigger: name)
                 return try json(RolloutPolicy?.none)
@@ -73,6 +75,15 @@ extension ServerRoutes {
                 }
                 return try json(try await components.rollouts.control(name, action: action, now: components.now()))
             })
+    }
+
+    /// 409 when the configuration file sets `name`'s policy: the file is the one place to change it.
+    func refuseConfiguredPolicy(_ name: String, _ method: String) throws(ServerError) {
+        guard let file = components.configFile, file.policies[name] != nil else { return }
+        throw ServerError(
+            status: 409, code: "policy_from_configuration",
+            detail: "the policy of '\(name)' is set in the configuration file \(file.path) (PROSTAGMA_CONFIG); "
+                + "\(method) cannot change it: edit the file and restart the server")
     }
 
     /// What `agent`'s long poll of `name` may show: `current` itself when the trigger is not gated, else the count

@@ -12,22 +12,7 @@ extension ServerRoutes {
 
     func addStatusRoute(to router: inout Router) {
         router.get("/") { request, _ in
-            let (outcome, credential) = components.authenticator.credential(
-                { request.headers.first(name: $0) }, body: Self.bytes(request))
-            if outcome == .accepted, credential != .secret {
-                return Self.webhookCredentialRefused(request).response
-            }
-            guard outcome == .accepted else {
-                let error: ServerError =
-                    outcome == .missing
-                    ? .unauthorized("the status page needs HTTP Basic auth: any user name, the secret as password")
-                    // 401, not the API's 403: with the Basic challenge a browser asks for the password again.
-                    : .unauthorized("the credentials do not match the server's secret")
-                var response = error.response
-                response.headers.replaceOrAdd(
-                    name: "www-authenticate", value: "Basic realm=\"prostagma\", charset=\"UTF-8\"")
-                return response
-            }
+            if let refusal = statusPageRefusal(request) { return refusal }
             do throws(ServerError) {
                 let snapshot = try await statusSnapshot()
                 var response = HTTPResponse(text: StatusPage.render(snapshot), contentType: StatusPage.contentType)
@@ -56,8 +41,39 @@ extension ServerRoutes {
         for (trigger, counts) in Dictionary(grouping: runs.map { ($0.trigger, $0.count) }, by: { $0.0 }) {
             runReleases[trigger] = try await store.releases(trigger: trigger, counts: Array(Set(counts.map(\.1))))
         }
+        var rollouts: [String: Rollout] = [:]
+        var ungated: [String: [OriginalPollers.Poller]] = [:]
+        for trigger in triggers {
+            rollouts[trigger.trigger] = components.rollouts.rollout(of: trigger.trigger)?.snapshot
+            let pollers = components.originalPollers.pollers(of: trigger.trigger, now: now)
+            if !pollers.isEmpty { ungated[trigger.trigger] = pollers }
+        }
         return StatusSnapshot(
             triggers: triggers, agents: agents, runs: runs, serverEpoch: store.epoch, generatedAt: now,
-            history: history, runReleases: runReleases)
+            history: history, runReleases: runReleases, rollouts: rollouts, ungated: ungated,
+            formToken: components.statusFormToken.issue(now: now))
+    }
+
+    /// The page's own authentication (HTTP Basic, any user name, the secret as password; a bearer works too), for
+    /// `GET /` and the page's forms: nil when it passes, else the answer (401 with a Basic challenge, so a browser
+    /// asks again).
+    func statusPageRefusal(_ request: HTTPRequest) -> HTTPResponse? {
+        let (outcome, credential) = components.authenticator.credential(
+            { request.headers.first(name: $0) }, body: Self.bytes(request))
+        if outcome == .accepted, credential != .secret {
+            return Self.webhookCredentialRefused(request).response
+        }
+        guard outcome == .accepted else {
+            let error: ServerError =
+                outcome == .missing
+                ? .unauthorized("the status page needs HTTP Basic auth: any user name, the secret as password")
+                // 401, not the API's 403: with the Basic challenge a browser asks for the password again.
+                : .unauthorized("the credentials do not match the server's secret")
+            var response = error.response
+            response.headers.replaceOrAdd(
+                name: "www-authenticate", value: "Basic realm=\"prostagma\", charset=\"UTF-8\"")
+            return response
+        }
+        return nil
     }
 }

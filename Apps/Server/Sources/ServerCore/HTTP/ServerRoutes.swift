@@ -36,6 +36,7 @@ public struct ServerRoutes: Sendable {
         addArtifactRoutes(to: &router)
         addRunAndAgentRoutes(to: &router)
         addStatusRoute(to: &router)
+        addStatusFormRoutes(to: &router)
         router.get("/metrics") { _, _ in
             HTTPResponse(text: components.metrics.registry.render(), contentType: Exposition.contentType)
         }

@@ -116,6 +116,14 @@ public final class RolloutCoordinator: Sendable {
         async throws(ServerError) -> Int64?
     {
         guard isGated(trigger, count: current) else { return nil }
+        // A quiet poll changes only when the agent was last seen (kept in memory, never written): mutated in place,
+        // with no copy of the machine to compare against.
+        let quiet = state.withLock { state -> Int64? in
+            guard state.machines[trigger]?.isQuietPoll(agent, handled: handled, now: now) == true else { return nil }
+            state.machines[trigger]!.polled(agent, handled: handled, now: now)
+            return state.machines[trigger]!.shownCount(for: agent)
+        }
+        if let quiet { return quiet }
         let (shown, changed) = update(trigger, agent: agent) { $0.polled(agent, handled: handled, now: now) }
         if let changed { try await save(changed) }
         return shown

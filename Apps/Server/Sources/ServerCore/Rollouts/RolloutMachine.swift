@@ -115,6 +115,11 @@ public struct RolloutMachine: Codable, Sendable, Equatable {
 
     /// `agent` polled; `handled` is the count it says it has (`after`), when it said. A stranger joins as waiting.
     public mutating func polled(_ agent: String, handled: Int64?, now: Date) {
+        if isQuietPoll(agent, handled: handled, now: now) {
+            // Only when it was last seen changes; the previous event's `advance` stands.
+            agents[agent]!.lastSeen = max(agents[agent]!.lastSeen, now)
+            return
+        }
         var slot =
             agents[agent]
             ?? Slot(place: .waiting, canary: false, lastSeen: now, shown: carried[agent] ?? baseCount)
@@ -137,6 +142,18 @@ public struct RolloutMachine: Codable, Sendable, Equatable {
         }
         agents[agent] = slot
         advance(now: now)
+    }
+
+    /// Whether a poll of `agent` would change nothing but when it was last seen: a known agent, not gone, whose
+    /// `handled` changes nothing, before any deadline. The common poll (every long poll of the trigger wakes on each
+    /// admission), so ``polled(_:handled:now:)`` skips `advance` for it (its sort and copies cost O(agents) per poll,
+    /// O(agents²) per admission).
+    public func isQuietPoll(_ agent: String, handled: Int64?, now: Date) -> Bool {
+        guard let known = agents[agent], known.place != .gone else { return false }
+        if let handled, (handled > known.shown && handled < count) || (handled == count && known.place == .waiting) {
+            return false
+        }
+        return nextDeadline.map { now < $0 } ?? true
     }
 
     /// `agent` reported a run of `count`; a report of another count only counts as being seen.
@@ -287,7 +304,7 @@ public struct RolloutMachine: Codable, Sendable, Equatable {
         if state == .running || state == .succeeded {
             let cap = resolvedCap ?? Int.max
             var free = cap - admittedCount
-            for name in Self.admissionOrder(agents) where free > 0 {
+            for name in free > 0 ? Self.admissionOrder(agents) : [] where free > 0 {
                 guard agents[name]!.place == .waiting, !canaryPhase || agents[name]!.canary else { continue }
                 agents[name]!.place = .admitted
                 agents[name]!.admittedAt = now

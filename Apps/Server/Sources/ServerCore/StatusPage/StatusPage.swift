@@ -53,11 +53,12 @@ public enum StatusPage {
         """
 
     /// The policy the page declares in a `<meta>` and a server may also send as a header: nothing is loaded from
-    /// anywhere, inline styles apply, and only the page's own script (by its SHA-256) runs and fetches `/`.
+    /// anywhere, inline styles apply, only the page's own script (by its SHA-256) runs and fetches `/`, and forms post
+    /// only to this server (the rollout buttons).
     public static let contentSecurityPolicy =
         "default-src 'none'; style-src 'unsafe-inline'; "
         + "script-src 'sha256-\(scriptSHA256)'; connect-src 'self'; img-src data:; "
-        + "base-uri 'none'; form-action 'none'"
+        + "base-uri 'none'; form-action 'self'"
 
     /// Base64 of the SHA-256 of ``script`` (`printf %s "$script" | openssl dgst -sha256 -binary | base64`).
     static let scriptSHA256 = "+0suIArshT4HCFHUFwq0+8Wo1levTQ3421jT1d2WSk0="
@@ -91,6 +92,7 @@ public enum StatusPage {
         html += escape(snapshot.serverEpoch) + "</code></p>\n"
         html += summary(snapshot)
         html += triggersSection(snapshot.triggers, now: now)
+        html += rolloutsSection(snapshot, now: now)
         html += agentsSection(snapshot, now: now)
         html += runsSection(snapshot, now: now)
         html += historySection(snapshot, now: now)
@@ -144,6 +146,106 @@ public enum StatusPage {
             }
         }
         return html + "</tbody>\n</table>\n</section>\n"
+    }
+
+    private static func rolloutsSection(_ snapshot: StatusSnapshot, now: Date) -> String {
+        let triggers = snapshot.triggers.filter {
+            snapshot.rollouts[$0.trigger] != nil || snapshot.ungated[$0.trigger] != nil
+        }
+        guard !triggers.isEmpty else { return "" }
+        var html = "<section id=\"rollouts\">\n<h2>Rollouts</h2>\n"
+        for trigger in triggers {
+            let name = escape(trigger.trigger)
+            html += "<div class=\"rollout\" id=\"\(escape(anchor(forRollout: trigger.trigger)))\">\n"
+            guard let rollout = snapshot.rollouts[trigger.trigger] else {
+                html += "<h3>\(name)</h3>\n<p class=\"empty\">No rollout: the trigger has no policy, or no release "
+                html += "since it got one.</p>\n"
+                html += ungatedTable(snapshot.ungated[trigger.trigger] ?? [], now: now) + "</div>\n"
+                continue
+            }
+            let agents = rollout.agents
+            let finished = agents.filter { [RolloutPlace.succeeded, .failed, .gone].contains($0.place) }.count
+            html += "<h3>\(name) #\(rollout.count) \(badge(rollout.state.rawValue))"
+            if rollout.count != trigger.count {
+                html += " <span class=\"age\">(the current count #\(trigger.count) is not gated)</span>"
+            }
+            html += "</h3>\n<p class=\"progress\"><progress max=\"\(max(agents.count, 1))\" value=\"\(finished)\">"
+            html += "\(finished) of \(agents.count)</progress> \(finished) of \(plural(agents.count, "agent")) finished"
+            var places: [String] = []
+            for place in RolloutPlace.allCases {
+                let count = agents.filter { $0.place == place }.count
+                if count > 0 { places.append("\(count) \(place.rawValue)") }
+            }
+            if !places.isEmpty { html += " (" + places.joined(separator: ", ") + ")" }
+            html += " · policy: \(policyText(rollout.policy))"
+            if let halted = rollout.haltedBy {
+                html += " · <strong class=\"bad\">halted by \(escape(halted))'s failed run</strong>"
+            }
+            html += " · started \(time(rollout.startedAt, now: now))</p>\n"
+            html += rolloutButtons(rollout, trigger: trigger, token: snapshot.formToken)
+            html += "<table class=\"places\">\n<thead><tr><th>Agent</th><th>Place</th><th>Canary</th><th>Admitted</th>"
+            html += "<th>Finished</th></tr></thead>\n<tbody>\n"
+            for agent in agents {
+                html += agent.place == .failed ? "<tr class=\"failed\">" : "<tr>"
+                html += "<td>\(escape(agent.name))</td><td>\(badge(agent.place.rawValue))</td>"
+                html += "<td>\(agent.canary ? "canary" : "")</td>"
+                html += "<td>\(agent.admittedAt.map { time($0, now: now) } ?? "—")</td>"
+                html += "<td>\(agent.finishedAt.map { time($0, now: now) } ?? "—")</td></tr>\n"
+            }
+            html += "</tbody>\n</table>\n"
+            html += ungatedTable(snapshot.ungated[trigger.trigger] ?? [], now: now) + "</div>\n"
+        }
+        return html + "</section>\n"
+    }
+
+    /// The rollout's buttons, each a POST form carrying the CSRF token: those its state allows.
+    private static func rolloutButtons(_ rollout: Rollout, trigger: TriggerState, token: String?) -> String {
+        guard let token else { return "" }
+        var actions: [(action: String, label: String)] = []
+        if rollout.state == .running { actions.append(("pause", "Pause")) }
+        if rollout.state == .paused || rollout.state == .halted { actions.append(("resume", "Resume")) }
+        if rollout.state == .running || rollout.state == .paused, rollout.policy.canary > 0,
+            rollout.agents.contains(where: { !$0.canary && $0.place == .waiting })
+        {
+            actions.append(("promote", "Promote"))
+        }
+        if rollout.state != .aborted, rollout.state != .succeeded { actions.append(("abort", "Abort")) }
+        if trigger.count > 1 { actions.append(("rollback", "Rollback")) }
+        var html = "<div class=\"controls\">"
+        for (action, label) in actions {
+            let target = "/status/triggers/\(escape(trigger.trigger))/\(action)"
+            html += "<form method=\"post\" action=\"\(target)\" class=\"control\">"
+            html += "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(token))\">"
+            html += "<button type=\"submit\" name=\"action\" value=\"\(action)\">\(label)</button></form>"
+        }
+        return html + "</div>\n"
+    }
+
+    /// Agents on the original protocol polling the trigger: not gated by any rollout.
+    private static func ungatedTable(_ pollers: [OriginalPollers.Poller], now: Date) -> String {
+        guard !pollers.isEmpty else { return "" }
+        var html = "<p class=\"meta\">Agents on the original protocol (<code>GET /trigger</code>) send no name and "
+        html += "see every count at once: no rollout gates them.</p>\n"
+        html += "<table class=\"ungated\">\n<thead><tr><th>Address</th><th>Place</th><th>Last poll</th></tr></thead>\n"
+        html += "<tbody>\n"
+        for poller in pollers {
+            html += "<tr><td>\(escape(poller.address)) (original protocol)</td><td>\(badge("ungated"))</td>"
+            html += "<td>\(time(poller.lastSeen, now: now))</td></tr>\n"
+        }
+        return html + "</tbody>\n</table>\n"
+    }
+
+    /// A policy in one line: `max_parallel 2 · canary 1 · halt on failure`.
+    private static func policyText(_ policy: RolloutPolicy) -> String {
+        var parts = ["max_parallel \(policy.maxParallel.map { escape($0.description) } ?? "unlimited")"]
+        if policy.canary > 0 {
+            var canary = "canary \(policy.canary)"
+            if let soak = policy.canarySoakSeconds { canary += " (soak \(duration(soak)))" }
+            parts.append(canary)
+        }
+        parts.append(policy.haltOnFailure ? "halt on failure" : "no halt")
+        if policy.autoRollback { parts.append("auto rollback") }
+        return parts.joined(separator: ", ")
     }
 
     private static func agentsSection(_ snapshot: StatusSnapshot, now: Date) -> String {
@@ -366,6 +468,11 @@ public enum StatusPage {
         "history-" + String(anchor(forRun: trigger).dropFirst(4))
     }
 
+    /// The `id` of a trigger's rollout view: `rollout-` and the name, as ``anchor(forHistory:)``.
+    static func anchor(forRollout trigger: String) -> String {
+        "rollout-" + String(anchor(forRun: trigger).dropFirst(4))
+    }
+
     /// A release in one line: source, rollback, note and params.
     private static func releaseSummary(_ release: Release) -> String {
         var parts = [sourceText(release)]
@@ -420,8 +527,8 @@ public enum StatusPage {
     private static func cssClass(_ status: String) -> String {
         switch status {
         case "succeeded", "live": "ok"
-        case "failed": "failed"
-        case "cancelled", "stale": "warn"
+        case "failed", "halted": "failed"
+        case "cancelled", "stale", "paused", "gone", "ungated", "aborted": "warn"
         default: "other"
         }
     }
@@ -455,5 +562,8 @@ public enum StatusPage {
         .params code,.release code,td code{margin-right:.4rem;word-break:break-all}
         .source{font-weight:600}a.history{font-size:.8rem;margin-left:.4rem}
         details.history{border:1px solid var(--line);border-radius:.4rem;padding:.4rem .75rem;margin:.5rem 0}
+        div.rollout{border:1px solid var(--line);border-radius:.4rem;padding:.4rem .75rem;margin:.5rem 0}
+        progress{width:12rem;vertical-align:middle}.controls{display:flex;gap:.5rem;margin:.4rem 0}
+        form.control{margin:0}form.control button{font:inherit;padding:.15rem .8rem;cursor:pointer}
         """
 }

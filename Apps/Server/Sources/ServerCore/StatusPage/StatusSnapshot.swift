@@ -21,11 +21,18 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var history: [String: [Release]]
     /// The releases the shown runs ran, by trigger and count.
     public var runReleases: [String: [Int64: Release]]
+    /// Each trigger's newest rollout (as `GET .../rollout` answers), for triggers that have one.
+    public var rollouts: [String: Rollout]
+    /// Addresses polling each trigger with the original protocol, which no rollout gates.
+    public var ungated: [String: [OriginalPollers.Poller]]
+    /// The CSRF token the page's forms carry (``StatusFormToken``); `nil` renders no buttons.
+    public var formToken: String?
 
     /// Creates a snapshot.
     public init(
         triggers: [TriggerState], agents: [AgentSummary], runs: [RunReport], serverEpoch: String, generatedAt: Date,
-        history: [String: [Release]] = [:], runReleases: [String: [Int64: Release]] = [:]
+        history: [String: [Release]] = [:], runReleases: [String: [Int64: Release]] = [:],
+        rollouts: [String: Rollout] = [:], ungated: [String: [OriginalPollers.Poller]] = [:], formToken: String? = nil
     ) {
         self.triggers = triggers
         self.agents = agents
@@ -34,6 +41,9 @@ public struct StatusSnapshot: Sendable, Equatable {
         self.generatedAt = generatedAt
         self.history = history
         self.runReleases = runReleases
+        self.rollouts = rollouts
+        self.ungated = ungated
+        self.formToken = formToken
     }
 
     /// The release `run` ran, when known.

@@ -16,7 +16,7 @@ final class TestServer: Sendable {
     /// A server over a fresh temporary directory, or over `directory` (kept afterwards) to test a restart.
     init(
         allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30), awsPath: String? = nil,
-        directory: String? = nil, deniedNetworks: [String]? = nil
+        directory: String? = nil, deniedNetworks: [String]? = nil, configFile: String? = nil
     ) async throws {
         self.ownsDirectory = directory == nil
         self.directory = directory ?? TemporaryDirectory().path
@@ -26,6 +26,7 @@ final class TestServer: Sendable {
         configuration.allowedURLPrefixes = allowedURLs
         if let deniedNetworks { configuration.deniedNetworks = try AddressPolicy(parsing: deniedNetworks) }
         configuration.awsPath = awsPath
+        configuration.configFile = configFile
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try await ServerApplication.buildApplication(

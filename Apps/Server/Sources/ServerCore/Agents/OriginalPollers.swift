@@ -30,13 +30,14 @@ public final class OriginalPollers: Sendable {
 
     /// `address` polled `trigger` at `now`.
     public func touch(trigger: String, address: String, now: Date) {
+        // In place (no copy of the trigger's dictionary): this runs on every original-protocol poll.
         seen.withLock { seen in
-            var addresses = seen[trigger, default: [:]]
-            addresses[address] = now
-            if addresses.count > Self.limit, let oldest = addresses.min(by: { $0.value < $1.value })?.key {
-                addresses[oldest] = nil
+            seen[trigger, default: [:]][address] = now
+            if let addresses = seen[trigger], addresses.count > Self.limit,
+                let oldest = addresses.min(by: { $0.value < $1.value })?.key
+            {
+                seen[trigger]?[oldest] = nil
             }
-            seen[trigger] = addresses
         }
     }
 

@@ -12,23 +12,19 @@ extension ServerRoutes {
 
     func addStatusRoute(to router: inout Router) {
         router.get("/") { request, _ in
-            let (outcome, credential) = components.authenticator.credential(
-                { request.headers.first(name: $0) }, body: Self.bytes(request))
-            if outcome == .accepted, credential != .secret {
-                return Self.webhookCredentialRefused(request).response
-            }
-            guard outcome == .accepted else {
-                let error: ServerError =
-                    outcome == .missing
-                    ? .unauthorized("the status page needs HTTP Basic auth: any user name, the secret as password")
-                    // 401, not the API's 403: with the Basic challenge a browser asks for the password again.
-                    : .unauthorized("the credentials do not match the server's secret")
-                var response = error.response
-                response.headers.replaceOrAdd(
-                    name: "www-authenticate", value: "Basic realm=\"prostagma\", charset=\"UTF-8\"")
-                return response
-            }
             do throws(ServerError) {
+                let principal: Principal
+                switch try await identify(request) {
+                case .missing:
+                    return Self.challenge(
+                        "the status page needs HTTP Basic auth: any user name, the secret or a read token as password")
+                case .rejected:
+                    // 401, not the API's 403: with the Basic challenge a browser asks for the password again.
+                    return Self.challenge("the credentials match neither the server's secret nor a token")
+                case .secret(let credential): principal = Principal(token: nil, credential: credential)
+                case .token(let token, let credential): principal = Principal(token: token, credential: credential)
+                }
+                try admit(principal, [.read], request, webhook: false)
                 let snapshot = try await statusSnapshot()
                 var response = HTTPResponse(text: StatusPage.render(snapshot), contentType: StatusPage.contentType)
                 response.headers.add(name: "content-security-policy", value: StatusPage.contentSecurityPolicy)
@@ -38,6 +34,13 @@ extension ServerRoutes {
                 return error.response
             }
         }
+    }
+
+    /// A 401 with the Basic challenge, so a browser asks for the password (again).
+    static func challenge(_ detail: String) -> HTTPResponse {
+        var response = ServerError.unauthorized(detail).response
+        response.headers.replaceOrAdd(name: "www-authenticate", value: "Basic realm=\"prostagma\", charset=\"UTF-8\"")
+        return response
     }
 
     /// The server's state as the status page shows it.

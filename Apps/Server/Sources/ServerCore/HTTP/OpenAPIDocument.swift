@@ -21,7 +21,11 @@ enum OpenAPIDocument {
             bearer:
               type: http
               scheme: bearer
-              description: "Authorization: Bearer <secret>"
+              description: >-
+                Authorization: Bearer <secret or token>. The shared secret may do everything; a named token (pst_..., made
+                by `prostagma-server token create`) may do what its scopes grant: admin, read, trigger:NAME[,NAME...],
+                agent:NAME[,NAME...]. Each operation's security requirement lists the scopes (OpenAPI 3.1 role names) any
+                one of which lets a token in; admin always does.
             hubSignature:
               type: apiKey
               in: header
@@ -31,10 +35,11 @@ enum OpenAPIDocument {
               type: apiKey
               in: header
               name: X-Gitlab-Token
+              description: the secret, or a token with a trigger scope naming the trigger (webhook increment only)
             basic:
               type: http
               scheme: basic
-              description: any user name, password = secret
+              description: any user name, password = the secret or a token with the read scope
           parameters:
             TriggerName:
               name: name
@@ -59,6 +64,20 @@ enum OpenAPIDocument {
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Error"}
+            Forbidden:
+              description: >-
+                Credentials the server does not know (`forbidden`), or a token whose scopes do not grant this operation
+                (`insufficient_scope`, whose detail names the scope it needs)
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Error"}
+                  examples:
+                    unknown:
+                      value: {error: forbidden, detail: "the credentials match neither the server's secret nor a token"}
+                    scope:
+                      value:
+                        error: insufficient_scope
+                        detail: "token 'ci' may not POST /v1/triggers/db: needs scope trigger:db (it has trigger:web)"
           schemas:
             Error:
               type: object
@@ -412,14 +431,14 @@ enum OpenAPIDocument {
           /:
             get:
               summary: Status page (HTML) - triggers, agents, recent runs with log tails
-              security: [{basic: []}]
+              security: [{basic: ["read"]}]
               responses:
                 "200":
                   description: The page; refreshes itself when JavaScript is on
                   content:
                     text/html: {}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
           /trigger:
             post:
               summary: Increment a trigger (original API)
@@ -541,7 +560,7 @@ enum OpenAPIDocument {
           /v1/triggers:
             get:
               summary: Every trigger
-              security: [{bearer: []}]
+              security: [{bearer: ["read"]}]
               responses:
                 "200":
                   description: Triggers with counts and last increment times
@@ -549,7 +568,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/TriggerList"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
           /v1/triggers/{name}:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
@@ -559,7 +578,7 @@ enum OpenAPIDocument {
                 With the bearer secret the optional body gives the release's params and note (an empty body: none). A
                 webhook's body (X-Hub-Signature-256 or X-Gitlab-Token) is read as its forge's push payload instead; the
                 release records its ref, commit and pusher. A bad param or note is a 422 naming it, and nothing is recorded.
-              security: [{bearer: []}, {hubSignature: []}, {gitlabToken: []}]
+              security: [{bearer: ["trigger:{name}"]}, {hubSignature: []}, {gitlabToken: ["trigger:{name}"]}]
               parameters:
                 - name: wait
                   in: query
@@ -582,7 +601,7 @@ enum OpenAPIDocument {
                           - {$ref: "#/components/schemas/DeployOutcome"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "409":
                   description: A run for the new count failed
                   content:
@@ -601,7 +620,7 @@ enum OpenAPIDocument {
                 When the trigger's current release is being rolled out under a policy, an agent's poll (one that sends
                 X-Prostagma-Agent) shows the count and release it has been admitted to, and waits until it is admitted to a
                 newer one; other polls see the newest count.
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}", "agent:{name}"]}]
               parameters:
                 - {name: after, in: query, schema: {type: integer}}
                 - {name: epoch, in: query, schema: {type: string}}
@@ -617,14 +636,14 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/TriggerState"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/releases:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             get:
               summary: A trigger's releases, newest first, paged, each with its outcome across agents
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               parameters:
                 - {name: before, in: query, description: list counts below this one, schema: {type: integer, minimum: 1}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 20}}
@@ -641,7 +660,7 @@ enum OpenAPIDocument {
                              outcome: {succeeded: 2, failed: 0, cancelled: 0}}
                         next_before: 43
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/releases/{count}:
             parameters:
@@ -649,7 +668,7 @@ enum OpenAPIDocument {
               - {name: count, in: path, required: true, schema: {type: integer, minimum: 1}}
             get:
               summary: One release, with its outcome across agents
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               responses:
                 "200":
                   description: The release
@@ -657,7 +676,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Release"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollback:
@@ -665,7 +684,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Make a new count whose release re-deploys an earlier release's params; wait as for an increment
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               parameters:
                 - name: wait
                   in: query
@@ -688,7 +707,7 @@ enum OpenAPIDocument {
                           - {$ref: "#/components/schemas/DeployOutcome"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "409":
                   description: >-
                     previous found no release whose runs all succeeded (an Error; nothing recorded), or, with wait, a run of
@@ -711,7 +730,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             put:
               summary: Set the trigger's rollout policy; it applies from the next release on
-              security: [{bearer: []}]
+              security: [{bearer: ["admin"]}]
               requestBody:
                 required: true
                 content:
@@ -726,11 +745,11 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/RolloutPolicy"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "422": {$ref: "#/components/responses/Error"}
             get:
               summary: The trigger's rollout policy, or null when it has none (every agent admitted at once)
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               responses:
                 "200":
                   description: The policy or null
@@ -741,10 +760,10 @@ enum OpenAPIDocument {
                           - {$ref: "#/components/schemas/RolloutPolicy"}
                           - {type: "null"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
             delete:
               summary: Remove the policy; the next release reaches every agent at once
-              security: [{bearer: []}]
+              security: [{bearer: ["admin"]}]
               responses:
                 "200":
                   description: JSON null (the trigger has no policy now)
@@ -752,13 +771,13 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {type: "null"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
           /v1/triggers/{name}/rollout:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             get:
               summary: The trigger's newest rollout, every agent's place in it
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout
@@ -766,14 +785,14 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/pause:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Stop admitting agents (a running rollout)
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -781,7 +800,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/resume:
@@ -789,7 +808,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Admit again after a pause or a halt (ends a finished canary phase)
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -797,7 +816,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/promote:
@@ -805,7 +824,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: End the canary phase, so every agent may be admitted under max_parallel
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -813,7 +832,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/abort:
@@ -821,7 +840,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Stop the rollout for good; agents not admitted keep their previous release
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -829,13 +848,13 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/artifacts:
             get:
               summary: An artifact's bytes, fetched into the cache first if needed
-              security: [{bearer: []}]
+              security: [{bearer: ["agent:*"]}]
               parameters:
                 - {name: url, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 4096}}
                 - {name: cache, in: query, schema: {type: boolean, default: false}}
@@ -854,14 +873,14 @@ enum OpenAPIDocument {
                 "304": {description: Not modified}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "416": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
                 "502": {$ref: "#/components/responses/Error"}
                 "504": {$ref: "#/components/responses/Error"}
             head:
               summary: The artifact's headers (fetches it into the cache first if needed)
-              security: [{bearer: []}]
+              security: [{bearer: ["agent:*"]}]
               parameters:
                 - {name: url, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 4096}}
                 - {name: cache, in: query, schema: {type: boolean, default: false}}
@@ -876,7 +895,7 @@ enum OpenAPIDocument {
           /v1/runs:
             post:
               summary: Report a finished run
-              security: [{bearer: []}]
+              security: [{bearer: ["agent:{trigger of the report}"]}]
               requestBody:
                 required: true
                 content:
@@ -890,12 +909,12 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/RunCreated"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "413": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
             get:
               summary: Runs, newest first
-              security: [{bearer: []}]
+              security: [{bearer: ["read"]}]
               parameters:
                 - {name: trigger, in: query, schema: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$"}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
@@ -907,12 +926,12 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/RunList"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/agents:
             get:
               summary: Agents seen, with liveness and last run
-              security: [{bearer: []}]
+              security: [{bearer: ["read"]}]
               responses:
                 "200":
                   description: Agents
@@ -920,7 +939,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/AgentList"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
 
         """#
 }

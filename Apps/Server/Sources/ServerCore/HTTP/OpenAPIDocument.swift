@@ -108,7 +108,7 @@ enum OpenAPIDocument {
               required: [url, size, sha256]
               properties:
                 url: {type: string}
-                size: {type: integer, minimum: 0}
+                size: {type: integer, minimum: 0, maximum: 9223372036854775807}
                 sha256: {type: string, pattern: "^[0-9a-f]{64}$"}
               examples:
                 - {url: "https://example.com/app.zip", size: 1048576, sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
@@ -117,7 +117,7 @@ enum OpenAPIDocument {
               required: [trigger, count]
               properties:
                 trigger: {type: string}
-                count: {type: integer}
+                count: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
               examples:
                 - {trigger: website, count: 42}
             TriggerState:
@@ -128,7 +128,7 @@ enum OpenAPIDocument {
               required: [trigger, count, epoch]
               properties:
                 trigger: {type: string}
-                count: {type: integer}
+                count: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 epoch: {type: string}
                 last_increment: {type: [string, "null"], format: date-time}
                 release:
@@ -159,7 +159,7 @@ enum OpenAPIDocument {
               required: [trigger, count, epoch, runs, pending]
               properties:
                 trigger: {type: string}
-                count: {type: integer}
+                count: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 epoch: {type: string}
                 runs: {type: array, items: {$ref: "#/components/schemas/Run"}}
                 pending: {type: array, items: {type: string}}
@@ -198,9 +198,9 @@ enum OpenAPIDocument {
               description: How a release's runs went; each agent's newest run of the release counts once
               required: [succeeded, failed, cancelled]
               properties:
-                succeeded: {type: integer, minimum: 0}
-                failed: {type: integer, minimum: 0}
-                cancelled: {type: integer, minimum: 0}
+                succeeded: {type: integer, minimum: 0, maximum: 9223372036854775807}
+                failed: {type: integer, minimum: 0, maximum: 9223372036854775807}
+                cancelled: {type: integer, minimum: 0, maximum: 9223372036854775807}
               examples:
                 - {succeeded: 3, failed: 1, cancelled: 0}
             Release:
@@ -209,7 +209,7 @@ enum OpenAPIDocument {
               required: [trigger, count, params, source, created_at]
               properties:
                 trigger: {type: string}
-                count: {type: integer, minimum: 1}
+                count: {type: integer, minimum: 1, maximum: 9223372036854775807}
                 params:
                   type: object
                   description: the increment's params; steps see each as PROSTAGMA_PARAM_<NAME> and ${params.NAME}
@@ -225,7 +225,7 @@ enum OpenAPIDocument {
                   oneOf:
                     - {$ref: "#/components/schemas/ForgePush"}
                     - {type: "null"}
-                rollback_of: {type: [integer, "null"], minimum: 1, description: the count whose params a rollback copied}
+                rollback_of: {type: [integer, "null"], minimum: 1, description: the count whose params a rollback copied, maximum: 9223372036854775807}
                 created_at: {type: string, format: date-time}
                 outcome:
                   $ref: "#/components/schemas/ReleaseOutcome"
@@ -276,7 +276,7 @@ enum OpenAPIDocument {
                 to:
                   description: a count, or previous - the newest release before the current one whose runs all succeeded
                   oneOf:
-                    - {type: integer, minimum: 1}
+                    - {type: integer, minimum: 1, maximum: 9223372036854775807}
                     - {type: string, const: previous}
                 note: {type: string, maxLength: 1024, description: "default: Rollback to #N"}
               examples:
@@ -286,10 +286,10 @@ enum OpenAPIDocument {
               type: object
               required: [index, kind, status, duration_seconds]
               properties:
-                index: {type: integer}
+                index: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 kind: {type: string}
                 status: {type: string, enum: [succeeded, failed, cancelled, skipped]}
-                duration_seconds: {type: number}
+                duration_seconds: {type: number, minimum: 0}
                 exit_code: {type: [integer, "null"], minimum: -2147483648, maximum: 2147483647}
                 message: {type: [string, "null"]}
               examples:
@@ -303,13 +303,15 @@ enum OpenAPIDocument {
                 agent: {type: string, minLength: 1, maxLength: 256}
                 host: {type: [string, "null"], maxLength: 256}
                 trigger: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$"}
-                count: {type: integer, minimum: 0}
+                count: {type: integer, minimum: 0, maximum: 9223372036854775807}
                 epoch: {type: [string, "null"]}
                 status: {type: string, enum: [succeeded, failed, cancelled]}
                 started_at: {type: [string, "null"], format: date-time}
                 finished_at: {type: [string, "null"], format: date-time}
-                steps: {type: array, items: {$ref: "#/components/schemas/Step"}}
-                log_tail: {type: [string, "null"], maxLength: 65536}
+                steps: {type: [array, "null"], items: {$ref: "#/components/schemas/Step"}, description: null is none}
+                log_tail:
+                  type: [string, "null"]
+                  description: the run's output; the server keeps the newest 65536 bytes (the body is at most 512 KiB)
               examples:
                 - {agent: web-1, trigger: website, count: 42, status: succeeded}
                 - {id: 0b6c2a4e, agent: web-1, host: web-1.internal, trigger: website, count: 42, epoch: 3f2a9c0d1e,
@@ -374,17 +376,22 @@ enum OpenAPIDocument {
                     The most agents running a release at once: a count, or a percentage of the live agents watching the
                     trigger (rounded up, at least 1); null for no cap
                   oneOf:
-                    - {type: integer, minimum: 1}
-                    - {type: string, pattern: "^[0-9]{1,3}%$"}
+                    - {type: integer, minimum: 1, maximum: 9223372036854775807}
+                    - {type: string, pattern: "^([1-9]|[1-9][0-9]|100)%$"}
                     - {type: "null"}
-                canary: {type: integer, minimum: 0, maximum: 10000, description: "agents that go first, by name (default 0)"}
+                canary: {type: [integer, "null"], minimum: 0, maximum: 10000, description: "agents that go first, by name (null or absent: 0)"}
                 canary_soak:
                   type: [number, "null"]
                   minimum: 0
                   maximum: 604800
                   description: seconds after the canaries succeeded before the rollout goes on by itself; null waits for promote
-                halt_on_failure: {type: boolean, description: "a failed run stops admission (default true)"}
-                auto_rollback: {type: boolean, description: "on a halt, roll back to the last good release (default false)"}
+                halt_on_failure: {type: [boolean, "null"], description: "a failed run stops admission (null or absent: true)"}
+                auto_rollback:
+                  type: [boolean, "null"]
+                  description: "on a halt, roll back to the last good release (null or absent: false)"
+              # A soak follows a canary phase: canary_soak set (not null) needs canary of at least 1.
+              if: {required: [canary_soak], properties: {canary_soak: {type: number}}}
+              then: {required: [canary], properties: {canary: {type: integer, minimum: 1, maximum: 10000}}}
               examples:
                 - {max_parallel: "20%", canary: 1, canary_soak: 300, halt_on_failure: true, auto_rollback: false}
                 - {max_parallel: 2}
@@ -404,7 +411,7 @@ enum OpenAPIDocument {
               required: [trigger, count, state, policy, agents, started_at, updated_at]
               properties:
                 trigger: {type: string}
-                count: {type: integer, description: the release's count}
+                count: {type: integer, description: the release's count, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 state: {type: string, enum: [running, paused, halted, succeeded, aborted]}
                 policy: {$ref: "#/components/schemas/RolloutPolicy"}
                 halted_by: {type: [string, "null"], description: the agent whose failed run halted the rollout}
@@ -622,7 +629,7 @@ enum OpenAPIDocument {
                 newer one; other polls see the newest count.
               security: [{bearer: ["read", "trigger:{name}", "agent:{name}"]}]
               parameters:
-                - {name: after, in: query, schema: {type: integer}}
+                - {name: after, in: query, schema: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}}
                 - {name: epoch, in: query, schema: {type: string}}
                 - {name: wait, in: query, schema: {type: number, minimum: 0, maximum: 60, default: 30}}
                 - $ref: "#/components/parameters/Agent"
@@ -645,7 +652,7 @@ enum OpenAPIDocument {
               summary: A trigger's releases, newest first, paged, each with its outcome across agents
               security: [{bearer: ["read", "trigger:{name}"]}]
               parameters:
-                - {name: before, in: query, description: list counts below this one, schema: {type: integer, minimum: 1}}
+                - {name: before, in: query, description: list counts below this one, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 20}}
               responses:
                 "200":
@@ -665,7 +672,7 @@ enum OpenAPIDocument {
           /v1/triggers/{name}/releases/{count}:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
-              - {name: count, in: path, required: true, schema: {type: integer, minimum: 1}}
+              - {name: count, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
             get:
               summary: One release, with its outcome across agents
               security: [{bearer: ["read", "trigger:{name}"]}]
@@ -761,6 +768,7 @@ enum OpenAPIDocument {
                           - {type: "null"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
             delete:
               summary: Remove the policy; the next release reaches every agent at once
               security: [{bearer: ["admin"]}]
@@ -772,6 +780,7 @@ enum OpenAPIDocument {
                       schema: {type: "null"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
@@ -786,6 +795,7 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/pause:
             parameters:
@@ -801,6 +811,7 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/resume:
@@ -817,6 +828,7 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/promote:
@@ -833,6 +845,7 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/abort:
@@ -849,6 +862,7 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/artifacts:

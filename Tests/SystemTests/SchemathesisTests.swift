@@ -18,6 +18,8 @@ struct SchemathesisTests {
                 "POST", server.baseURL + "/v1/runs",
                 headers: server.bearer.merging(["Content-Type": "application/json"]) { $1 }, body: Data(report.utf8))
             let reports = harness.path("schemathesis")
+            // Its working folder too: schemathesis keeps an example database (.schemathesis/) where it runs.
+            try FileSystem.makeDirectory(reports)
             let result = try await Command.run(
                 [
                     "schemathesis", "--config-file",
@@ -31,11 +33,12 @@ struct SchemathesisTests {
                 environment: [
                     "NO_COLOR": "1",
                     "PROSTAGMA_SCHEMATHESIS_ARTIFACT": server.baseURL + "/openapi.yaml",
-                ], timeout: .seconds(300))
+                ], directory: reports, timeout: .seconds(300))
             try FileSystem.write(result.output + result.errorOutput, to: harness.path("schemathesis.log"))
             let summary = result.output.components(separatedBy: "\n").filter {
                 !$0.contains("aaaaaaaaaa") && $0.count < 400
             }.suffix(80).joined(separator: "\n")
+            #expect(result.output.contains("generated"), "schemathesis ran test cases:\n\(summary)")
             #expect(result.status == 0, "schemathesis found differences (full log in the scenario folder):\n\(summary)")
         }
     }

@@ -3,7 +3,8 @@ import HTTPCore
 import ProstagmaProtocol
 
 /// `GET /`: the status page (issue 10), rendered by ``StatusPage`` from a snapshot of the server's state.
-/// HTTP Basic auth with any user name and the secret as password (a bearer works too).
+/// HTTP Basic auth with any user name and the secret, or a token with the `read` scope, as password (a bearer
+/// works too).
 extension ServerRoutes {
     /// How many recent runs the page shows.
     static let statusPageRuns = 50

@@ -81,12 +81,16 @@ public struct ServerCommand: AsyncParsableCommand {
 
     /// Parses the command line and runs what it names; on an error prints its message and exits non-zero.
     public static func parseAndRun(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
-        let token = arguments.first == "token"
+        if arguments.first == "token" {
+            // ArgumentParser's own entry point: help and errors name the subcommand they are about.
+            await TokenCommand.main(Array(arguments.dropFirst()))
+            return
+        }
         do {
             var command = try parseCommand(arguments)
             try await command.run()
         } catch {
-            if token { TokenCommand.exit(withError: error) } else { exit(withError: error) }
+            exit(withError: error)
         }
     }
 

@@ -42,6 +42,8 @@ python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null || need_pip+=("mo
 command -v aws >/dev/null 2>&1 || need_pip+=("awscli")
 # The reference the metrics benchmark renders against (make bench-metrics).
 python3 -c 'import prometheus_client' 2>/dev/null || need_pip+=("prometheus-client")
+# schemathesis checks the server against its own /openapi.yaml in the system tests.
+command -v schemathesis >/dev/null 2>&1 || need_pip+=("schemathesis")
 if [ ${#need_pip[@]} -gt 0 ]; then
     echo "deps: pip installing ${need_pip[*]}"
     python3 -m pip install -q --disable-pip-version-check "${need_pip[@]}"

@@ -48,6 +48,30 @@ public enum Timestamp {
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
             return date
         }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        return parseOffsetTime(text)
+    }
+
+    /// RFC 3339 times Foundation's ISO 8601 parser refuses (it was a schemathesis finding, issue 19): a lower-case
+    /// `t` or `z`, and offsets beyond ±18 hours (RFC 3339 allows up to ±23:59). Parsed as UTC, then shifted.
+    static func parseOffsetTime(_ text: String) -> Date? {
+        var utc = text.uppercased()
+        var offset = 0
+        if !utc.hasSuffix("Z") {
+            let tail = Array(utc.suffix(6))
+            func number(_ digits: ArraySlice<Character>) -> Int? {
+                digits.allSatisfy { $0.isASCII && $0.isNumber } ? Int(String(digits)) : nil
+            }
+            guard tail.count == 6, tail[0] == "+" || tail[0] == "-", tail[3] == ":", let hours = number(tail[1...2]),
+                let minutes = number(tail[4...5]), hours <= 23, minutes <= 59
+            else { return nil }
+            offset = (hours * 3600 + minutes * 60) * (tail[0] == "-" ? -1 : 1)
+            utc = String(utc.dropLast(6)) + "Z"
+        }
+        guard
+            let date = (try? Date(utc, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+                ?? (try? Date(utc, strategy: Date.ISO8601FormatStyle()))
+        else { return nil }
+        return date.addingTimeInterval(TimeInterval(-offset))
     }
 }

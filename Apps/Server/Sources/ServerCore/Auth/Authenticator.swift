@@ -68,6 +68,31 @@ public struct Authenticator: Sendable, CustomStringConvertible {
         return (.missing, nil)
     }
 
+    /// The secret a request presented in plain text, where a named token may stand in for the shared secret:
+    /// `Authorization: Bearer`, the password of `Basic`, or `X-Gitlab-Token`, in the order ``credential(_:body:)``
+    /// checks them. Nil for an `X-Hub-Signature-256` (an HMAC, whose key the server must hold in plain text, so
+    /// only the shared secret can sign) and for a malformed header.
+    public func presentedSecret(_ header: (String) -> String?) -> (secret: String, credential: Credential)? {
+        if let authorization = header("authorization") {
+            let trimmed = authorization.trimmingCharacters(in: .whitespaces)
+            guard let space = trimmed.firstIndex(of: " ") else { return nil }
+            let credentials = trimmed[space...].trimmingCharacters(in: .whitespaces)
+            switch trimmed[..<space].lowercased() {
+            case "bearer":
+                return (credentials, .secret)
+            case "basic":
+                guard let decoded = Data(base64Encoded: credentials),
+                    let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
+                else { return nil }
+                return (String(decoding: decoded[decoded.index(after: colon)...], as: UTF8.self), .secret)
+            default:
+                return nil
+            }
+        }
+        if header("x-hub-signature-256") != nil { return nil }
+        return header("x-gitlab-token").map { ($0, .gitlabToken) }
+    }
+
     /// Checks `Authorization: Bearer <secret>` (and `Basic`, whose password is the secret, any user).
     public func checkAuthorization(_ value: String) -> Outcome {
         let trimmed = value.trimmingCharacters(in: .whitespaces)

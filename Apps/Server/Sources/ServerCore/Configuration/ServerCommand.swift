@@ -9,7 +9,7 @@ public struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Every flag can also be set by the environment variable named in its help (flags win).
             With no secret configured, a random one is generated into <data>/secret (mode 0600)
-            and printed once. See docs/server.md.
+            and printed once. See docs/server.md. `prostagma-server token` manages named tokens.
             """,
         version: prostagmaVersion
     )
@@ -72,6 +72,31 @@ public struct ServerCommand: AsyncParsableCommand {
     public var config: String?
 
     public init() {}
+
+    /// Parses the command line: `token ...` is ``TokenCommand``, anything else the server. (Not an ArgumentParser
+    /// subcommand: the optional `server` verb, a positional argument, would take `token` first.)
+    public static func parseCommand(_ arguments: [String]) throws -> any AsyncParsableCommand {
+        if arguments.first == "token" {
+            return try TokenCommand.parseAsRoot(Array(arguments.dropFirst())) as? any AsyncParsableCommand
+                ?? TokenCommand()
+        }
+        return try parse(arguments)
+    }
+
+    /// Parses the command line and runs what it names; on an error prints its message and exits non-zero.
+    public static func parseAndRun(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
+        if arguments.first == "token" {
+            // ArgumentParser's own entry point: help and errors name the subcommand they are about.
+            await TokenCommand.main(Array(arguments.dropFirst()))
+            return
+        }
+        do {
+            var command = try parseCommand(arguments)
+            try await command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     /// Refuses a verb other than `server`, saying where the original's `client` went.
     public func validate() throws {

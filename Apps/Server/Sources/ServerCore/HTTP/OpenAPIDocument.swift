@@ -21,7 +21,11 @@ enum OpenAPIDocument {
             bearer:
               type: http
               scheme: bearer
-              description: "Authorization: Bearer <secret>"
+              description: >-
+                Authorization: Bearer <secret or token>. The shared secret may do everything; a named token (pst_..., made
+                by `prostagma-server token create`) may do what its scopes grant: admin, read, trigger:NAME[,NAME...],
+                agent:NAME[,NAME...]. Each operation's security requirement lists the scopes (OpenAPI 3.1 role names) any
+                one of which lets a token in; admin always does.
             hubSignature:
               type: apiKey
               in: header
@@ -31,10 +35,11 @@ enum OpenAPIDocument {
               type: apiKey
               in: header
               name: X-Gitlab-Token
+              description: the secret, or a token with a trigger scope naming the trigger (webhook increment only)
             basic:
               type: http
               scheme: basic
-              description: any user name, password = secret
+              description: any user name, password = the secret or a token with the read scope
           parameters:
             TriggerName:
               name: name
@@ -59,6 +64,20 @@ enum OpenAPIDocument {
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Error"}
+            Forbidden:
+              description: >-
+                Credentials the server does not know (`forbidden`), or a token whose scopes do not grant this operation
+                (`insufficient_scope`, whose detail names the scope it needs)
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Error"}
+                  examples:
+                    unknown:
+                      value: {error: forbidden, detail: "the credentials match neither the server's secret nor a token"}
+                    scope:
+                      value:
+                        error: insufficient_scope
+                        detail: "token 'ci' may not POST /v1/triggers/db: needs scope trigger:db (it has trigger:web)"
           schemas:
             Error:
               type: object
@@ -89,7 +108,7 @@ enum OpenAPIDocument {
               required: [url, size, sha256]
               properties:
                 url: {type: string}
-                size: {type: integer, minimum: 0}
+                size: {type: integer, minimum: 0, maximum: 9223372036854775807}
                 sha256: {type: string, pattern: "^[0-9a-f]{64}$"}
               examples:
                 - {url: "https://example.com/app.zip", size: 1048576, sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
@@ -98,7 +117,7 @@ enum OpenAPIDocument {
               required: [trigger, count]
               properties:
                 trigger: {type: string}
-                count: {type: integer}
+                count: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
               examples:
                 - {trigger: website, count: 42}
             TriggerState:
@@ -109,7 +128,7 @@ enum OpenAPIDocument {
               required: [trigger, count, epoch]
               properties:
                 trigger: {type: string}
-                count: {type: integer}
+                count: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 epoch: {type: string}
                 last_increment: {type: [string, "null"], format: date-time}
                 release:
@@ -140,7 +159,7 @@ enum OpenAPIDocument {
               required: [trigger, count, epoch, runs, pending]
               properties:
                 trigger: {type: string}
-                count: {type: integer}
+                count: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 epoch: {type: string}
                 runs: {type: array, items: {$ref: "#/components/schemas/Run"}}
                 pending: {type: array, items: {type: string}}
@@ -179,9 +198,9 @@ enum OpenAPIDocument {
               description: How a release's runs went; each agent's newest run of the release counts once
               required: [succeeded, failed, cancelled]
               properties:
-                succeeded: {type: integer, minimum: 0}
-                failed: {type: integer, minimum: 0}
-                cancelled: {type: integer, minimum: 0}
+                succeeded: {type: integer, minimum: 0, maximum: 9223372036854775807}
+                failed: {type: integer, minimum: 0, maximum: 9223372036854775807}
+                cancelled: {type: integer, minimum: 0, maximum: 9223372036854775807}
               examples:
                 - {succeeded: 3, failed: 1, cancelled: 0}
             Release:
@@ -190,7 +209,7 @@ enum OpenAPIDocument {
               required: [trigger, count, params, source, created_at]
               properties:
                 trigger: {type: string}
-                count: {type: integer, minimum: 1}
+                count: {type: integer, minimum: 1, maximum: 9223372036854775807}
                 params:
                   type: object
                   description: the increment's params; steps see each as PROSTAGMA_PARAM_<NAME> and ${params.NAME}
@@ -206,7 +225,7 @@ enum OpenAPIDocument {
                   oneOf:
                     - {$ref: "#/components/schemas/ForgePush"}
                     - {type: "null"}
-                rollback_of: {type: [integer, "null"], minimum: 1, description: the count whose params a rollback copied}
+                rollback_of: {type: [integer, "null"], minimum: 1, description: the count whose params a rollback copied, maximum: 9223372036854775807}
                 created_at: {type: string, format: date-time}
                 outcome:
                   $ref: "#/components/schemas/ReleaseOutcome"
@@ -257,7 +276,7 @@ enum OpenAPIDocument {
                 to:
                   description: a count, or previous - the newest release before the current one whose runs all succeeded
                   oneOf:
-                    - {type: integer, minimum: 1}
+                    - {type: integer, minimum: 1, maximum: 9223372036854775807}
                     - {type: string, const: previous}
                 note: {type: string, maxLength: 1024, description: "default: Rollback to #N"}
               examples:
@@ -267,10 +286,10 @@ enum OpenAPIDocument {
               type: object
               required: [index, kind, status, duration_seconds]
               properties:
-                index: {type: integer}
+                index: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 kind: {type: string}
                 status: {type: string, enum: [succeeded, failed, cancelled, skipped]}
-                duration_seconds: {type: number}
+                duration_seconds: {type: number, minimum: 0}
                 exit_code: {type: [integer, "null"], minimum: -2147483648, maximum: 2147483647}
                 message: {type: [string, "null"]}
               examples:
@@ -284,13 +303,15 @@ enum OpenAPIDocument {
                 agent: {type: string, minLength: 1, maxLength: 256}
                 host: {type: [string, "null"], maxLength: 256}
                 trigger: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$"}
-                count: {type: integer, minimum: 0}
+                count: {type: integer, minimum: 0, maximum: 9223372036854775807}
                 epoch: {type: [string, "null"]}
                 status: {type: string, enum: [succeeded, failed, cancelled]}
                 started_at: {type: [string, "null"], format: date-time}
                 finished_at: {type: [string, "null"], format: date-time}
-                steps: {type: array, items: {$ref: "#/components/schemas/Step"}}
-                log_tail: {type: [string, "null"], maxLength: 65536}
+                steps: {type: [array, "null"], items: {$ref: "#/components/schemas/Step"}, description: null is none}
+                log_tail:
+                  type: [string, "null"]
+                  description: the run's output; the server keeps the newest 65536 bytes (the body is at most 512 KiB)
               examples:
                 - {agent: web-1, trigger: website, count: 42, status: succeeded}
                 - {id: 0b6c2a4e, agent: web-1, host: web-1.internal, trigger: website, count: 42, epoch: 3f2a9c0d1e,
@@ -355,17 +376,22 @@ enum OpenAPIDocument {
                     The most agents running a release at once: a count, or a percentage of the live agents watching the
                     trigger (rounded up, at least 1); null for no cap
                   oneOf:
-                    - {type: integer, minimum: 1}
-                    - {type: string, pattern: "^[0-9]{1,3}%$"}
+                    - {type: integer, minimum: 1, maximum: 9223372036854775807}
+                    - {type: string, pattern: "^([1-9]|[1-9][0-9]|100)%$"}
                     - {type: "null"}
-                canary: {type: integer, minimum: 0, maximum: 10000, description: "agents that go first, by name (default 0)"}
+                canary: {type: [integer, "null"], minimum: 0, maximum: 10000, description: "agents that go first, by name (null or absent: 0)"}
                 canary_soak:
                   type: [number, "null"]
                   minimum: 0
                   maximum: 604800
                   description: seconds after the canaries succeeded before the rollout goes on by itself; null waits for promote
-                halt_on_failure: {type: boolean, description: "a failed run stops admission (default true)"}
-                auto_rollback: {type: boolean, description: "on a halt, roll back to the last good release (default false)"}
+                halt_on_failure: {type: [boolean, "null"], description: "a failed run stops admission (null or absent: true)"}
+                auto_rollback:
+                  type: [boolean, "null"]
+                  description: "on a halt, roll back to the last good release (null or absent: false)"
+              # A soak follows a canary phase: canary_soak set (not null) needs canary of at least 1.
+              if: {required: [canary_soak], properties: {canary_soak: {type: number}}}
+              then: {required: [canary], properties: {canary: {type: integer, minimum: 1, maximum: 10000}}}
               examples:
                 - {max_parallel: "20%", canary: 1, canary_soak: 300, halt_on_failure: true, auto_rollback: false}
                 - {max_parallel: 2}
@@ -385,7 +411,7 @@ enum OpenAPIDocument {
               required: [trigger, count, state, policy, agents, started_at, updated_at]
               properties:
                 trigger: {type: string}
-                count: {type: integer, description: the release's count}
+                count: {type: integer, description: the release's count, minimum: -9223372036854775808, maximum: 9223372036854775807}
                 state: {type: string, enum: [running, paused, halted, succeeded, aborted]}
                 policy: {$ref: "#/components/schemas/RolloutPolicy"}
                 halted_by: {type: [string, "null"], description: the agent whose failed run halted the rollout}
@@ -412,14 +438,14 @@ enum OpenAPIDocument {
           /:
             get:
               summary: Status page (HTML) - triggers, agents, recent runs with log tails
-              security: [{basic: []}]
+              security: [{basic: ["read"]}]
               responses:
                 "200":
                   description: The page; refreshes itself when JavaScript is on
                   content:
                     text/html: {}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
           /status/triggers/{name}/{action}:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
@@ -430,11 +456,11 @@ enum OpenAPIDocument {
             post:
               summary: A status page button - pause, resume, promote or abort the rollout, or roll back to previous
               description: >-
-                An HTML form post from the status page, authenticated as the page is (HTTP Basic, the secret as password) and
+                An HTML form post from the status page, authenticated as the page is (HTTP Basic, the secret or a token with the trigger's `trigger:` scope as password) and
                 carrying the CSRF token the page rendered into it (`csrf`). Without the token, or with a wrong or expired one,
                 the answer is 403 and nothing changes. `rollback` is `POST /v1/triggers/{name}/rollback {"to": "previous"}`
                 with `requested_by: status page`.
-              security: [{basic: []}]
+              security: [{basic: ["trigger:{name}"]}]
               requestBody:
                 required: true
                 content:
@@ -450,7 +476,7 @@ enum OpenAPIDocument {
                   description: Done; `Location` is the page's rollout view of the trigger (`/#rollout-NAME`)
                 "401": {$ref: "#/components/responses/Error"}
                 "403":
-                  description: No CSRF token, a wrong or expired one, or a webhook credential (an HTML page saying which)
+                  description: No CSRF token, a wrong or expired one, a webhook credential (an HTML page saying which), or a token without the trigger's scope
                   content:
                     text/html: {}
                 "404":
@@ -586,7 +612,7 @@ enum OpenAPIDocument {
           /v1/triggers:
             get:
               summary: Every trigger
-              security: [{bearer: []}]
+              security: [{bearer: ["read"]}]
               responses:
                 "200":
                   description: Triggers with counts and last increment times
@@ -594,7 +620,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/TriggerList"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
           /v1/triggers/{name}:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
@@ -604,7 +630,7 @@ enum OpenAPIDocument {
                 With the bearer secret the optional body gives the release's params and note (an empty body: none). A
                 webhook's body (X-Hub-Signature-256 or X-Gitlab-Token) is read as its forge's push payload instead; the
                 release records its ref, commit and pusher. A bad param or note is a 422 naming it, and nothing is recorded.
-              security: [{bearer: []}, {hubSignature: []}, {gitlabToken: []}]
+              security: [{bearer: ["trigger:{name}"]}, {hubSignature: []}, {gitlabToken: ["trigger:{name}"]}]
               parameters:
                 - name: wait
                   in: query
@@ -627,7 +653,7 @@ enum OpenAPIDocument {
                           - {$ref: "#/components/schemas/DeployOutcome"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "409":
                   description: A run for the new count failed
                   content:
@@ -646,9 +672,9 @@ enum OpenAPIDocument {
                 When the trigger's current release is being rolled out under a policy, an agent's poll (one that sends
                 X-Prostagma-Agent) shows the count and release it has been admitted to, and waits until it is admitted to a
                 newer one; other polls see the newest count.
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}", "agent:{name}"]}]
               parameters:
-                - {name: after, in: query, schema: {type: integer}}
+                - {name: after, in: query, schema: {type: integer, minimum: -9223372036854775808, maximum: 9223372036854775807}}
                 - {name: epoch, in: query, schema: {type: string}}
                 - {name: wait, in: query, schema: {type: number, minimum: 0, maximum: 60, default: 30}}
                 - $ref: "#/components/parameters/Agent"
@@ -662,16 +688,16 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/TriggerState"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/releases:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             get:
               summary: A trigger's releases, newest first, paged, each with its outcome across agents
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               parameters:
-                - {name: before, in: query, description: list counts below this one, schema: {type: integer, minimum: 1}}
+                - {name: before, in: query, description: list counts below this one, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 20}}
               responses:
                 "200":
@@ -686,15 +712,15 @@ enum OpenAPIDocument {
                              outcome: {succeeded: 2, failed: 0, cancelled: 0}}
                         next_before: 43
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/releases/{count}:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
-              - {name: count, in: path, required: true, schema: {type: integer, minimum: 1}}
+              - {name: count, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
             get:
               summary: One release, with its outcome across agents
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               responses:
                 "200":
                   description: The release
@@ -702,7 +728,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Release"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollback:
@@ -710,7 +736,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Make a new count whose release re-deploys an earlier release's params; wait as for an increment
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               parameters:
                 - name: wait
                   in: query
@@ -733,7 +759,7 @@ enum OpenAPIDocument {
                           - {$ref: "#/components/schemas/DeployOutcome"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "409":
                   description: >-
                     previous found no release whose runs all succeeded (an Error; nothing recorded), or, with wait, a run of
@@ -756,7 +782,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             put:
               summary: Set the trigger's rollout policy; it applies from the next release on
-              security: [{bearer: []}]
+              security: [{bearer: ["admin"]}]
               requestBody:
                 required: true
                 content:
@@ -771,7 +797,7 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/RolloutPolicy"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "409":
                   description: >-
                     policy_from_configuration: the server's configuration file (PROSTAGMA_CONFIG) sets this trigger's policy;
@@ -782,7 +808,7 @@ enum OpenAPIDocument {
                 "422": {$ref: "#/components/responses/Error"}
             get:
               summary: The trigger's rollout policy, or null when it has none (every agent admitted at once)
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               responses:
                 "200":
                   description: The policy or null
@@ -793,10 +819,11 @@ enum OpenAPIDocument {
                           - {$ref: "#/components/schemas/RolloutPolicy"}
                           - {type: "null"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
             delete:
               summary: Remove the policy; the next release reaches every agent at once
-              security: [{bearer: []}]
+              security: [{bearer: ["admin"]}]
               responses:
                 "200":
                   description: JSON null (the trigger has no policy now)
@@ -804,14 +831,15 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {type: "null"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             get:
               summary: The trigger's newest rollout, every agent's place in it
-              security: [{bearer: []}]
+              security: [{bearer: ["read", "trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout
@@ -819,14 +847,15 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/pause:
             parameters:
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Stop admitting agents (a running rollout)
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -834,7 +863,8 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/resume:
@@ -842,7 +872,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Admit again after a pause or a halt (ends a finished canary phase)
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -850,7 +880,8 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/promote:
@@ -858,7 +889,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: End the canary phase, so every agent may be admitted under max_parallel
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -866,7 +897,8 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/triggers/{name}/rollout/abort:
@@ -874,7 +906,7 @@ enum OpenAPIDocument {
               - $ref: "#/components/parameters/TriggerName"
             post:
               summary: Stop the rollout for good; agents not admitted keep their previous release
-              security: [{bearer: []}]
+              security: [{bearer: ["trigger:{name}"]}]
               responses:
                 "200":
                   description: The rollout after the change
@@ -882,13 +914,14 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/Rollout"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "422": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
           /v1/artifacts:
             get:
               summary: An artifact's bytes, fetched into the cache first if needed
-              security: [{bearer: []}]
+              security: [{bearer: ["agent:*"]}]
               parameters:
                 - {name: url, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 4096}}
                 - {name: cache, in: query, schema: {type: boolean, default: false}}
@@ -907,14 +940,14 @@ enum OpenAPIDocument {
                 "304": {description: Not modified}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "416": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
                 "502": {$ref: "#/components/responses/Error"}
                 "504": {$ref: "#/components/responses/Error"}
             head:
               summary: The artifact's headers (fetches it into the cache first if needed)
-              security: [{bearer: []}]
+              security: [{bearer: ["agent:*"]}]
               parameters:
                 - {name: url, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 4096}}
                 - {name: cache, in: query, schema: {type: boolean, default: false}}
@@ -929,7 +962,7 @@ enum OpenAPIDocument {
           /v1/runs:
             post:
               summary: Report a finished run
-              security: [{bearer: []}]
+              security: [{bearer: ["agent:{trigger of the report}"]}]
               requestBody:
                 required: true
                 content:
@@ -943,12 +976,12 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/RunCreated"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "413": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
             get:
               summary: Runs, newest first
-              security: [{bearer: []}]
+              security: [{bearer: ["read"]}]
               parameters:
                 - {name: trigger, in: query, schema: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$"}}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
@@ -960,12 +993,12 @@ enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/RunList"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
                 "422": {$ref: "#/components/responses/Error"}
           /v1/agents:
             get:
               summary: Agents seen, with liveness and last run
-              security: [{bearer: []}]
+              security: [{bearer: ["read"]}]
               responses:
                 "200":
                   description: Agents
@@ -973,7 +1006,7 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: "#/components/schemas/AgentList"}
                 "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Forbidden"}
 
         """#
 }

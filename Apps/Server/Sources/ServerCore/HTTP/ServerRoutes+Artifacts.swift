@@ -9,7 +9,7 @@ extension ServerRoutes {
         router.get(
             "/v1/artifacts",
             { request, _ throws(ServerError) in
-                try requireAuth(request)
+                try await authorize(request, [.agent(nil)])
                 guard let url = request.query["url"], !url.isEmpty else {
                     throw .badRequest("the 'url' query parameter is required, e.g. /v1/artifacts?url=https%3A%2F%2F...")
                 }

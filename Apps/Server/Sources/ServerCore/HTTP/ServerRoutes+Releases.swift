@@ -13,8 +13,8 @@ extension ServerRoutes {
         router.get(
             "/v1/triggers/:name/releases",
             { request, _ throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.read, .trigger(name)])
                 try Validator.checkTriggerName(name)
                 let before = try request.query["before"].map { text throws(ServerError) in
                     try Self.count(text, name: "before", meaning: "the count to list releases below")
@@ -35,8 +35,8 @@ extension ServerRoutes {
         router.get(
             "/v1/triggers/:name/releases/:count",
             { request, _ throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.read, .trigger(name)])
                 try Validator.checkTriggerName(name)
                 let count = try Self.count(
                     request.parameters["count"] ?? "", name: "count", meaning: "the release's count")
@@ -51,8 +51,8 @@ extension ServerRoutes {
         router.post(
             "/v1/triggers/:name/rollback",
             { request, context throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                let principal = try await authorize(request, [.trigger(name)])
                 try Validator.checkTriggerName(name)
                 let wait = try deployWait(request)
                 let body = try rollbackDecoder.decode(
@@ -65,7 +65,7 @@ extension ServerRoutes {
                 return try await deploy(name, wait: wait, context: context) {
                     () async throws(ServerError) -> TriggerState in
                     try await components.rollback(
-                        name, to: body.to, note: body.note, requestedBy: Self.sharedSecretName)
+                        name, to: body.to, note: body.note, requestedBy: principal.requestedBy)
                 }
             })
     }

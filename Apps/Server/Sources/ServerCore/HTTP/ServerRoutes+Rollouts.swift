@@ -9,8 +9,8 @@ extension ServerRoutes {
         router.put(
             "/v1/triggers/:name/policy",
             { request, _ throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.admin])
                 try Validator.checkTriggerName(name)
                 try refuseConfiguredPolicy(name, "PUT")
                 let received = try policyDecoder.decode(
@@ -29,8 +29,8 @@ extension ServerRoutes {
         router.get(
             "/v1/triggers/:name/policy",
             { request, _ throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.read, .trigger(name)])
                 try Validator.checkTriggerName(name)
                 return try json(components.rollouts.policy(of: name))
             })
@@ -38,8 +38,8 @@ extension ServerRoutes {
         router.delete(
             "/v1/triggers/:name/policy",
             { request, _ throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.admin])
                 try Validator.checkTriggerName(name)
                 try refuseConfiguredPolicy(name, "DELETE")
                 try await components.store.setPolicy(nil, trigger: name, now: components.now())
@@ -50,8 +50,8 @@ extension ServerRoutes {
         router.get(
             "/v1/triggers/:name/rollout",
             { request, _ throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.read, .trigger(name)])
                 try Validator.checkTriggerName(name)
                 guard let rollout = components.rollouts.rollout(of: name) else {
                     throw ServerError(
@@ -65,8 +65,8 @@ extension ServerRoutes {
         router.post(
             "/v1/triggers/:name/rollout/:action",
             { request, _ throws(ServerError) in
-                try requireSecret(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.trigger(name)])
                 try Validator.checkTriggerName(name)
                 let text = request.parameters["action"] ?? ""
                 guard let action = RolloutCoordinator.Action(rawValue: text) else {

@@ -9,7 +9,8 @@ extension ServerRoutes {
         router.post(
             "/v1/runs", body: .collect(maxBytes: Self.runBodyLimit),
             { request, _ throws(ServerError) in
-                try requireAuth(request)
+                // Any agent scope lets the body be read; the report's trigger must then be one of the token's.
+                let principal = try await authorize(request, [.agent(nil)])
                 let received = try decoder.decode(RunReport.self, from: Self.bytes(request))
                 let report: RunReport
                 do throws(ProtocolError) {
@@ -17,6 +18,7 @@ extension ServerRoutes {
                 } catch {
                     throw ServerError(error)
                 }
+                if let token = principal.token { try Self.check(token, [.agent(report.trigger)], request) }
                 let stored = try await components.store.insertRun(report)
                 components.agents.touch(
                     name: stored.agent, host: stored.host, trigger: stored.trigger, pollInterval: nil,
@@ -33,7 +35,7 @@ extension ServerRoutes {
         router.get(
             "/v1/runs",
             { request, _ throws(ServerError) in
-                try requireAuth(request)
+                try await authorize(request, [.read])
                 let trigger = request.query["trigger"]
                 if let trigger { try Validator.checkTriggerName(trigger) }
                 let limit = try request.query["limit"].map { text throws(ServerError) in
@@ -48,7 +50,7 @@ extension ServerRoutes {
         router.get(
             "/v1/agents",
             { request, _ throws(ServerError) in
-                try requireAuth(request)
+                try await authorize(request, [.read])
                 return try json(AgentList(agents: try await components.agentSummaries(now: components.now())))
             })
     }

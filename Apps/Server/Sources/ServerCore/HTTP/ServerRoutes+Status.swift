@@ -3,7 +3,8 @@ import HTTPCore
 import ProstagmaProtocol
 
 /// `GET /`: the status page (issue 10), rendered by ``StatusPage`` from a snapshot of the server's state.
-/// HTTP Basic auth with any user name and the secret as password (a bearer works too).
+/// HTTP Basic auth with any user name and the secret, or a token with the `read` scope, as password (a bearer
+/// works too).
 extension ServerRoutes {
     /// How many recent runs the page shows.
     static let statusPageRuns = 50
@@ -12,7 +13,7 @@ extension ServerRoutes {
 
     func addStatusRoute(to router: inout Router) {
         router.get("/") { request, _ in
-            if let refusal = statusPageRefusal(request) { return refusal }
+            if let refusal = await statusPageRefusal(request, needs: [.read]) { return refusal }
             do throws(ServerError) {
                 let snapshot = try await statusSnapshot()
                 var response = HTTPResponse(text: StatusPage.render(snapshot), contentType: StatusPage.contentType)
@@ -54,26 +55,34 @@ extension ServerRoutes {
             formToken: components.statusFormToken.issue(now: now))
     }
 
-    /// The page's own authentication (HTTP Basic, any user name, the secret as password; a bearer works too), for
-    /// `GET /` and the page's forms: nil when it passes, else the answer (401 with a Basic challenge, so a browser
-    /// asks again).
-    func statusPageRefusal(_ request: HTTPRequest) -> HTTPResponse? {
-        let (outcome, credential) = components.authenticator.credential(
-            { request.headers.first(name: $0) }, body: Self.bytes(request))
-        if outcome == .accepted, credential != .secret {
-            return Self.webhookCredentialRefused(request).response
-        }
-        guard outcome == .accepted else {
-            let error: ServerError =
-                outcome == .missing
-                ? .unauthorized("the status page needs HTTP Basic auth: any user name, the secret as password")
+    /// The page's own authentication, for `GET /` (`needs` `read`) and the page's forms (`trigger:NAME`): HTTP Basic
+    /// with any user name and the secret or a token as password (a bearer works too). Nil when it passes, else the
+    /// answer: 401 with a Basic challenge (so a browser asks again) for missing or unknown credentials, 403 naming
+    /// the scope for a token that may not do this.
+    func statusPageRefusal(_ request: HTTPRequest, needs permissions: [TokenScope.Permission]) async -> HTTPResponse? {
+        do throws(ServerError) {
+            let principal: Principal
+            switch try await identify(request) {
+            case .missing:
+                return Self.challenge(
+                    "the status page needs HTTP Basic auth: any user name, the secret or a read token as password")
+            case .rejected:
                 // 401, not the API's 403: with the Basic challenge a browser asks for the password again.
-                : .unauthorized("the credentials do not match the server's secret")
-            var response = error.response
-            response.headers.replaceOrAdd(
-                name: "www-authenticate", value: "Basic realm=\"prostagma\", charset=\"UTF-8\"")
-            return response
+                return Self.challenge("the credentials match neither the server's secret nor a token")
+            case .secret(let credential): principal = Principal(token: nil, credential: credential)
+            case .token(let token, let credential): principal = Principal(token: token, credential: credential)
+            }
+            try admit(principal, permissions, request, webhook: false)
+            return nil
+        } catch {
+            return error.response
         }
-        return nil
+    }
+
+    /// A 401 with the Basic challenge, so a browser asks for the password (again).
+    static func challenge(_ detail: String) -> HTTPResponse {
+        var response = ServerError.unauthorized(detail).response
+        response.headers.replaceOrAdd(name: "www-authenticate", value: "Basic realm=\"prostagma\", charset=\"UTF-8\"")
+        return response
     }
 }

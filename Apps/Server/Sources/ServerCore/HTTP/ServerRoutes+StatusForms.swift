@@ -3,7 +3,8 @@ import HTTPCore
 import ProstagmaProtocol
 
 /// The status page's buttons: `POST /status/triggers/{name}/{action}` with a form body `csrf=TOKEN`
-/// (docs/decisions.md, "Status page forms"). Authenticated as the page is (Basic, the secret as password), and
+/// (docs/decisions.md, "Status page forms"). Authenticated as the page is (Basic, the secret or a token with the
+/// trigger's `trigger:` scope as password), and
 /// refused with 403 unless the form carries a token the page issued (``StatusFormToken``). A success answers
 /// 303 back to the trigger's rollout on the page; a refusal is a short HTML page that says why, with its status.
 extension ServerRoutes {
@@ -19,9 +20,9 @@ extension ServerRoutes {
 
     func addStatusFormRoutes(to router: inout Router) {
         router.post("/status/triggers/:name/:action") { request, _ in
-            if let refusal = statusPageRefusal(request) { return refusal }
             let name = request.parameters["name"] ?? ""
             let text = request.parameters["action"] ?? ""
+            if let refusal = await statusPageRefusal(request, needs: [.trigger(name)]) { return refusal }
             do throws(ServerError) {
                 let fields = Self.formFields(Self.bytes(request))
                 guard components.statusFormToken.accepts(fields["csrf"], now: components.now()) else {

@@ -8,13 +8,13 @@ extension ServerRoutes {
         router.post(
             "/v1/triggers/:name", body: .collect(maxBytes: Self.webhookBodyLimit),
             { request, context throws(ServerError) in
-                let credential = try requireAuth(request, webhook: true)
                 let name = request.parameters["name"] ?? ""
+                let principal = try await authorize(request, [.trigger(name)], webhook: true)
                 try Validator.checkTriggerName(name)
                 let wait = try deployWait(request)
                 // Read and checked before anything is recorded: a bad param leaves the count as it was.
-                let release = try newRelease(request, credential: credential)
-                let delivery = try claimDelivery(request, credential: credential)
+                let release = try newRelease(request, principal: principal)
+                let delivery = try claimDelivery(request, credential: principal.credential)
                 return try await deploy(name, wait: wait, context: context) {
                     () async throws(ServerError) -> TriggerState in
                     do throws(ServerError) {
@@ -30,8 +30,8 @@ extension ServerRoutes {
         router.get(
             "/v1/triggers/:name",
             { request, context throws(ServerError) in
-                try requireAuth(request)
                 let name = request.parameters["name"] ?? ""
+                try await authorize(request, [.read, .trigger(name), .agent(name)])
                 try Validator.checkTriggerName(name)
                 let after: Int64? = try request.query["after"].map { text throws(ServerError) in
                     guard let value = Int64(text) else {
@@ -75,7 +75,7 @@ extension ServerRoutes {
         router.get(
             "/v1/triggers",
             { request, _ throws(ServerError) in
-                try requireAuth(request)
+                try await authorize(request, [.read])
                 let epoch = components.store.epoch
                 return try json(TriggerList(triggers: components.hub.all().map { $0.with(epoch: epoch) }, epoch: epoch))
             })
@@ -149,18 +149,21 @@ extension ServerRoutes {
     }
 
     /// ``ReleaseRules``: 422 naming the param); from a forge's webhook, what its push payload says.
-    func newRelease(_ request: HTTPRequest, credential: Authenticator.Credential) throws(ServerError) -> NewRelease {
+    /// `requested_by` is the token's name (a webhook signed with the shared secret records none, as before tokens).
+    func newRelease(_ request: HTTPRequest, principal: Principal) throws(ServerError) -> NewRelease {
         let body = Self.bytes(request)
         let contentType = request.headers.first(name: "content-type")
-        switch credential {
+        switch principal.credential {
         case .hubSignature:
             let source: ReleaseSource = request.headers.first(name: "x-gitea-event") != nil ? .gitea : .github
             return NewRelease(source: source, forge: ForgePayload.githubPush(body, contentType: contentType))
         case .gitlabToken:
-            return NewRelease(source: .gitlab, forge: ForgePayload.gitlabPush(body, contentType: contentType))
+            return NewRelease(
+                source: .gitlab, requestedBy: principal.token?.name,
+                forge: ForgePayload.gitlabPush(body, contentType: contentType))
         case .secret:
             guard !BodyDecoder.isBlank(body) else {
-                return NewRelease(source: .api, requestedBy: Self.sharedSecretName)
+                return NewRelease(source: .api, requestedBy: principal.requestedBy)
             }
             let decoder = BodyDecoder(
                 maximumBytes: Self.incrementBodyLimit, example: #"{"params": {"version": "1.4.2"}, "note": "..."}"#)
@@ -171,7 +174,7 @@ extension ServerRoutes {
                 throw ServerError(error)
             }
             return NewRelease(
-                params: increment.params, note: increment.note, source: .api, requestedBy: Self.sharedSecretName)
+                params: increment.params, note: increment.note, source: .api, requestedBy: principal.requestedBy)
         }
     }
 

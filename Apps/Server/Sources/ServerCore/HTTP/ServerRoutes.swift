@@ -15,7 +15,7 @@ public struct ServerRoutes: Sendable {
     static let webhookBodyLimit = 4 << 20
     /// Largest `{"params", "note"}` body of an increment: 32 params of 4 KiB fit even when escaped.
     static let incrementBodyLimit = 1 << 20
-    /// A release's `requested_by` when the shared secret asked (there are no named tokens yet).
+    /// A release's `requested_by` when the shared secret asked (a named token's name otherwise).
     static let sharedSecretName = "secret"
     /// Largest `POST /v1/runs` body (a run carries up to 64 KiB of log tail, escaped).
     static let runBodyLimit = 512 << 10
@@ -56,36 +56,6 @@ public struct ServerRoutes: Sendable {
 
     static func bytes(_ request: HTTPRequest) -> [UInt8] {
         request.body.buffer.map { Array($0.readableBytesView) } ?? []
-    }
-
-    /// Checks v1 credentials; returns which one was accepted. A webhook's credential (`X-Hub-Signature-256`,
-    /// `X-Gitlab-Token`) counts only where `webhook` is true, which is `POST /v1/triggers/{name}` alone (docs/api.md):
-    /// a signature over an empty body, or the GitLab token, must not read runs, agents or the status page.
-    @discardableResult
-    func requireAuth(_ request: HTTPRequest, webhook: Bool = false) throws(ServerError) -> Authenticator.Credential {
-        let (outcome, credential) = components.authenticator.credential(
-            { request.headers.first(name: $0) }, body: Self.bytes(request))
-        switch outcome {
-        case .accepted:
-            let credential = credential ?? .secret
-            if credential != .secret, !webhook { throw Self.webhookCredentialRefused(request) }
-            return credential
-        case .missing: throw .unauthorized("send 'Authorization: Bearer <secret>'")
-        case .rejected: throw .forbidden("the credentials do not match the server's secret")
-        }
-    }
-
-    static func webhookCredentialRefused(_ request: HTTPRequest) -> ServerError {
-        .forbidden(
-            "a webhook credential (X-Hub-Signature-256, X-Gitlab-Token) only authorizes POST /v1/triggers/{name}, "
-                + "not \(request.method.rawValue) \(request.route ?? request.path); send 'Authorization: Bearer <secret>'"
-        )
-    }
-
-    /// Checks for the shared secret itself (bearer or Basic): a webhook's credential authorizes only the webhook
-    /// increment (DESIGN.md), not history reads or rollbacks.
-    func requireSecret(_ request: HTTPRequest) throws(ServerError) {
-        try requireAuth(request)
     }
 
     /// Checks the `secret` field of an original-API body.

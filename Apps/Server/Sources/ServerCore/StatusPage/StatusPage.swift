@@ -394,7 +394,7 @@ public enum StatusPage {
         for step in steps {
             html += step.status == .failed ? "<tr class=\"failed\">" : "<tr>"
             html +=
-                "<td class=\"num\">\(step.index + 1)</td><td>\(escape(step.kind))</td><td>\(badge(step.status.rawValue))</td>"
+                "<td class=\"num\">\(number(of: step))</td><td>\(escape(step.kind))</td><td>\(badge(step.status.rawValue))</td>"
             html += "<td class=\"num\">\(duration(step.durationSeconds))</td>"
             html += "<td class=\"num\">\(step.exitCode.map { String($0) } ?? "—")</td>"
             html += "<td>\(step.message.map(escape) ?? "")</td></tr>\n"
@@ -445,6 +445,8 @@ public enum StatusPage {
     /// A duration for people: "420 ms", "12.3 s", "3 min 12 s", "2 h 5 min".
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "—" }
+        // Past this, `Int(seconds)` would trap (a report may say 1e300); no real step runs 30,000 years.
+        if seconds >= 1e12 { return String(format: "%.3g s", seconds) }
         if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
         if seconds < 60 { return String(format: "%.1f s", seconds) }
         let whole = Int(seconds.rounded())
@@ -516,7 +518,12 @@ public enum StatusPage {
     }
 
     private static func stepLabel(_ step: RunReport.Step) -> String {
-        "step \(step.index + 1) (\(escape(step.kind)))"
+        "step \(number(of: step)) (\(escape(step.kind)))"
+    }
+
+    /// A step's 1-based number. An agent's report may carry any 64-bit index: `Int.max + 1` crashed the page.
+    static func number(of step: RunReport.Step) -> String {
+        step.index < Int.max ? String(step.index + 1) : String(step.index)
     }
 
     private static func badge(_ status: String) -> String {

@@ -144,6 +144,7 @@ public final class SQLiteStore: ServerStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        registerTokenMigration(&migrator)
         return migrator
     }
 

@@ -76,6 +76,23 @@ public protocol ServerStore: Sendable {
     /// last to commit holds the newest state even when callers race); returns once durable.
     func saveRollout(of trigger: String, current: @escaping @Sendable () -> RolloutMachine?) async throws(ServerError)
 
+    // MARK: Named tokens (docs/operations.md, "Securing a server"). The store keeps digests, never secrets.
+
+    /// Stores a new token; 409 when a token of that name exists.
+    func createToken(_ token: AccessToken) async throws(ServerError)
+
+    /// The token whose secret's SHA-256 is `digest` (lower-case hex); nil when there is none.
+    func token(digest: String) async throws(ServerError) -> AccessToken?
+
+    /// Every token, by name.
+    func tokens() async throws(ServerError) -> [AccessToken]
+
+    /// Deletes the token `name` (its secret stops working at once); false when there is none.
+    func revokeToken(name: String) async throws(ServerError) -> Bool
+
+    /// Sets the `lastUsedAt` of the token `name`; nothing when there is none.
+    func tokenUsed(name: String, at date: Date) async throws(ServerError)
+
     /// Closes the store at shutdown; later calls fail.
     func close() async throws
 }

@@ -42,7 +42,7 @@ struct LiveServer: Sendable {
 /// Runs `body` against a live server; shuts it down gracefully afterwards.
 func withLiveServer<T: Sendable>(
     allowedURLs: [String] = [], upstreamTimeout: Duration = .seconds(30),
-    configure: (inout ServerConfiguration) -> Void = { _ in },
+    configure: (inout ServerConfiguration) -> Void = { _ in }, logger: Logger? = nil,
     _ body: @Sendable (LiveServer) async throws -> T
 ) async throws -> T {
     let directory = TemporaryDirectory()
@@ -52,8 +52,9 @@ func withLiveServer<T: Sendable>(
     configuration.port = 0
     configuration.allowedURLPrefixes = allowedURLs
     configure(&configuration)
-    var logger = Logger(label: "live")
-    logger.logLevel = .critical
+    var quiet = Logger(label: "live")
+    quiet.logLevel = .critical
+    let logger = logger ?? quiet
     let app = try await ServerApplication.buildApplication(
         configuration: configuration, secret: TestServer.secret, logger: logger, upstreamTimeout: upstreamTimeout,
         gracefulShutdownSignals: [])

@@ -65,7 +65,7 @@ struct OpenAPISpec: Sendable {
     static let knownKeywords: Set<String> = [
         "$ref", "type", "required", "properties", "items", "enum", "const", "oneOf", "minimum", "maximum",
         "exclusiveMinimum", "minLength", "maxLength", "pattern", "format", "description", "examples", "default",
-        "additionalProperties", "maxProperties", "propertyNames",
+        "additionalProperties", "maxProperties", "propertyNames", "if", "then",
     ]
 
     static func types(_ schema: JSONValue) -> [String] {
@@ -78,6 +78,11 @@ struct OpenAPISpec: Sendable {
         if let ref = schema["$ref"]?.string { return violations(of: value, against: resolve(ref), at: path) }
         var problems = Set(schema.object?.keys.map { $0 } ?? []).subtracting(Self.knownKeywords).sorted().map {
             "\(path): the schema uses '\($0)', which the checker does not know"
+        }
+        if let condition = schema["if"], let consequence = schema["then"],
+            violations(of: value, against: condition, at: path).isEmpty
+        {
+            problems += violations(of: value, against: consequence, at: path)
         }
         if let alternatives = schema["oneOf"]?.array {
             let matching = alternatives.filter { violations(of: value, against: $0, at: path).isEmpty }.count
@@ -191,6 +196,12 @@ struct OpenAPISpec: Sendable {
             var object: [String: JSONValue] = [:]
             for (key, property) in schema["properties"]?.object ?? [:] where full || required.contains(key) {
                 object[key] = sample(of: property, full: full)
+            }
+            // An `if` the sample meets: its `then` properties decide (a canary_soak needs a canary of 1 or more).
+            if let condition = schema["if"], violations(of: .object(object), against: condition).isEmpty {
+                for (key, property) in schema["then"]?["properties"]?.object ?? [:] {
+                    object[key] = sample(of: property, full: full)
+                }
             }
             return .object(object)
         }

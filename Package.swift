@@ -22,6 +22,7 @@ let package = Package(
         .package(path: "Packages/HTTPCore"),
         .package(path: "Packages/Metrics"),
         .package(path: "Packages/MiniYAML"),
+        .package(path: "Packages/PostgresFixture"),
         .package(path: "Packages/ProstagmaProtocol"),
         .package(path: "Packages/S3Fetch"),
         .package(path: "Packages/ZipReader"),
@@ -100,6 +101,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
                 .product(name: "MiniYAML", package: "MiniYAML"),
+                .product(name: "PostgresFixture", package: "PostgresFixture"),
             ],
             path: "Apps/Server/Tests/ServerCoreTests"),
         // The system tests (Tests/Package.swift declares the same two targets for running them alone).
@@ -113,7 +115,10 @@ let package = Package(
             path: "Tests/Support/SystemSupport"),
         .testTarget(
             name: "SystemTests",
-            dependencies: ["SystemSupport", .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol")],
+            dependencies: [
+                "SystemSupport", .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
+                .product(name: "PostgresFixture", package: "PostgresFixture"),
+            ],
             path: "Tests/SystemTests"),
     ]
 )

@@ -9,7 +9,8 @@ public struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Every flag can also be set by the environment variable named in its help (flags win).
             With no secret configured, a random one is generated into <data>/secret (mode 0600)
-            and printed once. See docs/server.md.
+            and printed once. See docs/server.md. With PROSTAGMA_DATABASE_URL, replicas share a PostgreSQL
+            database (docs/operations.md); `prostagma-server migrate-store --help` copies a SQLite store into one.
             """,
         version: prostagmaVersion
     )
@@ -67,6 +68,13 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Log format: text or json (PROSTAGMA_LOG_FORMAT, default text).")
     public var logFormat: String?
 
+    /// PostgreSQL store.
+    @Option(
+        help:
+            "PostgreSQL URL postgres://user:password@host:port/db[?sslmode=require] shared by replicas (PROSTAGMA_DATABASE_URL; default: SQLite in the data directory). Visible in `ps`; prefer the variable."
+    )
+    public var databaseUrl: String?
+
     public init() {}
 
     /// Refuses a verb other than `server`, saying where the original's `client` went.
@@ -99,6 +107,7 @@ public struct ServerCommand: AsyncParsableCommand {
         overrides.tlsCert = tlsCert
         overrides.tlsKey = tlsKey
         overrides.logFormat = logFormat
+        overrides.databaseURL = databaseUrl
         return overrides
     }
 

@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     public var bodyReadTimeout: Duration = .seconds(20)
     /// Bytes per second a request body must average after ``bodyReadTimeout``.
     public var minimumBodyRate = 500
+    /// The PostgreSQL database replicas share (`PROSTAGMA_DATABASE_URL`); nil keeps the embedded SQLite store.
+    public var databaseURL: DatabaseURL?
 
     /// Creates the default configuration.
     public init() {}
@@ -62,6 +64,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
             + "allowed_urls=\(allowedURLPrefixes.isEmpty ? "any" : allowedURLPrefixes.joined(separator: ","))"
             + " denied_networks=\(deniedNetworks)"
             + " tls=\(tlsCertificatePath != nil ? "on" : "off") log_format=\(logFormat.rawValue)"
+            + " store=\(databaseURL.map { "\($0)" } ?? "sqlite")"
     }
 
     /// Flag values; `nil` means "not given, use the environment or the default".
@@ -88,6 +91,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
         public var tlsKey: String?
         /// `--log-format`.
         public var logFormat: String?
+        /// `--database-url`.
+        public var databaseURL: String?
         /// Creates empty overrides.
         public init() {}
     }
@@ -151,6 +156,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
                 throw .configuration("PROSTAGMA_LOG_FORMAT '\(format)' is not one of text, json")
             }
             config.logFormat = parsed
+        }
+        if let url = pick(flags.databaseURL, "PROSTAGMA_DATABASE_URL"), !url.isEmpty {
+            config.databaseURL = try DatabaseURL(parsing: url)
         }
         return config
     }

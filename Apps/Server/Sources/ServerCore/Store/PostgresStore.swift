@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ProstagmaProtocol
+import Synchronization
 
 /// The server's state in a PostgreSQL database that any number of replicas share (`PROSTAGMA_DATABASE_URL`).
 ///
@@ -114,19 +115,78 @@ public final class PostgresStore: ServerStore {
 
     // MARK: - Errors and deadlines
 
-    /// Runs `body`, giving up after `timeout` with a `PostgresStore.Timeout`.
+    /// Runs `body`, giving up after `timeout` with a ``Timeout``: the caller resumes at the deadline even when
+    /// `body` does not end then (a query on a connection the database dropped, or a ROLLBACK PostgresNIO sends after
+    /// a cancelled transaction, may wait on the network); `body`'s task is cancelled and finishes on its own.
     static func bounded<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T)
         async throws -> T
     {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
+        let gate = Gate<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                gate.start(continuation, timeout: timeout, body)
+            }
+        } onCancel: {
+            gate.finish(.failure(CancellationError()))
+        }
+    }
+
+    /// The first of the body's outcome, the deadline and cancellation resumes the caller; the others are dropped.
+    final class Gate<T: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<T, any Error>?
+            var outcome: Result<T, any Error>?
+            var work: Task<Void, Never>?
+            var timer: Task<Void, Never>?
+        }
+        private let state = Mutex(State())
+
+        func start(
+            _ continuation: CheckedContinuation<T, any Error>, timeout: Duration,
+            _ body: @escaping @Sendable () async throws -> T
+        ) {
+            let early = state.withLock { state -> Result<T, any Error>? in
+                if let outcome = state.outcome { return outcome }
+                state.continuation = continuation
                 return nil
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw Timeout(after: timeout) }
-            return value
+            if let early {
+                continuation.resume(with: early)
+                return
+            }
+            let work = Task {
+                do {
+                    finish(.success(try await body()))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            let timer = Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                finish(.failure(Timeout(after: timeout)))
+            }
+            let done = state.withLock { state -> Bool in
+                state.work = work
+                state.timer = timer
+                return state.outcome != nil
+            }
+            if done {
+                work.cancel()
+                timer.cancel()
+            }
+        }
+
+        func finish(_ outcome: Result<T, any Error>) {
+            let (continuation, work, timer) = state.withLock {
+                state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, Task<Void, Never>?) in
+                guard state.outcome == nil else { return (nil, nil, nil) }
+                state.outcome = outcome
+                defer { state.continuation = nil }
+                return (state.continuation, state.work, state.timer)
+            }
+            work?.cancel()
+            timer?.cancel()
+            continuation?.resume(with: outcome)
         }
     }
 
@@ -241,7 +301,8 @@ public final class PostgresStore: ServerStore {
                 try await Self.applyIncrement(connection, name: name, release: release, rollbackOf: nil, now: now)
             }
         }
-        // withTransaction returned: COMMIT succeeded, so the count is durable before anyone hears of it.
+        // withTransaction returned, so COMMIT was answered: the count is durable before anyone hears of it. (A lone
+        // statement's implicit commit happens at Sync, after PostgresNIO already has the rows: not a proof.)
         afterCommit?(state)
         return state
     }
@@ -289,32 +350,49 @@ public final class PostgresStore: ServerStore {
     static func applyIncrement(
         _ connection: PostgresConnection, name: String, release: NewRelease, rollbackOf: Int64?, now: Date
     ) async throws -> TriggerState {
-        let logger = Logger(label: "prostagma-postgres")
+        let query = try incrementQuery(name: name, release: release, rollbackOf: rollbackOf, now: now)
+        let rows = try await connection.query(query, logger: Logger(label: "prostagma-postgres"))
+        return try await incremented(rows, name: name, release: release, rollbackOf: rollbackOf, now: now)
+    }
+
+    /// One statement that adds one to `name`'s count, inserts the release of the new count and queues the NOTIFY,
+    /// answering the new count: one round trip between BEGIN and COMMIT, so the trigger's row lock is held briefly.
+    static func incrementQuery(name: String, release: NewRelease, rollbackOf: Int64?, now: Date) throws
+        -> PostgresQuery
+    {
         let time = now.timeIntervalSince1970
-        var count: Int64 = 0
-        let rows = try await connection.query(
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let params = String(decoding: try encoder.encode(release.params), as: UTF8.self)
+        let forge = try release.forge.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let source = release.source.rawValue
+        let payload = "t \(name)"
+        return """
+            WITH moved AS (
+                INSERT INTO triggers (name, count, last_increment) VALUES (\(name), 1, \(time))
+                ON CONFLICT (name) DO UPDATE SET count = triggers.count + 1, last_increment = excluded.last_increment
+                RETURNING count
+            ), released AS (
+                INSERT INTO releases (trigger, count, params, note, source, requested_by, forge, rollback_of, created_at)
+                SELECT \(name), count, \(params), \(release.note), \(source), \(release.requestedBy), \(forge),
+                    \(rollbackOf), \(time)
+                FROM moved
+                RETURNING count
+            )
+            SELECT count, pg_notify(\(channel), \(payload)) FROM released
             """
-            INSERT INTO triggers (name, count, last_increment) VALUES (\(name), 1, \(time))
-            ON CONFLICT (name) DO UPDATE SET count = triggers.count + 1, last_increment = excluded.last_increment
-            RETURNING count
-            """, logger: logger)
-        for try await value in rows.decode(Int64.self) { count = value }
+    }
+
+    /// The state ``incrementQuery(name:release:rollbackOf:now:)`` made, from its answer.
+    static func incremented(
+        _ rows: PostgresRowSequence, name: String, release: NewRelease, rollbackOf: Int64?, now: Date
+    ) async throws -> TriggerState {
+        var count: Int64 = 0
+        for try await (value, _) in rows.decode((Int64, String?).self) { count = value }
+        guard count > 0 else { throw ServerError.unavailable("the increment of '\(name)' answered no count") }
         let stored = Release(
             trigger: name, count: count, params: release.params, note: release.note, source: release.source,
             requestedBy: release.requestedBy, forge: release.forge, rollbackOf: rollbackOf, createdAt: now)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let params = String(decoding: try encoder.encode(stored.params), as: UTF8.self)
-        let forge = try stored.forge.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        let source = stored.source.rawValue
-        let payload = "t \(name)"
-        try await connection.query(
-            """
-            INSERT INTO releases (trigger, count, params, note, source, requested_by, forge, rollback_of, created_at)
-            VALUES (\(name), \(count), \(params), \(stored.note), \(source), \(stored.requestedBy), \(forge),
-                \(rollbackOf), \(time))
-            """, logger: logger)
-        try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
         return TriggerState(trigger: name, count: count, lastIncrement: now, release: stored)
     }
 

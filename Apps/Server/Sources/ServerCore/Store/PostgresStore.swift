@@ -29,6 +29,8 @@ public final class PostgresStore: ServerStore {
     let operationTimeout: Duration
     let runRetention: Int
     private let runner: Task<Void, Never>
+    /// Increments share transactions (group commit).
+    let batches: PostgresGroupCommit
 
     /// Connects to `url`, applies missing migrations (under an advisory lock, so replicas starting together apply
     /// them once) and reads the epoch. A database that cannot be reached, or refuses the credentials, is a
@@ -55,6 +57,7 @@ public final class PostgresStore: ServerStore {
         self.client = client
         let runner = Task { await client.run() }
         self.runner = runner
+        batches = PostgresGroupCommit(client: client, logger: logger, timeout: operationTimeout)
         do {
             // One connection of our own first: the pool retries a refused connection in the background, so only a
             // direct attempt says why (wrong password, unknown database, nothing listening).
@@ -295,14 +298,12 @@ public final class PostgresStore: ServerStore {
     public func increment(
         _ name: String, release: NewRelease, now: Date, afterCommit: (@Sendable (TriggerState) -> Void)?
     ) async throws(ServerError) -> TriggerState {
-        let logger = self.logger
-        let state = try await perform("the increment of '\(name)' was not committed") { client in
-            try await client.withTransaction(logger: logger) { connection in
-                try await Self.applyIncrement(connection, name: name, release: release, rollbackOf: nil, now: now)
-            }
+        let batches = self.batches
+        let state = try await perform("the increment of '\(name)' was not committed") { _ in
+            try await batches.increment(name, release: release, now: now)
         }
-        // withTransaction returned, so COMMIT was answered: the count is durable before anyone hears of it. (A lone
-        // statement's implicit commit happens at Sync, after PostgresNIO already has the rows: not a proof.)
+        // The batch's COMMIT was answered, so the count is durable before anyone hears of it. (Not a lone statement:
+        // its implicit commit happens at Sync, after PostgresNIO already has the rows.)
         afterCommit?(state)
         return state
     }

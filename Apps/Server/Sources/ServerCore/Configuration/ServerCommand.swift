@@ -9,8 +9,9 @@ public struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Every flag can also be set by the environment variable named in its help (flags win).
             With no secret configured, a random one is generated into <data>/secret (mode 0600)
-            and printed once. See docs/server.md. With PROSTAGMA_DATABASE_URL, replicas share a PostgreSQL
-            database (docs/operations.md); `prostagma-server migrate-store --help` copies a SQLite store into one.
+            and printed once. See docs/server.md.
+            With PROSTAGMA_DATABASE_URL, replicas share a PostgreSQL database (docs/operations.md);
+            `prostagma-server migrate-store --from DATA` copies a SQLite store into one.
             """,
         version: prostagmaVersion
     )

@@ -92,6 +92,10 @@ let package = Package(
             path: "Apps/Agent/Tests/AgentCoreTests",
             exclude: ["Support/standin_server.py"]),
         .testTarget(
+            name: "PostgresFixtureTests",
+            dependencies: [.product(name: "PostgresFixture", package: "PostgresFixture")],
+            path: "Packages/PostgresFixture/Tests/PostgresFixtureTests"),
+        .testTarget(
             name: "ServerCoreTests",
             dependencies: [
                 .product(name: "ServerCore", package: "Server"),

@@ -21,6 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ])
+            ]),
+        .testTarget(name: "PostgresFixtureTests", dependencies: ["PostgresFixture"]),
     ]
 )

@@ -55,6 +55,16 @@ public final class PostgresCluster: Sendable {
         return Int32(first.trimmingCharacters(in: .whitespaces))
     }
 
+    /// Whether process `pid` runs: it exists and is not a zombie (a daemonized postmaster is reparented to PID 1,
+    /// which in some containers never reaps it).
+    public static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+    }
+
     /// Where to find `initdb` and `pg_ctl`.
     public static func findBinaries() async throws -> String {
         let debian = "/usr/lib/postgresql/15/bin"
@@ -146,15 +156,19 @@ public final class PostgresCluster: Sendable {
         ])
     }
 
-    /// Stops the server (fast; then SIGKILL of its PID if it is still there) and removes the directory.
+    /// Stops the server (fast; then SIGKILL of its PID if it is still there after 10 s) and removes the directory.
     public func stop() async throws {
-        let pid = serverPID
-        if pid != nil {
+        if let pid = serverPID {
             do {
                 try await stopServer()
             } catch {
-                if let pid { kill(pid, SIGKILL) }
+                kill(pid, SIGKILL)
             }
+            // pg_ctl returns once postmaster.pid is gone, a moment before the process ends: wait for that (10 s),
+            // then make sure.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while Self.isRunning(pid), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            if Self.isRunning(pid) { kill(pid, SIGKILL) }
         }
         try removeDirectory()
     }

@@ -23,6 +23,7 @@ let package = Package(
         .package(path: "Packages/HTTPCore"),
         .package(path: "Packages/Metrics"),
         .package(path: "Packages/MiniYAML"),
+        .package(path: "Packages/PostgresFixture"),
         .package(path: "Packages/ProstagmaProtocol"),
         .package(path: "Packages/S3Fetch"),
         .package(path: "Packages/ZipReader"),
@@ -96,6 +97,10 @@ let package = Package(
             path: "Apps/Agent/Tests/AgentCoreTests",
             exclude: ["Support/standin_server.py"]),
         .testTarget(
+            name: "PostgresFixtureTests",
+            dependencies: [.product(name: "PostgresFixture", package: "PostgresFixture")],
+            path: "Packages/PostgresFixture/Tests/PostgresFixtureTests"),
+        .testTarget(
             name: "ServerCoreTests",
             dependencies: [
                 .product(name: "ServerCore", package: "Server"),
@@ -105,6 +110,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
                 .product(name: "MiniYAML", package: "MiniYAML"),
+                .product(name: "PostgresFixture", package: "PostgresFixture"),
             ],
             path: "Apps/Server/Tests/ServerCoreTests"),
         // The system tests (Tests/Package.swift declares the same two targets for running them alone).
@@ -118,7 +124,10 @@ let package = Package(
             path: "Tests/Support/SystemSupport"),
         .testTarget(
             name: "SystemTests",
-            dependencies: ["SystemSupport", .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol")],
+            dependencies: [
+                "SystemSupport", .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
+                .product(name: "PostgresFixture", package: "PostgresFixture"),
+            ],
             path: "Tests/SystemTests"),
     ]
 )

@@ -14,6 +14,8 @@ let package = Package(
         // Runs the servers, agents and tools under test (no traits: raw file descriptors are all it needs).
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        // A throwaway PostgreSQL cluster for the replica scenarios.
+        .package(path: "../Packages/PostgresFixture"),
     ],
     targets: [
         .target(
@@ -26,7 +28,10 @@ let package = Package(
             path: "Support/SystemSupport"),
         .testTarget(
             name: "SystemTests",
-            dependencies: ["SystemSupport", .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol")],
+            dependencies: [
+                "SystemSupport", .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
+                .product(name: "PostgresFixture", package: "PostgresFixture"),
+            ],
             path: "SystemTests"),
     ]
 )

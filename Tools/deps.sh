@@ -11,7 +11,8 @@ apt_packages=(
     prometheus      # promtool, to check the metrics exposition format
     wrk             # HTTP benchmarks
     chromium        # status page system test (headless)
-    nginx-light     # benchmark reference: nginx serving a file
+    nginx-light     # benchmark reference: nginx serving a file; load balancer in the replica system tests
+    postgresql      # PostgreSQL 15: the shared store's tests make throwaway clusters (initdb/pg_ctl)
     python3         # HTTP origins and moto in tests
     curl            # system tests speak the original protocol with curl
     procps          # ps/pgrep in system tests

@@ -73,7 +73,7 @@ fi
 
 # The root manifest's test targets, in the order they run: packages, apps, then the system tests.
 targets=(CZlibTests DigestTests MiniYAMLTests ProstagmaProtocolTests PrometheusMetricsTests ZipReaderTests ArtifactCacheTests
-    S3FetchTests HTTPCoreTests ServerCoreTests AgentCoreTests SystemTests)
+    S3FetchTests HTTPCoreTests PostgresFixtureTests ServerCoreTests AgentCoreTests SystemTests)
 declared=$(tr '\n' ' ' <Package.swift | grep -oE 'testTarget\( *name: "[A-Za-z0-9]+"' | sed -E 's/.*"(.*)"/\1/' | sort)
 if [ "$declared" != "$(printf '%s\n' "${targets[@]}" | sort)" ]; then
     echo "Tools/test-all.sh: its target list differs from Package.swift's test targets:" >&2

@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(path: "../../Packages/HTTPCore"),
         .package(path: "../../Packages/Metrics"),
         .package(path: "../../Packages/ArtifactCache"),
@@ -23,6 +24,8 @@ let package = Package(
         .package(path: "../../Packages/ProstagmaProtocol"),
         // Tests only: reads openapi.yaml to check bodies and wire types against it.
         .package(path: "../../Packages/MiniYAML"),
+        // Tests only: a throwaway PostgreSQL cluster for the PostgreSQL store's tests.
+        .package(path: "../../Packages/PostgresFixture"),
     ],
     targets: [
         .target(
@@ -38,6 +41,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HTTPCore", package: "HTTPCore"),
                 .product(name: "PrometheusMetrics", package: "Metrics"),
                 .product(name: "ArtifactCache", package: "ArtifactCache"),
@@ -58,6 +62,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ProstagmaProtocol", package: "ProstagmaProtocol"),
                 .product(name: "MiniYAML", package: "MiniYAML"),
+                .product(name: "PostgresFixture", package: "PostgresFixture"),
             ]
         ),
     ]

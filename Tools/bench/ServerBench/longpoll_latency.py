@@ -5,6 +5,8 @@ Opens N connections, sends `GET /v1/triggers/T?after=C&epoch=E&wait=60` on each,
 `prostagma_watchers{trigger="T"}` shows N, then increments T with `POST /v1/triggers/T` and records, for
 every poll, the time from sending the increment to the last byte of the poll's answer. Prints one JSON
 line: {"polls": N, "p50_ms": ..., "p99_ms": ..., "max_ms": ..., "increment_ms": ...}.
+With --poll-ports A,B the polls are spread round robin over those servers (replicas sharing a database) while
+the increment goes to --port: the wake-up then crosses replicas through the database's NOTIFY.
 Raw asyncio sockets (no HTTP library) so the client adds little; it runs on the same 2 cores as the server.
 """
 import argparse
@@ -49,21 +51,27 @@ async def main():
     parser.add_argument("--secret", required=True)
     parser.add_argument("--polls", type=int, default=1)
     parser.add_argument("--trigger", default="bench-wake")
+    parser.add_argument("--poll-ports", default="", help="comma-separated ports to spread the polls over")
     args = parser.parse_args()
     host, base = "127.0.0.1", f"http://127.0.0.1:{args.port}"
+    poll_ports = [int(p) for p in args.poll_ports.split(",") if p] or [args.port]
     state = get_json(base, f"/v1/triggers/{args.trigger}", args.secret)
     path = f"/v1/triggers/{args.trigger}?after={state['count']}&epoch={state['epoch']}&wait=60"
     connections = []
-    for _ in range(args.polls):
-        reader, writer = await asyncio.open_connection(host, args.port)
-        writer.write(request(host, args.port, "GET", path, args.secret))
+    expected = {port: 0 for port in poll_ports}
+    for index in range(args.polls):
+        port = poll_ports[index % len(poll_ports)]
+        expected[port] += 1
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(request(host, port, "GET", path, args.secret))
         connections.append((reader, writer))
     await asyncio.gather(*(w.drain() for _, w in connections))
     deadline = time.monotonic() + 30
-    while watchers(base, args.trigger) < args.polls:
-        if time.monotonic() > deadline:
-            raise SystemExit("the polls did not all open")
-        await asyncio.sleep(0.01)
+    for port, count in expected.items():
+        while watchers(f"http://{host}:{port}", args.trigger) < count:
+            if time.monotonic() > deadline:
+                raise SystemExit("the polls did not all open")
+            await asyncio.sleep(0.01)
 
     arrivals = []
 

@@ -51,9 +51,16 @@ public enum ServerApplication {
         let components = try await ServerComponents(
             configuration: configuration, secret: secret, logger: logger, upstreamTimeout: upstreamTimeout)
         let server = makeHTTPServer(components: components, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: BackgroundService(components: components)),
+        ]
+        // With a shared database, this replica hears of the others' increments, runs and policies.
+        if let shared = components.sharedStore {
+            services.append(.init(service: PostgresListener(store: shared, components: components)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: BackgroundService(components: components))],
+                services: services,
                 gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
         return ServerApp(components: components, http: server, group: group)
     }

@@ -5,22 +5,24 @@ import Testing
 
 @testable import ServerCore
 
-@Suite(.timeLimit(.minutes(2))) struct ReleaseStoreTests {
+@Suite(.postgresCluster, .timeLimit(.minutes(3))) struct ReleaseStoreTests {
     static let release = NewRelease(
         params: ["version": "1.4.2", "artifact": "s3://b/app-1.4.2.zip", "quote": "\"<é>\"\n"], note: "ship it ✓",
         source: .api, requestedBy: "secret")
 
-    @Test func anIncrementAndItsReleaseAreCommittedTogetherAndSurviveAReopen() async throws {
-        try await withTemporaryDirectory { directory in
+    @Test(arguments: StoreKind.allCases) func anIncrementAndItsReleaseAreCommittedTogetherAndSurviveAReopen(
+        _ kind: StoreKind
+    ) async throws {
+        try await withStorePlace(kind) { place in
             let answered: TriggerState
             do {
-                let store = try SQLiteStore(directory: directory)
+                let store = try await place.open()
                 answered = try await store.increment("app", release: Self.release)
                 #expect(answered.count == 1)
                 #expect(answered.release?.params == Self.release.params)
                 try await store.close()
             }
-            let reopened = try SQLiteStore(directory: directory)
+            let reopened = try await place.open()
             let triggers = try await reopened.loadTriggers()
             let state = try #require(triggers.first)
             #expect(state.count == 1)
@@ -56,9 +58,11 @@ import Testing
         }
     }
 
-    @Test func concurrentIncrementsSharingCommitsEachGetTheirOwnRelease() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func concurrentIncrementsSharingCommitsEachGetTheirOwnRelease(
+        _ kind: StoreKind
+    ) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let answers = try await withThrowingTaskGroup(of: [TriggerState].self) { group in
                 for task in 0..<32 {
                     group.addTask {
@@ -84,9 +88,9 @@ import Testing
         }
     }
 
-    @Test func webhookPushesAndRollbacksRoundTrip() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func webhookPushesAndRollbacksRoundTrip(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let push = ForgePush(ref: "refs/heads/main", commit: "0123abcd", pusher: "octocat")
             _ = try await store.increment("app", release: NewRelease(source: .github, forge: push))
             let rolled = try await store.rollback(
@@ -106,9 +110,9 @@ import Testing
         }
     }
 
-    @Test func historyIsNewestFirstInPages() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func historyIsNewestFirstInPages(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             for index in 1...25 {
                 _ = try await store.increment("app", release: NewRelease(params: ["n": "\(index)"], source: .api))
             }
@@ -130,9 +134,9 @@ import Testing
         }
     }
 
-    @Test func anOutcomeCountsEachAgentsNewestRunOnce() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func anOutcomeCountsEachAgentsNewestRunOnce(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let epoch = store.epoch
             _ = try await store.increment("app")
             _ = try await store.increment("app")
@@ -156,9 +160,11 @@ import Testing
         }
     }
 
-    @Test func previousIsTheNewestEarlierReleaseWhoseRunsAllSucceeded() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func previousIsTheNewestEarlierReleaseWhoseRunsAllSucceeded(_ kind: StoreKind)
+        async throws
+    {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let epoch = store.epoch
             for version in ["1", "2", "3", "4"] {
                 _ = try await store.increment("app", release: NewRelease(params: ["version": version], source: .api))
@@ -180,9 +186,11 @@ import Testing
         }
     }
 
-    @Test func aRollbackWithNothingToGoBackToRecordsNothing() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func aRollbackWithNothingToGoBackToRecordsNothing(_ kind: StoreKind)
+        async throws
+    {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let epoch = store.epoch
             await #expect(throws: ServerError.self) {
                 try await store.rollback(

@@ -5,12 +5,12 @@ import Testing
 
 @testable import ServerCore
 
-@Suite(.timeLimit(.minutes(2))) struct StoreTests {
-    @Test func incrementsAreDurableAcrossReopen() async throws {
-        try await withTemporaryDirectory { directory in
+@Suite(.postgresCluster, .timeLimit(.minutes(3))) struct StoreTests {
+    @Test(arguments: StoreKind.allCases) func incrementsAreDurableAcrossReopen(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
             let epoch: String
             do {
-                let store = try SQLiteStore(directory: directory)
+                let store = try await place.open()
                 epoch = store.epoch
                 #expect(epoch.count == 32)
                 #expect(try await store.increment("app").count == 1)
@@ -18,7 +18,7 @@ import Testing
                 #expect(try await store.increment("other").count == 1)
                 try await store.close()
             }
-            let reopened = try SQLiteStore(directory: directory)
+            let reopened = try await place.open()
             #expect(reopened.epoch == epoch)
             let triggers = try await reopened.loadTriggers()
             #expect(triggers.map(\.trigger) == ["app", "other"])
@@ -43,9 +43,9 @@ import Testing
         }
     }
 
-    @Test func sixtyFourConcurrentIncrementsLoseNothing() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func sixtyFourConcurrentIncrementsLoseNothing(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let hub = TriggerHub()
             let counts = try await withThrowingTaskGroup(of: Int64.self) { group in
                 for _ in 0..<64 {
@@ -86,9 +86,9 @@ import Testing
         }
     }
 
-    @Test func runsAreStoredNewestFirstAndBounded() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory, runRetention: 5)
+    @Test(arguments: StoreKind.allCases) func runsAreStoredNewestFirstAndBounded(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open(runRetention: 5)
             for count in 1...8 {
                 _ = try await store.insertRun(
                     RunReport(
@@ -103,9 +103,9 @@ import Testing
         }
     }
 
-    @Test func aRunReportedTwiceIsStoredOnce() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func aRunReportedTwiceIsStoredOnce(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let report = RunReport(id: "r1", agent: "a", trigger: "t", count: 1, status: "failed", logTail: "boom")
             _ = try await store.insertRun(report)
             _ = try await store.insertRun(report)
@@ -115,9 +115,9 @@ import Testing
         }
     }
 
-    @Test func agentsRoundTrip() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func agentsRoundTrip(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             let seenAt = Date(timeIntervalSince1970: 1_800_000_000)
             let agent = AgentRecord(
                 name: "web-1", host: "web-1.internal", triggers: ["app"], lastSeen: seenAt, pollIntervalSeconds: 5,
@@ -127,9 +127,11 @@ import Testing
         }
     }
 
-    @Test func aDeployWaitReadsTheNewestRunOfEachAgentForOneCountAndEpoch() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func aDeployWaitReadsTheNewestRunOfEachAgentForOneCountAndEpoch(
+        _ kind: StoreKind
+    ) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             func insert(_ id: String, _ agent: String, _ count: Int64, _ epoch: String?, _ status: RunStatus)
                 async throws
             {
@@ -147,9 +149,9 @@ import Testing
         }
     }
 
-    @Test func runsAreReadByIDsInOneGo() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(directory: directory)
+    @Test(arguments: StoreKind.allCases) func runsAreReadByIDsInOneGo(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let store = try await place.open()
             for index in 0..<1_200 {
                 _ = try await store.insertRun(
                     RunReport(id: "r\(index)", agent: "a\(index)", trigger: "app", count: 1, status: "succeeded"))

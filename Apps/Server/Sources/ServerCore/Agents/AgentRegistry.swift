@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// An agent is *live* while one of its long polls is open or it was seen within twice its poll
 /// interval, *stale* after. Records live in memory; changed ones are handed to the store in batches
-/// (``takeDirty()``), so a long poll costs no database write.
+/// (``takeDirty(refreshingOpenPollsAt:)``), so a long poll costs no database write.
 public final class AgentRegistry: Sendable {
     /// An agent's liveness: live while a long poll is open or it was seen within twice its poll interval.
     public typealias Liveness = AgentLiveness
@@ -107,11 +107,43 @@ public final class AgentRegistry: Sendable {
         return counts
     }
 
-    /// Records changed since the last call (to persist).
-    public func takeDirty() -> [AgentRecord] {
+    /// Records changed since the last call (to persist). Given `now`, agents with an open long poll count as seen then
+    /// and changed (replicas sharing a database learn of each other's polls only from the stored `lastSeen`).
+    public func takeDirty(refreshingOpenPollsAt now: Date? = nil) -> [AgentRecord] {
         state.withLock { state in
             defer { state.dirty.removeAll() }
+            if let now {
+                for (name, entry) in state.entries where entry.openPolls > 0 {
+                    state.entries[name]?.record.lastSeen = max(entry.record.lastSeen, now)
+                    state.dirty.insert(name)
+                }
+            }
             return state.dirty.compactMap { state.entries[$0]?.record }
+        }
+    }
+
+    /// Takes in records other replicas wrote to the shared store: an unknown agent is added, a known one moves
+    /// forward (newest `lastSeen`, union of triggers, the newer record's host, poll interval and run). Merged records
+    /// are not marked dirty: they are already stored.
+    public func merge(_ records: [AgentRecord]) {
+        state.withLock { state in
+            for record in records {
+                guard var entry = state.entries[record.name] else {
+                    state.entries[record.name] = Entry(record: record, openPolls: 0)
+                    continue
+                }
+                let newer = record.lastSeen > entry.record.lastSeen
+                entry.record.lastSeen = max(entry.record.lastSeen, record.lastSeen)
+                entry.record.triggers = Array(Set(entry.record.triggers).union(record.triggers)).sorted()
+                if newer {
+                    if let host = record.host { entry.record.host = host }
+                    entry.record.pollIntervalSeconds = record.pollIntervalSeconds
+                    if let run = record.lastRunID { entry.record.lastRunID = run }
+                } else if entry.record.lastRunID == nil {
+                    entry.record.lastRunID = record.lastRunID
+                }
+                state.entries[record.name] = entry
+            }
         }
     }
 }

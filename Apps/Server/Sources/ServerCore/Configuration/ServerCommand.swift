@@ -10,6 +10,8 @@ public struct ServerCommand: AsyncParsableCommand {
             Every flag can also be set by the environment variable named in its help (flags win).
             With no secret configured, a random one is generated into <data>/secret (mode 0600)
             and printed once. See docs/server.md. `prostagma-server token` manages named tokens.
+            With PROSTAGMA_DATABASE_URL, replicas share a PostgreSQL database (docs/operations.md);
+            `prostagma-server migrate-store --from DATA` copies a SQLite store into one.
             """,
         version: prostagmaVersion
     )
@@ -71,6 +73,13 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file, e.g. rollout policies per trigger (PROSTAGMA_CONFIG).")
     public var config: String?
 
+    /// PostgreSQL store.
+    @Option(
+        help:
+            "PostgreSQL URL postgres://user:password@host:port/db[?sslmode=require] shared by replicas (PROSTAGMA_DATABASE_URL; default: SQLite in the data directory). Visible in `ps`; prefer the variable."
+    )
+    public var databaseUrl: String?
+
     public init() {}
 
     /// Parses the command line: `token ...` is ``TokenCommand``, anything else the server. (Not an ArgumentParser
@@ -88,6 +97,12 @@ public struct ServerCommand: AsyncParsableCommand {
         if arguments.first == "token" {
             // ArgumentParser's own entry point: help and errors name the subcommand they are about.
             await TokenCommand.main(Array(arguments.dropFirst()))
+            return
+        }
+        if arguments.first == "migrate-store" {
+            // A command of its own, as `token` is: the server's flags take an optional verb (`server`), which a
+            // subcommand tree would not leave free.
+            await MigrateStoreCommand.main(Array(arguments.dropFirst()))
             return
         }
         do {
@@ -129,6 +144,7 @@ public struct ServerCommand: AsyncParsableCommand {
         overrides.tlsKey = tlsKey
         overrides.logFormat = logFormat
         overrides.config = config
+        overrides.databaseURL = databaseUrl
         return overrides
     }
 

@@ -51,6 +51,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     /// policies (``ServerConfigurationFile``). Read at start, when the components are built.
     public var configFile: String?
 
+    /// The PostgreSQL database replicas share (`PROSTAGMA_DATABASE_URL`); nil keeps the embedded SQLite store.
+    public var databaseURL: DatabaseURL?
+
     /// Creates the default configuration.
     public init() {}
 
@@ -66,6 +69,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
             + " denied_networks=\(deniedNetworks)"
             + " tls=\(tlsCertificatePath != nil ? "on" : "off") log_format=\(logFormat.rawValue)"
             + (configFile.map { " config=\($0)" } ?? "")
+            + " store=\(databaseURL.map { "\($0)" } ?? "sqlite")"
     }
 
     /// Flag values; `nil` means "not given, use the environment or the default".
@@ -94,6 +98,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
         public var logFormat: String?
         /// `--config`.
         public var config: String?
+
+        /// `--database-url`.
+        public var databaseURL: String?
         /// Creates empty overrides.
         public init() {}
     }
@@ -161,6 +168,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
         if let file = pick(flags.config, "PROSTAGMA_CONFIG") {
             if file.isEmpty { throw .configuration("PROSTAGMA_CONFIG (--config) is empty") }
             config.configFile = file
+        }
+        if let url = pick(flags.databaseURL, "PROSTAGMA_DATABASE_URL"), !url.isEmpty {
+            config.databaseURL = try DatabaseURL(parsing: url)
         }
         return config
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ProstagmaProtocol
 
 /// `prostagma-server token create|list|revoke`: named tokens scoped to what they may do, kept hashed in the store.
@@ -20,17 +21,24 @@ public struct TokenCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// Where the store is: the server's data directory.
+    /// Where the store is: the server's data directory, or the PostgreSQL database replicas share.
     public struct Location: ParsableArguments {
         /// Data directory.
         @Option(help: "The server's data directory (PROSTAGMA_DATA, default ./prostagma-data).")
         public var data: String?
 
+        /// PostgreSQL store.
+        @Option(
+            help:
+                "The PostgreSQL database the replicas share (PROSTAGMA_DATABASE_URL); without it, the SQLite store of the data directory."
+        )
+        public var databaseUrl: String?
+
         public init() {}
 
         /// Runs `body` with the store open, and closes it afterwards.
         func withStore<T>(_ body: (any ServerStore) async throws -> T) async throws -> T {
-            let store = try openStore(environment: ProcessInfo.processInfo.environment)
+            let store = try await openStore(environment: ProcessInfo.processInfo.environment)
             do {
                 let result = try await body(store)
                 try await store.close()
@@ -41,16 +49,23 @@ public struct TokenCommand: AsyncParsableCommand {
             }
         }
 
-        /// Opens the store the server in this data directory uses.
-        func openStore(environment: [String: String]) throws -> any ServerStore {
+        /// Opens the store the server uses: the database of `PROSTAGMA_DATABASE_URL` when set, else SQLite in the data
+        /// directory.
+        func openStore(environment: [String: String]) async throws -> any ServerStore {
             var overrides = ServerConfiguration.Overrides()
             overrides.data = data
+            overrides.databaseURL = databaseUrl
             // The secret does not matter here; a placeholder keeps resolve from asking for one.
             var environment = environment
             environment["PROSTAGMA_SECRET"] = "unused"
             environment["PROSTAGMA_SECRET_FILE"] = nil
             do {
                 let configuration = try ServerConfiguration.resolve(overrides, environment: environment)
+                if let url = configuration.databaseURL {
+                    var logger = Logger(label: "prostagma-server")
+                    logger.logLevel = .warning
+                    return try await PostgresStore(url: url, logger: logger)
+                }
                 return try SQLiteStore(directory: configuration.dataDirectory)
             } catch {
                 throw ValidationError(error.detail)

@@ -13,6 +13,9 @@ public final class ServerComponents: Sendable {
     public let validator: Validator
     /// Durable state.
     public let store: any ServerStore
+    /// The store when it is a PostgreSQL database other replicas share (their changes arrive by
+    /// ``PostgresListener``); nil for the embedded SQLite store.
+    public let sharedStore: PostgresStore?
     /// Committed trigger states and the long polls on them.
     public let hub: TriggerHub
     /// Run reports per trigger, as a generation counter that `?wait=` increments wait on.
@@ -54,7 +57,15 @@ public final class ServerComponents: Sendable {
         self.authenticator = Authenticator(secret: secret)
         self.statusFormToken = StatusFormToken(secret: secret)
         self.validator = Validator(allowedURLPrefixes: configuration.allowedURLPrefixes)
-        let store = try SQLiteStore(directory: configuration.dataDirectory)
+        let store: any ServerStore
+        if let url = configuration.databaseURL {
+            let shared = try await PostgresStore(url: url, logger: logger)
+            store = shared
+            sharedStore = shared
+        } else {
+            store = try SQLiteStore(directory: configuration.dataDirectory)
+            sharedStore = nil
+        }
         self.store = store
         let triggers = try await store.loadTriggers()
         let hub = TriggerHub(initial: triggers)
@@ -158,13 +169,54 @@ public final class ServerComponents: Sendable {
         }
     }
 
-    /// Writes changed agent records to the store.
+    /// Writes changed agent records to the store. With a shared store, agents holding a long poll here are written as
+    /// seen now (other replicas know them only from the database), and the agents other replicas saw are read back.
     public func flushAgents() async {
         do {
-            try await store.saveAgents(agents.takeDirty())
+            try await store.saveAgents(agents.takeDirty(refreshingOpenPollsAt: sharedStore == nil ? nil : now()))
+            if let sharedStore { agents.merge(try await sharedStore.loadAgents()) }
         } catch {
             logger.warning("could not store agents", metadata: ["error": "\(error)"])
         }
+    }
+
+    // MARK: - Changes made by other replicas
+
+    /// Publishes `state`, read from the shared database, when it is newer than this replica knows: long polls wake
+    /// and a rollout starts as after a local increment. Older or equal states change nothing (the local increment
+    /// published them already).
+    func adopt(_ state: TriggerState) {
+        guard state.count > hub.current(state.trigger).count else { return }
+        publisher(state.trigger)(state)
+    }
+
+    /// Handles one notification from another replica (or this one): reads the row it names, which is the truth.
+    func handleNotification(_ payload: String) async throws(ServerError) {
+        guard let sharedStore, payload.count > 2 else { return }
+        let name = String(payload.dropFirst(2))
+        switch payload.first {
+        case "t":
+            let state = try await sharedStore.trigger(name)
+            adopt(state)
+        case "r": runHub.bump(name)
+        case "p":
+            let policy = try await sharedStore.policy(trigger: name)
+            rollouts.policyChanged(policy, trigger: name)
+        default: return
+        }
+    }
+
+    /// Re-reads what other replicas may have changed while no notification could arrive (after the LISTEN connection
+    /// is made, and every ``PostgresListener/resyncInterval``): counts, policies, agents; deploy waits re-read their
+    /// runs.
+    func resync() async throws(ServerError) {
+        guard let sharedStore else { return }
+        for state in try await sharedStore.loadTriggers() { adopt(state) }
+        for (trigger, policy) in try await sharedStore.loadPolicies() {
+            rollouts.policyChanged(policy, trigger: trigger)
+        }
+        agents.merge(try await sharedStore.loadAgents())
+        for trigger in runHub.watcherCounts().keys { runHub.bump(trigger) }
     }
 
     /// Every agent the server knows of, with its liveness at `now` and its newest run (one read for all of them).

@@ -28,18 +28,12 @@ extension SQLiteStore {
                     case .previous:
                         guard let found = try Self.previousRelease(db, trigger: name, before: current, epoch: epoch)
                         else {
-                            throw ServerError.conflict(
-                                current == 0
-                                    ? "trigger '\(name)' has no releases, so there is none to roll back to"
-                                    : "no release of '\(name)' before #\(current) has runs that all succeeded (at least "
-                                        + "one run, none failed or cancelled); roll back to a count with {\"to\": N}")
+                            throw ServerError.nothingToRollBackTo(trigger: name, current: current)
                         }
                         base = found
                     }
-                    let release = NewRelease(
-                        params: base.params,
-                        note: note ?? "Rollback to #\(base.count)" + (target == .previous ? " (previous)" : ""),
-                        source: .api, requestedBy: requestedBy)
+                    let release = NewRelease.rollback(
+                        to: base, target: target, note: note, requestedBy: requestedBy)
                     return try Self.applyIncrement(db, name: name, release: release, rollbackOf: base.count, now: now)
                 }, afterCommit: afterCommit)
         } catch let error as ServerError {
@@ -178,10 +172,13 @@ extension SQLiteStore {
                         AND coalesce(json_extract(report, '$.epoch'), ?) = ?
                 ) WHERE newest = 1
                 """, arguments: [trigger, from, through, epoch, epoch])
+        return tally(rows.map { (count: $0["count"] as Int64, status: $0["status"] as String) })
+    }
+
+    /// Outcomes by count from (count, status) pairs, each pair one agent's newest run (both stores).
+    static func tally(_ runs: [(count: Int64, status: String)]) -> [Int64: ReleaseOutcome] {
         var outcomes: [Int64: ReleaseOutcome] = [:]
-        for row in rows {
-            let count: Int64 = row["count"]
-            let status: String = row["status"]
+        for (count, status) in runs {
             var outcome = outcomes[count] ?? ReleaseOutcome()
             switch RunStatus(rawValue: status) {
             case .succeeded: outcome.succeeded += 1

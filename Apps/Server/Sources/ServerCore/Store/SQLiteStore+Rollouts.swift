@@ -31,12 +31,7 @@ extension SQLiteStore {
     }
 
     public func setPolicy(_ policy: RolloutPolicy?, trigger: String, now: Date) async throws(ServerError) {
-        let text: String?
-        do {
-            text = try policy.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        } catch {
-            throw .unprocessable("the policy cannot be encoded: \(error)")
-        }
+        let text = try Self.encode(policy)
         do {
             try await committer.perform { db in
                 if let text {
@@ -51,6 +46,15 @@ extension SQLiteStore {
             }
         } catch {
             throw .unavailable("the rollout policy of '\(trigger)' was not stored: \(error)")
+        }
+    }
+
+    /// A policy as stored: its JSON, nil for none (both stores).
+    static func encode(_ policy: RolloutPolicy?) throws(ServerError) -> String? {
+        do {
+            return try policy.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        } catch {
+            throw .unprocessable("the policy cannot be encoded: \(error)")
         }
     }
 

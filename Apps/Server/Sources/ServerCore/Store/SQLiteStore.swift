@@ -191,15 +191,7 @@ public final class SQLiteStore: ServerStore {
 
     /// Stores a validated run (replacing one with the same id), trims old runs, and returns its id.
     public func insertRun(_ report: RunReport, receivedAt: Date) async throws(ServerError) -> RunReport {
-        var report = report
-        if report.id == nil { report.id = UUID().uuidString.lowercased() }
-        let stored = report
-        let json: String
-        do {
-            json = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
-        } catch {
-            throw .unprocessable("the run cannot be encoded: \(error)")
-        }
+        let (stored, json) = try Self.identified(report)
         let retention = runRetention
         do {
             try await committer.perform { db in
@@ -253,11 +245,7 @@ public final class SQLiteStore: ServerStore {
                 let texts = try String.fetchAll(
                     db, sql: "SELECT report FROM runs WHERE trigger = ? AND count = ? ORDER BY seq DESC",
                     arguments: [trigger, count])
-                var newest: [String: RunReport] = [:]
-                for run in Self.decodeReports(texts) where run.epoch == nil || run.epoch == epoch {
-                    if newest[run.agent] == nil { newest[run.agent] = run }
-                }
-                return newest
+                return Self.newestPerAgent(Self.decodeReports(texts), epoch: epoch)
             }
         } catch {
             throw .unavailable("cannot read the runs of \(trigger) #\(count): \(error)")
@@ -282,6 +270,27 @@ public final class SQLiteStore: ServerStore {
         } catch {
             throw .unavailable("cannot read runs: \(error)")
         }
+    }
+
+    /// `report` with an id (a new one when it has none), and its JSON as stored (both stores).
+    static func identified(_ report: RunReport) throws(ServerError) -> (RunReport, String) {
+        var report = report
+        if report.id == nil { report.id = UUID().uuidString.lowercased() }
+        do {
+            return (report, String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+        } catch {
+            throw .unprocessable("the run cannot be encoded: \(error)")
+        }
+    }
+
+    /// The first report of each agent in `reports` (newest first) of `epoch` or without one: what a deploy wait
+    /// counts (both stores).
+    static func newestPerAgent(_ reports: [RunReport], epoch: String) -> [String: RunReport] {
+        var newest: [String: RunReport] = [:]
+        for run in reports where run.epoch == nil || run.epoch == epoch {
+            if newest[run.agent] == nil { newest[run.agent] = run }
+        }
+        return newest
     }
 
     /// Stored reports were validated on the way in; one that no longer decodes (written by a future version) is

@@ -127,6 +127,44 @@ import Testing
         }
     }
 
+    /// Named tokens: found by digest, listed by name, a duplicate name refused with nothing changed, the last use
+    /// kept across a reopen, and a revoked token gone (both stores: replicas read tokens from PostgreSQL).
+    @Test(arguments: StoreKind.allCases) func tokensRoundTrip(_ kind: StoreKind) async throws {
+        try await withStorePlace(kind) { place in
+            let created = Date(timeIntervalSince1970: 1_800_000_000)
+            let ci = AccessToken(
+                name: "ci", scopes: [.trigger(["web", "api"]), .read], digest: AccessToken.digest(of: "pst_one"),
+                createdAt: created)
+            let fleet = AccessToken(
+                name: "fleet", scopes: [.agent(["web"])], digest: AccessToken.digest(of: "pst_two"), createdAt: created)
+            do {
+                let store = try await place.open()
+                try await store.createToken(fleet)
+                try await store.createToken(ci)
+                let duplicate = AccessToken(
+                    name: "ci", scopes: [.admin], digest: AccessToken.digest(of: "pst_three"), createdAt: created)
+                await #expect {
+                    try await store.createToken(duplicate)
+                } throws: { error in
+                    (error as? ServerError)?.status == 409 && "\(error)".contains("a token named 'ci' exists")
+                }
+                #expect(try await store.token(digest: AccessToken.digest(of: "pst_three")) == nil)
+                try await store.tokenUsed(name: "ci", at: created.addingTimeInterval(60))
+                try await store.close()
+            }
+            let store = try await place.open()
+            let found = try await store.token(digest: AccessToken.digest(of: "pst_one"))
+            #expect(found?.name == "ci")
+            #expect(found?.scopes == [.trigger(["web", "api"]), .read])
+            #expect(found?.lastUsedAt == created.addingTimeInterval(60))
+            #expect(try await store.tokens().map(\.name) == ["ci", "fleet"])
+            #expect(try await store.revokeToken(name: "ci"))
+            #expect(try await store.revokeToken(name: "ci") == false)
+            #expect(try await store.token(digest: AccessToken.digest(of: "pst_one")) == nil)
+            #expect(try await store.tokens().map(\.name) == ["fleet"])
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func aDeployWaitReadsTheNewestRunOfEachAgentForOneCountAndEpoch(
         _ kind: StoreKind
     ) async throws {

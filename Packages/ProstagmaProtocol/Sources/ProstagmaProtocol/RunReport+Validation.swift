@@ -5,14 +5,17 @@ extension RunReport {
     /// Throws a ``ProtocolError`` naming the first field that is wrong and what was expected.
     public func validated() throws(ProtocolError) -> RunReport {
         func invalid(_ message: String) -> ProtocolError { ProtocolError(.invalidField, message) }
-        if agent.isEmpty || agent.utf8.count > 256 { throw invalid("'agent' must be 1 to 256 bytes") }
-        if let host, host.utf8.count > 256 { throw invalid("'host' must be at most 256 bytes") }
+        // Lengths in characters (Unicode scalars), as openapi.yaml's minLength/maxLength count them.
+        if agent.isEmpty || agent.unicodeScalars.count > 256 {
+            throw invalid("'agent' must be 1 to 256 characters")
+        }
+        if let host, host.unicodeScalars.count > 256 { throw invalid("'host' must be at most 256 characters") }
         try TriggerName.validate(trigger)
         if count < 0 { throw invalid("'count' must not be negative") }
         if !RunStatus.runStatuses.contains(status) {
             throw invalid("'status' is '\(status)'; expected succeeded, failed or cancelled")
         }
-        if let id, id.isEmpty || id.utf8.count > 128 { throw invalid("'id' must be 1 to 128 bytes") }
+        if let id, id.isEmpty || id.unicodeScalars.count > 128 { throw invalid("'id' must be 1 to 128 characters") }
         for (name, value) in [("started_at", startedAt), ("finished_at", finishedAt)] {
             if let value, Timestamp.parse(value) == nil {
                 throw invalid("'\(name)' is '\(value)'; expected an RFC 3339 time like 2026-11-25T10:00:00.123Z")

@@ -66,6 +66,19 @@ import Testing
         }
     }
 
+    /// Lengths count characters, as the spec's minLength/maxLength do: 128 three-byte characters are a valid id (a
+    /// schemathesis finding: the check counted bytes), 129 are not, and an empty id is refused.
+    @Test func lengthsCountCharactersAsTheSpecDoes() throws {
+        func report(id: String? = nil, agent: String = "a") -> RunReport {
+            RunReport(id: id, agent: agent, trigger: "app", count: 1, status: .succeeded)
+        }
+        #expect(throws: Never.self) { try report(id: String(repeating: "€", count: 128)).validated() }
+        #expect(throws: Never.self) { try report(agent: String(repeating: "€", count: 256)).validated() }
+        #expect(throws: ProtocolError.self) { try report(id: String(repeating: "€", count: 129)).validated() }
+        #expect(throws: ProtocolError.self) { try report(id: "").validated() }
+        #expect(throws: ProtocolError.self) { try report(agent: String(repeating: "a", count: 257)).validated() }
+    }
+
     @Test func validationBoundsTheLogTailOnACharacterBoundary() throws {
         let tail = String(repeating: "é", count: RunReport.maximumLogTailBytes)  // 2 bytes each
         let report = RunReport(agent: "a", trigger: "app", count: 1, status: .succeeded, logTail: tail + "end")

@@ -299,7 +299,11 @@ enum OpenAPIDocument {
               type: object
               required: [agent, trigger, count, status]
               properties:
-                id: {type: [string, "null"], description: the agent's UUID for the run; the server makes one when absent}
+                id:
+                  type: [string, "null"]
+                  minLength: 1
+                  maxLength: 128
+                  description: the agent's UUID for the run; the server makes one when absent
                 agent: {type: string, minLength: 1, maxLength: 256}
                 host: {type: [string, "null"], maxLength: 256}
                 trigger: {type: string, pattern: "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$"}

@@ -206,8 +206,10 @@ struct RolloutFleetTests {
             }
             #expect(Set(ranFirst.map(\.agent)) == ["web-1", "web-2", "web-3", "web-4"])
             #expect(ScriptRun.maxOverlap(ranFirst) == 2, "\(ranFirst)")
-            let failure = try #require(ranFirst.first { $0.agent == Self.failing })
-            #expect(ranFirst.allSatisfy { $0.start <= failure.end! }, "a run started after the failure")
+            // No start-before-failure check on the script stamps: web-3 may be admitted before web-4 fails and still
+            // stamp its start after web-4's failure (its poll answer and shell start take a moment, web-4 fails in
+            // a millisecond). What the halt promises is about admission, checked above with the server's times.
+            #expect(ranFirst.contains { $0.agent == Self.failing && $0.succeeded == false }, "\(ranFirst)")
 
             // The fixed release supersedes the halted rollout; the fleet converges on it, still 2 at a time.
             let fixed = try await fleet.release("fixed", wait: 60)

@@ -15,6 +15,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+source "$top/Tools/bench/common.sh"
 agent_rounds=${E2E_AGENT_ROUNDS:-50}
 polls=${E2E_POLLS:-1000}
 rounds=${E2E_ROUNDS:-20}
@@ -45,9 +46,7 @@ stop_group() {
     kill -TERM -- "-$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 now_ns() { date +%s%N; }
 
 server_build="nice swift build -c release --package-path Apps/Server"

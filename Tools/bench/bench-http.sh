@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
+source "$top/Tools/bench/common.sh"
 pkg=Tools/bench/HTTPBench
 duration=${BENCH_DURATION:-10s}
 command -v wrk >/dev/null || { echo "wrk is missing: make deps" >&2; exit 1; }
@@ -11,7 +12,6 @@ command -v wrk >/dev/null || { echo "wrk is missing: make deps" >&2; exit 1; }
 swift build --package-path "$pkg" -c release >&2
 bin=$(swift build --package-path "$pkg" -c release --show-bin-path)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT

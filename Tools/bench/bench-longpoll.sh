@@ -6,13 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
+source "$top/Tools/bench/common.sh"
 pkg=Tools/bench/HTTPBench
 connections=${LONGPOLL_CONNECTIONS:-10000}
 ulimit -n "$(ulimit -Hn)"
 
 swift build --package-path "$pkg" -c release >&2
 bin=$(swift build --package-path "$pkg" -c release --show-bin-path)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 run() { # mode -> JSON line
     local port log pid; port=$(free_port); log=$(mktemp)

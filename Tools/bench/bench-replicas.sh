@@ -7,6 +7,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+source "$top/Tools/bench/common.sh"
 duration=${BENCH_SECONDS:-10}
 out="$top/Tools/bench/out/replicas"
 rm -rf "$out"
@@ -21,7 +22,6 @@ bin="$(swift build --package-path Apps/Server -c release --show-bin-path)/prosta
 pgbin=/usr/lib/postgresql/15/bin
 [ -x "$pgbin/pg_ctl" ] || pgbin=$(pg_config --bindir)
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 pgdir=$(mktemp -d /tmp/prostagma-bench-pg-XXXXXX)
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$pgdir"
@@ -54,8 +54,6 @@ sqlite_port=$(free_port); start_server sqlite "$sqlite_port"
 a_port=$(free_port); start_server replica-a "$a_port" "$url"
 b_port=$(free_port); start_server replica-b "$b_port" "$url"
 
-rps() { awk '/Requests\/sec/ {printf "%.0f", $2}' "$1"; }
-lat() { awk '/^    Latency/ {print $2}' "$1"; }
 count() { curl -s -X GET -d "{\"secret\": \"$BENCH_SECRET\", \"trigger\": \"bench\"}" "http://127.0.0.1:$1/trigger" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
 errors() { local e; e=$(awk '/Non-2xx/ {print $5}' "$1"); echo "${e:-0}"; }
@@ -73,7 +71,6 @@ echo "bench-replicas: $wake" >&2
 wake_json=$($wake)
 wake_same=$(python3 Tools/bench/ServerBench/longpoll_latency.py --port "$a_port" --poll-ports "$a_port" \
     --secret $BENCH_SECRET --polls 1000 --trigger bench-wake-same)
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 cores=$(nproc)
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)

@@ -8,6 +8,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+source "$top/Tools/bench/common.sh"
 out="$top/Tools/bench/out/rollout"
 rm -rf "$out"
 mkdir -p "$out"
@@ -27,7 +28,6 @@ else
     build="release build of prostagma-server"
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -48,7 +48,6 @@ run() { # policy-json -> JSON line
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 one=$(run '{"max_parallel": 1}'); echo "$one" >&2
 pct=$(run '{"max_parallel": "20%"}'); echo "$pct" >&2
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 cores=$(nproc)
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)

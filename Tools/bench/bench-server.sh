@@ -10,6 +10,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+source "$top/Tools/bench/common.sh"
 duration=${BENCH_SECONDS:-10}
 out="$top/Tools/bench/out/server"
 rm -rf "$out"
@@ -21,7 +22,6 @@ echo "bench-server: $build_cmd" >&2
 $build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
 bin="$(swift build --package-path Apps/Server -c release --show-bin-path)/prostagma-server"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 PROSTAGMA_HOST="127.0.0.1:$port" PROSTAGMA_SECRET=$BENCH_SECRET PROSTAGMA_DATA="$out/data" \
     PROSTAGMA_LOG_FORMAT=text "$bin" >"$out/server.log" 2>&1 &
@@ -39,8 +39,6 @@ for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" &&
 base="http://127.0.0.1:$port"
 curl -s -X POST -d "{\"secret\": \"$BENCH_SECRET\", \"trigger\": \"bench\"}" "$base/trigger" >/dev/null
 
-rps() { awk '/Requests\/sec/ {printf "%.0f", $2}' "$1"; }
-lat() { awk '/^    Latency/ {print $2}' "$1"; }
 
 # Reference: the original Go server, side by side, measured interleaved with ours (best of the rounds).
 orig_dir="$out/original"
@@ -128,7 +126,6 @@ sqlite_ref=$(python3 Tools/bench/ServerBench/sqlite_reference.py 500)
 ulimit -n 65536 2>/dev/null || ulimit -n 4096 2>/dev/null || true
 wake1=$(python3 Tools/bench/ServerBench/longpoll_latency.py --port "$port" --secret $BENCH_SECRET --polls 1)
 wake1000=$(python3 Tools/bench/ServerBench/longpoll_latency.py --port "$port" --secret $BENCH_SECRET --polls 1000)
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 posted=$((after - before))
 errors_post=$(awk '/Non-2xx/ {print $5}' "$out/post.txt"); errors_post=${errors_post:-0}

@@ -25,7 +25,7 @@ struct SchemathesisTests {
                     "schemathesis", "--config-file",
                     Repository.root.appendingPathComponent("Tests/Schemathesis/schemathesis.toml").path,
                     "run", server.baseURL + "/openapi.yaml", "--url", server.baseURL,
-                    "--checks", "all", "--exclude-checks", "ensure_resource_availability", "--max-examples", "15",
+                    "--checks", "all", "--max-examples", "15",
                     "--seed", "20261130", "--request-timeout", "20",
                     "--header", "Authorization: Bearer \(server.secret)",
                     "--report", "junit", "--report-dir", reports.path,

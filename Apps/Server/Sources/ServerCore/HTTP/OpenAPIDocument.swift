@@ -655,6 +655,18 @@ enum OpenAPIDocument {
                         oneOf:
                           - {$ref: "#/components/schemas/TriggerState"}
                           - {$ref: "#/components/schemas/DeployOutcome"}
+                  # What an increment makes: the trigger's new state, its release at the new count, and the trigger's
+                  # release history. A rollout is not among them: it exists only for a trigger with a policy.
+                  links:
+                    TriggerState:
+                      operationRef: "#/paths/~1v1~1triggers~1{name}/get"
+                      parameters: {name: "$request.path.name"}
+                    Release:
+                      operationRef: "#/paths/~1v1~1triggers~1{name}~1releases~1{count}/get"
+                      parameters: {name: "$request.path.name", count: "$response.body#/count"}
+                    Releases:
+                      operationRef: "#/paths/~1v1~1triggers~1{name}~1releases/get"
+                      parameters: {name: "$request.path.name"}
                 "400": {$ref: "#/components/responses/Error"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Forbidden"}

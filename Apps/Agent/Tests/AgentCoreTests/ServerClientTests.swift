@@ -44,6 +44,27 @@ import Testing
         await server.shutdown()
     }
 
+    @Test func aTokenWithoutTheScopeIsNotBlamedOnTheSecret() async throws {
+        let transport = try ClientTransport(caFile: nil)
+        let c = ServerClient(
+            server: "http://127.0.0.1:1", secret: "t", agentName: "agent-1", host: "host-1",
+            pollInterval: .seconds(5), transport: transport, longPollWait: 5)
+        let detail = "token 'ci-web' may not GET /v1/triggers/db: needs scope agent:db"
+        let body = #"{"error": "insufficient_scope", "detail": "\#(detail)"}"#
+        let error = #expect(throws: AgentError.self) {
+            try c.check(
+                TransportResponse(status: 403, headers: [:], body: Array(body.utf8)), "GET /v1/triggers/db",
+                expect: [200])
+        }
+        #expect(error?.message.contains(detail) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("lacks that scope") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("PROSTAGMA_SECRET") == false, "\(error?.message ?? "")")
+        #expect(ServerClient.credentialHint(status: 401, error: "unauthorized")?.contains("PROSTAGMA_SECRET") == true)
+        #expect(ServerClient.credentialHint(status: 403, error: nil)?.contains("PROSTAGMA_SECRET") == true)
+        #expect(ServerClient.credentialHint(status: 404, error: "not_found") == nil)
+        try? await transport.shutdown()
+    }
+
     @Test func theV1LongPollAnswersWhenTheTriggerMoves() async throws {
         let server = try await StandInServer.start(.v1)
         let transport = try ClientTransport(caFile: nil)

@@ -285,15 +285,28 @@ public final class ServerClient: TriggerSource, RunReporting, ArtifactFetching, 
     func check(_ response: TransportResponse, _ what: String, expect: Set<Int>) throws {
         guard !expect.contains(response.status) else { return }
         var reason = "HTTP \(response.status)"
-        if let answer = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
+        let answer = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body))
+        if let answer {
             reason += ": " + answer.error + ": " + answer.detail
         } else if !response.body.isEmpty {
             reason += ": " + String(decoding: response.body.prefix(200), as: UTF8.self).trimmingWhitespace()
         }
-        if response.status == 401 || response.status == 403 {
-            reason += " (check PROSTAGMA_SECRET)"
+        if let hint = Self.credentialHint(status: response.status, error: answer?.error) {
+            reason += " (\(hint))"
         }
         throw AgentError(.server, "\(server): \(what) answered \(reason)", httpStatus: response.status)
+    }
+
+    /// What to look at after a refusal. A token that lacks a scope was recognised: the server's detail names the
+    /// scope it needs, and the secret is not at fault. Any other 401 or 403 (the original protocol answers a wrong
+    /// secret with 403) is about the credential itself.
+    static func credentialHint(status: Int, error: String?) -> String? {
+        switch (status, error) {
+        case (403, "insufficient_scope"):
+            "the token is valid but lacks that scope: use a token that has it (prostagma-server token create)"
+        case (401, _), (403, _): "check PROSTAGMA_SECRET or PROSTAGMA_SECRET_FILE"
+        default: nil
+        }
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: TransportResponse, _ what: String) throws -> T {

@@ -2,8 +2,9 @@
 # Section `agent` of docs/benchmarks.md: how light prostagma-agent is.
 #   1. size of the release binary linked with --static-swift-stdlib, before and after strip;
 #   2. resident memory and CPU time of an agent idle on a long poll for IDLE_SECONDS (default 60).
-# The build uses -Osize (the agent is I/O-bound: size matters more than speed) and --no-export-dynamic
-# (SwiftPM exports every symbol of an executable; nothing loads plugins into the agent). The server is the stand-in
+# The build is `make release`'s (Tools/release/make.mk): -Osize (the agent is I/O-bound: size matters more than
+# speed), --no-export-dynamic (SwiftPM exports every symbol of an executable; nothing loads plugins into the
+# agent). The server is the stand-in
 # of Apps/Agent's tests (Python, v1 long poll, 30 s waits), so only the agent is
 # measured. The reference is the original Go agent's published figures (issue 8: a 14 MB binary idling at
 # about 8 MB resident); its binary is not available on this machine to run side by side.
@@ -15,12 +16,14 @@ out="$top/Tools/bench/out/agent"
 rm -rf "$out"
 mkdir -p "$out"
 
-build_cmd="swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product prostagma-agent"
+build_cmd="$(make -s --no-print-directory print-release-agent) --product prostagma-agent"  # as `make release`
 echo "bench-agent: $build_cmd" >&2
 $build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
 bin_dir=$($build_cmd --show-bin-path)
 cp "$bin_dir/prostagma-agent" "$out/prostagma-agent"
 unstripped=$(stat -c %s "$out/prostagma-agent")
+modules=$(python3 Tools/bench/size_by_module.py "$out/prostagma-agent" 12 | python3 -c \
+    "import json,sys; print(', '.join(f'{n} {s}' for n, s in json.load(sys.stdin)['modules']))")
 strip "$out/prostagma-agent"
 stripped=$(stat -c %s "$out/prostagma-agent")
 linked=$(ldd "$out/prostagma-agent" 2>&1 | awk '{print $1}' | tr '\n' ' ')
@@ -83,5 +86,7 @@ RssFile is clean pages of the executable mapped from the page cache (shared, dro
 pressure); it grows with the binary's size. RssAnon is what the agent itself allocated.
 Dynamic libraries still linked: \`$linked\`. ICU symbols in the binary: $icu (AgentCore uses
 FoundationEssentials, not Foundation, so ICU's data is not linked).
+The largest modules by symbol size, MiB (\`python3 Tools/bench/size_by_module.py BINARY 12\`, before strip):
+$modules.
 MD
 echo "bench-agent: stripped $(mib "$stripped"), idle RSS $(mib $((rss_kb * 1024))) (anon $(mib $((anon_kb * 1024)))), idle CPU ${cpu_idle_s}s" >&2

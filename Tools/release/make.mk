@@ -3,12 +3,16 @@
 # The agent shares its scratch folder and flags (-Osize) with Apps/Agent/make.mk's agent-static target.
 # --no-export-dynamic: SwiftPM exports every symbol of an executable, megabytes of dynamic symbol table that
 # strip cannot remove and nothing loads.
-.PHONY: release
+# Tools/bench/bench-agent.sh measures the agent built by this same command (print-release-agent).
+.PHONY: release print-release-agent
 
 RELEASE_SERVER := swift build --package-path Apps/Server --scratch-path Apps/Server/.build-static -c release \
 	--static-swift-stdlib -Xlinker --no-export-dynamic
 RELEASE_AGENT := swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release \
 	--static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic
+
+print-release-agent: # the agent's release build command, for Tools/bench/bench-agent.sh
+	@echo $(RELEASE_AGENT)
 
 release: ## build prostagma-server and prostagma-agent as stripped static-stdlib release binaries into dist/ with SHA256SUMS
 	@set -euo pipefail; mkdir -p $(DIST); rm -rf $(DIST)/*.resources; \

@@ -27,25 +27,7 @@ mkdir -p "$out"/{origin,dest,nginx,state}
 secret=e2e-bench-secret
 log() { echo "bench-e2e: $*" >&2; }
 
-groups=()
-cleanup() {
-    local pid
-    for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-    sleep 0.3
-    for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-# start_group CMD...: runs CMD in a new session (its own process group), records its pid in $started.
-start_group() {
-    setsid "$@" &
-    started=$!
-    groups+=("$started")
-}
-stop_group() {
-    kill -TERM -- "-$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
+trap stop_all_groups EXIT
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 now_ns() { date +%s%N; }
 

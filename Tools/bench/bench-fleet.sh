@@ -19,20 +19,7 @@ mkdir -p "$out/stamps" "$out/state"
 secret=fleet-bench-secret
 log() { echo "bench-fleet: $*" >&2; }
 
-groups=()
-cleanup() {
-    local pid
-    for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-    sleep 0.5
-    for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-start_group() { # CMD...: runs CMD in its own session and process group; its pid in $started
-    setsid "$@" &
-    started=$!
-    groups+=("$started")
-}
+trap stop_all_groups EXIT
 
 build() { # app product -> binary path
     local cmd="nice swift build -c release --package-path Apps/$1 --product $2"

@@ -14,36 +14,10 @@ import json
 import os
 import sys
 import time
-import urllib.request
+from server_probe import call, cpu_ticks, pct, status_kib, watchers
 
 
-def increment(base, trigger, secret):
-    request = urllib.request.Request(
-        f"{base}/v1/triggers/{trigger}", method="POST", headers={"Authorization": f"Bearer {secret}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["count"]
 
-
-def watchers(base, trigger):
-    with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(f'prostagma_watchers{{trigger="{trigger}"}}'):
-                return int(float(line.split()[-1]))
-    return 0
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_kib(pid, key):
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def starts(directory, count):
@@ -57,10 +31,6 @@ def starts(directory, count):
                     result[name] = float(parts[1])
     return result
 
-
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def wait_until(what, predicate, seconds):
@@ -86,9 +56,9 @@ def main():
     for round_number in range(args.rounds):
         wait_until(f"round {round_number}: not all {args.agents} agents were waiting on their long polls",
                    lambda: watchers(base, args.trigger) >= args.agents, 120)
-        cpu_before = cpu_seconds(args.server_pid)
+        cpu_before = cpu_ticks(args.server_pid) / os.sysconf("SC_CLK_TCK")
         start = time.time()
-        count = increment(base, args.trigger, args.secret)
+        count = json.loads(call(base, "POST", f"/v1/triggers/{args.trigger}", args.secret))["count"]
         seen = {}
 
         def everyone_started():
@@ -96,7 +66,7 @@ def main():
             return len(seen) >= args.agents
 
         wait_until(f"round {round_number}: not every agent started count {count}", everyone_started, 120)
-        cpu.append(cpu_seconds(args.server_pid) - cpu_before)
+        cpu.append(cpu_ticks(args.server_pid) / os.sysconf("SC_CLK_TCK") - cpu_before)
         round_latencies = [(stamp - start) * 1000 for stamp in seen.values()]
         latencies += round_latencies
         last_ms.append(max(round_latencies))

@@ -12,26 +12,11 @@ import json
 import os
 import sys
 import time
-import urllib.request
+
+from server_probe import call, pct, watchers
 
 
-def call(base, method, path, secret):
-    req = urllib.request.Request(base + path, method=method, headers={"Authorization": f"Bearer {secret}"})
-    with urllib.request.urlopen(req, timeout=30) as response:
-        return response.read()
 
-
-def watchers(base, trigger):
-    with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(f'prostagma_watchers{{trigger="{trigger}"}}'):
-                return int(float(line.split()[-1]))
-    return 0
-
-
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def stamps(path):

@@ -23,35 +23,12 @@ import select
 import socket
 import sys
 import time
-import urllib.request
+
+from server_probe import call, cpu_ticks, pct, status_kib, watchers
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def call(base, method, path, secret):
-    req = urllib.request.Request(base + path, method=method, headers={"Authorization": f"Bearer {secret}"})
-    with urllib.request.urlopen(req, timeout=30) as response:
-        return response.read()
-
-
-def watchers(base, trigger):
-    with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(f'prostagma_watchers{{trigger="{trigger}"}}'):
-                return int(float(line.split()[-1]))
-    return 0
 
 
 def complete(buffer):
@@ -65,10 +42,6 @@ def complete(buffer):
             length = int(value.strip())
     return len(buffer) >= head_end + 4 + length
 
-
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def main():
@@ -112,7 +85,7 @@ def main():
                 sys.exit(f"round {round_number}: the polls did not all open")
             time.sleep(0.02)
         if args.pid:
-            rss.append(rss_kib(args.pid))
+            rss.append(status_kib(args.pid, "VmRSS"))
         time.sleep(0.05)
         latencies = []
         increment_ms = None

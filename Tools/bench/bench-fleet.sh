@@ -91,4 +91,6 @@ latency is a stamp minus the clock just before the POST. The agents, their $agen
 | agents' resident memory, all $agents: VmRSS / of which anonymous (RssAnon) | $(mib "$agents_rss") / $(mib "$agents_anon") | |
 
 VmRSS counts each agent's mapped pages of the shared executable again; RssAnon is what the agents allocated.
+The server's share is small (its CPU time per round above); the spread is the agents': each of the $agents wakes,
+records the run as started on disk (fsync) before running it, and starts bash, all on the same $cores cores.
 MD

@@ -717,14 +717,15 @@ public final class PostgresStore: ServerStore {
             try await client.withTransaction(logger: logger) { connection in
                 // The row lock serializes this replica's and other replicas' saves of one trigger; the state is read
                 // once the lock is held, so the last to commit holds the newest state this replica knows.
-                try await connection.query(
-                    "SELECT pg_advisory_xact_lock(hashtext('rollout ' || \(trigger)))", logger: logger)
+                try await Self.lockRollout(connection, trigger: trigger, logger: logger)
                 guard let rollout = current() else { return }
                 let text = String(decoding: try JSONEncoder().encode(rollout), as: UTF8.self)
                 try await connection.query(
                     """
-                    INSERT INTO rollouts (trigger, count, machine) VALUES (\(rollout.trigger), \(rollout.count), \(text))
-                    ON CONFLICT (trigger) DO UPDATE SET count = excluded.count, machine = excluded.machine
+                    INSERT INTO rollouts (trigger, count, machine, revision)
+                    VALUES (\(rollout.trigger), \(rollout.count), \(text), 1)
+                    ON CONFLICT (trigger) DO UPDATE SET count = excluded.count, machine = excluded.machine,
+                        revision = rollouts.revision + 1
                     """, logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
             }

@@ -384,6 +384,89 @@ public final class PostgresStore: ServerStore {
             """
     }
 
+    /// One row of ``batchIncrementQuery(_:)``'s input, as JSON.
+    private struct BatchRow: Encodable {
+        let i: Int
+        let name: String
+        let at: Double
+        let params: String
+        let note: String?
+        let source: String
+        let requestedBy: String?
+        let forge: String?
+
+        enum CodingKeys: String, CodingKey {
+            case i, name, at, params, note, source, forge
+            case requestedBy = "requested_by"
+        }
+    }
+
+    /// One statement that applies a whole batch of increments (``PostgresGroupCommit``), as
+    /// ``incrementQuery(name:release:rollbackOf:now:)`` does for one: each trigger's count moves once by the number
+    /// of its increments (in name order, so concurrent batches of two replicas lock rows in the same order), each
+    /// increment gets the release of its own new count (in batch order within a trigger), and a NOTIFY per trigger
+    /// is queued (PostgreSQL folds identical payloads of one transaction). The batch goes as one JSON parameter; the
+    /// answer is one row per increment: its position in `batch` and its new count.
+    static func batchIncrementQuery(_ batch: [(name: String, release: NewRelease, now: Date)]) throws -> PostgresQuery {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var rows: [BatchRow] = []
+        rows.reserveCapacity(batch.count)
+        for (index, item) in batch.enumerated() {
+            rows.append(
+                BatchRow(
+                    i: index, name: item.name, at: item.now.timeIntervalSince1970,
+                    params: String(decoding: try encoder.encode(item.release.params), as: UTF8.self),
+                    note: item.release.note, source: item.release.source.rawValue,
+                    requestedBy: item.release.requestedBy,
+                    forge: try item.release.forge.map { String(decoding: try encoder.encode($0), as: UTF8.self) }))
+        }
+        let input = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        return """
+            WITH input AS (
+                SELECT * FROM jsonb_to_recordset(\(input)::jsonb) AS t(
+                    i INTEGER, name TEXT, at DOUBLE PRECISION, params TEXT, note TEXT, source TEXT,
+                    requested_by TEXT, forge TEXT)
+            ), per AS (
+                SELECT name, count(*) AS n, max(at) AS at FROM input GROUP BY name
+            ), moved AS (
+                INSERT INTO triggers (name, count, last_increment)
+                SELECT name, n, at FROM per ORDER BY name
+                ON CONFLICT (name) DO UPDATE SET count = triggers.count + excluded.count,
+                    last_increment = excluded.last_increment
+                RETURNING name, count
+            ), numbered AS (
+                SELECT input.*, moved.count - per.n + row_number() OVER (PARTITION BY input.name ORDER BY input.i)
+                    AS new_count
+                FROM input JOIN per USING (name) JOIN moved USING (name)
+            ), released AS (
+                INSERT INTO releases (trigger, count, params, note, source, requested_by, forge, rollback_of, created_at)
+                SELECT name, new_count, params, note, source, requested_by, forge, NULL, at FROM numbered
+                RETURNING trigger
+            )
+            SELECT i, new_count, pg_notify(\(channel), 't ' || name) FROM numbered ORDER BY i
+            """
+    }
+
+    /// The states ``batchIncrementQuery(_:)`` made, in batch order, from its answer.
+    static func batchIncremented(
+        _ rows: PostgresRowSequence, _ batch: [(name: String, release: NewRelease, now: Date)]
+    ) async throws -> [TriggerState] {
+        var counts = [Int64](repeating: 0, count: batch.count)
+        for try await (index, count, _) in rows.decode((Int32, Int64, String?).self)
+        where batch.indices.contains(Int(index)) {
+            counts[Int(index)] = count
+        }
+        return try zip(batch, counts).map { item, count in
+            guard count > 0 else { throw ServerError.unavailable("the increment of '\(item.name)' answered no count") }
+            let stored = Release(
+                trigger: item.name, count: count, params: item.release.params, note: item.release.note,
+                source: item.release.source, requestedBy: item.release.requestedBy, forge: item.release.forge,
+                rollbackOf: nil, createdAt: item.now)
+            return TriggerState(trigger: item.name, count: count, lastIncrement: item.now, release: stored)
+        }
+    }
+
     /// The state ``incrementQuery(name:release:rollbackOf:now:)`` made, from its answer.
     static func incremented(
         _ rows: PostgresRowSequence, name: String, release: NewRelease, rollbackOf: Int64?, now: Date

@@ -46,7 +46,7 @@ public final class PostgresStore: ServerStore {
         self.runRetention = runRetention
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: try Self.clientTLS(url.tls))
+            tls: try Self.clientTLS(url))
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         // The pool logs connection failures at its own levels; keep them from the server log except errors.
@@ -83,13 +83,26 @@ public final class PostgresStore: ServerStore {
         }
     }
 
-    /// A PostgresNIO TLS setting for `mode`.
-    static func clientTLS(_ mode: DatabaseURL.TLSMode) throws(ServerError) -> PostgresClient.Configuration.TLS {
-        switch mode {
+    /// A PostgresNIO TLS setting for `url`'s `sslmode`.
+    static func clientTLS(_ url: DatabaseURL) throws(ServerError) -> PostgresClient.Configuration.TLS {
+        switch url.tls {
         case .disable: return .disable
-        case .prefer: return .prefer(.makeClientConfiguration())
-        case .require: return .require(.makeClientConfiguration())
+        case .prefer: return .prefer(try tlsConfiguration(url))
+        case .require: return .require(try tlsConfiguration(url))
         }
+    }
+
+    /// The TLS settings for `url`: full verification of the certificate and the host name, against `sslrootcert`
+    /// when given (a file that cannot be read is a `configuration` error naming it), else the system's trust roots.
+    static func tlsConfiguration(_ url: DatabaseURL) throws(ServerError) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let path = url.rootCertificatePath {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw .configuration("cannot use the database \(url): sslrootcert \(path) is not a readable file")
+            }
+            configuration.trustRoots = .file(path)
+        }
+        return configuration
     }
 
     /// A connection configuration for the listener's dedicated connection.
@@ -103,9 +116,11 @@ public final class PostgresStore: ServerStore {
         do {
             switch url.tls {
             case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: tlsConfiguration(url)))
+            case .require: tls = .require(try NIOSSLContext(configuration: tlsConfiguration(url)))
             }
+        } catch let error as ServerError {
+            throw error
         } catch {
             throw .configuration("cannot set up TLS for \(url): \(error)")
         }
@@ -241,9 +256,13 @@ public final class PostgresStore: ServerStore {
                 }
                 return "the database at \(url.endpoint) said: \(message)\(code)"
             }
+            if let underlying = error.underlying, underlying is NIOSSLError || underlying is NIOSSLExtraError {
+                return "TLS with the database at \(url.endpoint) failed: \(String(describing: underlying))"
+            }
             switch error.code {
-            case .connectionError, .serverClosedConnection, .clientClosedConnection,
-                .failedToAddSSLHandler, .sslUnsupported:
+            case .sslUnsupported:
+                return "the database at \(url.endpoint) does not offer TLS, which sslmode=\(url.tls.rawValue) requires"
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .failedToAddSSLHandler:
                 let underlying = error.underlying.map { ": \(String(describing: $0))" } ?? ""
                 return "the database at \(url.endpoint) is unreachable (\(error.code)\(underlying))"
             default:

@@ -14,6 +14,9 @@ import SystemPackage
 /// `runuser`, and the directory is handed to that user. The binaries come from `/usr/lib/postgresql/15/bin`
 /// (Debian's `postgresql` package, installed by `make deps`), else from `pg_config --bindir`. Every step has a
 /// deadline. Password authentication (scram-sha-256) is required over TCP, as a real deployment would.
+///
+/// With `tls: true` the server also offers TLS (`ssl=on`) with a self-signed certificate for `127.0.0.1` and
+/// `localhost`, made by `openssl` in the cluster's directory (``certificatePath``), so a client can trust exactly it.
 public final class PostgresCluster: Sendable {
     /// Something the fixture could not do, with the command's output.
     public struct Failure: Error, CustomStringConvertible {
@@ -30,14 +33,20 @@ public final class PostgresCluster: Sendable {
     public let port: Int
     /// Where the PostgreSQL binaries are.
     public let binDirectory: String
+    /// Whether the server offers TLS.
+    public let tls: Bool
     private let runAsPostgres: Bool
 
-    private init(directory: String, port: Int, binDirectory: String, runAsPostgres: Bool) {
+    private init(directory: String, port: Int, binDirectory: String, tls: Bool, runAsPostgres: Bool) {
         self.directory = directory
         self.port = port
         self.binDirectory = binDirectory
+        self.tls = tls
         self.runAsPostgres = runAsPostgres
     }
+
+    /// The server's self-signed certificate (PEM), when it offers TLS: what a client trusts to verify it.
+    public var certificatePath: String { directory + "/server.crt" }
 
     /// The data directory.
     public var dataDirectory: String { directory + "/data" }
@@ -78,8 +87,9 @@ public final class PostgresCluster: Sendable {
                 + " (Debian package postgresql)")
     }
 
-    /// Makes and starts a cluster; throws with the tools' output when a step fails or passes its deadline.
-    public static func start() async throws -> PostgresCluster {
+    /// Makes and starts a cluster (offering TLS when `tls`); throws with the tools' output when a step fails or passes
+    /// its deadline.
+    public static func start(tls: Bool = false) async throws -> PostgresCluster {
         let bin = try await findBinaries()
         let runAsPostgres = getuid() == 0
         var template = Array((NSTemporaryDirectory() + "/prostagma-pg-XXXXXX").utf8CString)
@@ -94,7 +104,7 @@ public final class PostgresCluster: Sendable {
             }
         }
         let cluster = PostgresCluster(
-            directory: directory, port: try freePort(), binDirectory: bin, runAsPostgres: runAsPostgres)
+            directory: directory, port: try freePort(), binDirectory: bin, tls: tls, runAsPostgres: runAsPostgres)
         do {
             let passwordFile = directory + "/password"
             try await cluster.tool(["/bin/sh", "-c", "umask 077; printf '%s' \"$0\" > \"$1\"", password, passwordFile])
@@ -103,6 +113,17 @@ public final class PostgresCluster: Sendable {
                     bin + "/initdb", "-D", cluster.dataDirectory, "-U", user, "--pwfile=" + passwordFile,
                     "--auth-host=scram-sha-256", "--auth-local=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
                 ], timeout: 120)
+            if tls {
+                // As the server's user: PostgreSQL refuses a key file that others can read or that it does not own.
+                try await cluster.tool(
+                    [
+                        "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", directory + "/server.key",
+                        "-out", cluster.certificatePath,
+                    ], timeout: 60)
+                try await cluster.tool(["chmod", "600", directory + "/server.key"])
+            }
             try await cluster.startServer()
         } catch {
             try? cluster.removeDirectory()
@@ -118,7 +139,10 @@ public final class PostgresCluster: Sendable {
                 binDirectory + "/pg_ctl", "-D", dataDirectory, "-l", directory + "/server.log", "-w", "-t", "60",
                 "-o",
                 "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories=\(directory)"
-                    + " -c max_connections=200 -c fsync=on",
+                    + " -c max_connections=200 -c fsync=on"
+                    + (tls
+                        ? " -c ssl=on -c ssl_cert_file=\(certificatePath) -c ssl_key_file=\(directory)/server.key"
+                        : ""),
                 "start",
             ], timeout: 90)
     }

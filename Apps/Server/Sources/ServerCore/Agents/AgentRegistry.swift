@@ -100,6 +100,19 @@ public final class AgentRegistry: Sendable {
         snapshot(now: now).filter { $0.liveness == .live && $0.record.triggers.contains(trigger) }.map(\.record.name)
     }
 
+    /// When each of `names` was last seen, for those the registry knows (an agent holding a long poll here counts as
+    /// seen at `now`). With a shared database this includes what other replicas stored, as of the last merge.
+    public func lastSeen(of names: some Sequence<String>, now: Date) -> [String: Date] {
+        state.withLock { state in
+            var times: [String: Date] = [:]
+            for name in names {
+                guard let entry = state.entries[name] else { continue }
+                times[name] = entry.openPolls > 0 ? max(entry.record.lastSeen, now) : entry.record.lastSeen
+            }
+            return times
+        }
+    }
+
     /// Counts per liveness (for `prostagma_agents{state}`).
     public func counts(now: Date) -> [Liveness: Int] {
         var counts: [Liveness: Int] = [.live: 0, .stale: 0]

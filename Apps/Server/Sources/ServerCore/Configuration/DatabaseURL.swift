@@ -12,8 +12,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         case disable
         /// `sslmode=prefer` or `allow`: TLS when the server offers it.
         case prefer
-        /// `sslmode=require`, `verify-ca` or `verify-full`: TLS or no connection; the certificate is verified
-        /// against the system's trust roots.
+        /// `sslmode=require`, `verify-ca` or `verify-full`: TLS or no connection; the certificate and the host name
+        /// are verified (stricter than libpq's `require`) against the system's trust roots, or against
+        /// ``DatabaseURL/rootCertificatePath`` when `sslrootcert` is given.
         case require
     }
 
@@ -29,6 +30,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public var database: String
     /// TLS use.
     public var tls: TLSMode
+    /// `sslrootcert`: a PEM file of the certificate authorities (or the self-signed certificate) the database's
+    /// certificate is verified against, instead of the system's trust roots.
+    public var rootCertificatePath: String?
 
     /// Parses `text`; the error names what is wrong, with the password elided.
     public init(parsing text: String) throws(ServerError) {
@@ -58,10 +62,13 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             case ("sslmode", let other):
                 throw invalid(
                     "has sslmode '\(other)', not one of disable, allow, prefer, require, verify-ca, verify-full")
+            case ("sslrootcert", let path):
+                guard !path.isEmpty else { throw invalid("has an empty sslrootcert; expected the path of a PEM file") }
+                rootCertificatePath = path
             case ("application_name", _), ("connect_timeout", _):
                 continue
             case (let name, _):
-                throw invalid("has the parameter '\(name)', which is not supported (only sslmode)")
+                throw invalid("has the parameter '\(name)', which is not supported (only sslmode and sslrootcert)")
             }
         }
     }
@@ -71,6 +78,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return "postgres://\(user)\(password == nil ? "" : ":***")@\(hostPart):\(port)/\(database)"
             + (tls == .disable ? "" : "?sslmode=\(tls.rawValue)")
+            + (rootCertificatePath.map { "\(tls == .disable ? "?" : "&")sslrootcert=\($0)" } ?? "")
     }
 
     /// `host:port`, what an error about reaching the database names.

@@ -72,7 +72,8 @@ public final class ServerComponents: Sendable {
         self.hub = hub
         self.runHub = TriggerHub()
         let agentRecords = try await store.loadAgents()
-        self.agents = AgentRegistry(initial: agentRecords)
+        let agents = AgentRegistry(initial: agentRecords)
+        self.agents = agents
         var watchers: [String: [String]] = [:]
         for record in agentRecords {
             for trigger in record.triggers { watchers[trigger, default: []].append(record.name) }
@@ -92,7 +93,8 @@ public final class ServerComponents: Sendable {
         self.rollouts = RolloutCoordinator(
             store: store, hub: hub, policies: policies, rollouts: try await store.loadRollouts(),
             counts: Dictionary(triggers.map { ($0.trigger, $0.count) }, uniquingKeysWith: max), watchers: watchers,
-            now: now())
+            now: now(), shared: sharedStore,
+            seen: { [agents] names in agents.lastSeen(of: names, now: now()) })
         let cacheDirectory = (configuration.dataDirectory as NSString).appendingPathComponent("cache")
         let cache = try ArtifactCache(
             directory: cacheDirectory, settings: ArtifactCache.Settings(maxBytes: configuration.cacheMaxBytes))
@@ -202,13 +204,15 @@ public final class ServerComponents: Sendable {
         case "p":
             let policy = try await sharedStore.policy(trigger: name)
             rollouts.policyChanged(policy, trigger: name)
+        case "o":
+            if let stored = try await sharedStore.storedRollout(of: name) { rollouts.adopt(stored) }
         default: return
         }
     }
 
     /// Re-reads what other replicas may have changed while no notification could arrive (after the LISTEN connection
-    /// is made, and every ``PostgresListener/resyncInterval``): counts, policies, agents; deploy waits re-read their
-    /// runs.
+    /// is made, and every ``PostgresListener/resyncInterval``): counts, policies, agents, rollouts; deploy waits re-read
+    /// their runs.
     func resync() async throws(ServerError) {
         guard let sharedStore else { return }
         for state in try await sharedStore.loadTriggers() { adopt(state) }
@@ -216,6 +220,7 @@ public final class ServerComponents: Sendable {
             rollouts.policyChanged(policy, trigger: trigger)
         }
         agents.merge(try await sharedStore.loadAgents())
+        for stored in try await sharedStore.storedRollouts() { rollouts.adopt(stored) }
         for trigger in runHub.watcherCounts().keys { runHub.bump(trigger) }
     }
 

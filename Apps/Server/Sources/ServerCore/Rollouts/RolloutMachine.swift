@@ -339,6 +339,18 @@ public struct RolloutMachine: Codable, Sendable, Equatable {
         return a == b
     }
 
+    /// Takes in when agents were seen elsewhere (by another replica, or by this one before it read the machine back
+    /// from a shared database): each known agent's `lastSeen` moves forward to its time in `times`. Nothing else
+    /// changes; the next event's rules see the fresher times.
+    public mutating func noteSeen(_ times: [String: Date]) {
+        for (name, time) in times where agents[name] != nil {
+            agents[name]!.lastSeen = max(agents[name]!.lastSeen, time)
+        }
+    }
+
+    /// When each agent of the rollout was last seen, by name.
+    public var lastSeenTimes: [String: Date] { agents.mapValues(\.lastSeen) }
+
     /// After a server restart: every agent counts as seen now, so the time the server was down does not make the
     /// fleet `gone` (their deadlines start again).
     public mutating func restarted(now: Date) {

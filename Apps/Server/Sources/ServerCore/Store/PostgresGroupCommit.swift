@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// Increments of one trigger serialize on its row lock, which PostgreSQL holds until the COMMIT's WAL flush; one
 /// transaction per increment would allow one increment per flush on a hot trigger. One transaction per batch (up to
-/// ``maximumBatch``) pays one flush for all of them, and each caller is still answered only after that COMMIT.
+/// ``maximumBatch``) pays one flush for all of them, and each caller is still answered only after that COMMIT. The
+/// batch is one statement (``PostgresStore/batchIncrementQuery(_:)``), so its transaction is three round trips.
 /// When a batch's transaction fails, each of its increments is retried in a transaction of its own, so one bad
 /// increment fails alone. One batch runs at a time per replica; other replicas batch their own.
 final class PostgresGroupCommit: Sendable {
@@ -78,17 +79,14 @@ final class PostgresGroupCommit: Sendable {
 
     private func commit(_ batch: [Item]) async {
         let (client, logger) = (self.client, self.logger)
-        let work = batch.map { ($0.name, $0.release, $0.now) }
+        let work = batch.map { (name: $0.name, release: $0.release, now: $0.now) }
         do {
             let states = try await PostgresStore.bounded(timeout) {
                 try await client.withTransaction(logger: logger) { connection in
-                    var states: [TriggerState] = []
-                    for (name, release, now) in work {
-                        states.append(
-                            try await PostgresStore.applyIncrement(
-                                connection, name: name, release: release, rollbackOf: nil, now: now))
-                    }
-                    return states
+                    // The whole batch is one statement: one round trip between BEGIN and COMMIT, however many
+                    // increments it holds.
+                    let rows = try await connection.query(PostgresStore.batchIncrementQuery(work), logger: logger)
+                    return try await PostgresStore.batchIncremented(rows, work)
                 }
             }
             for (item, state) in zip(batch, states) { item.continuation.resume(returning: state) }

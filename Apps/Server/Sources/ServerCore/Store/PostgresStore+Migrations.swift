@@ -62,6 +62,7 @@ extension PostgresStore {
                 """,
             ]),
         tokenMigration,
+        rolloutRevisionMigration,
     ]
 
     /// Applies the migrations `client`'s database lacks, holding the advisory lock on one connection throughout.

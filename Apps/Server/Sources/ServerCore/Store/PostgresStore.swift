@@ -46,7 +46,7 @@ public final class PostgresStore: ServerStore {
         self.runRetention = runRetention
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: try Self.clientTLS(url.tls))
+            tls: try Self.clientTLS(url))
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         // The pool logs connection failures at its own levels; keep them from the server log except errors.
@@ -83,13 +83,26 @@ public final class PostgresStore: ServerStore {
         }
     }
 
-    /// A PostgresNIO TLS setting for `mode`.
-    static func clientTLS(_ mode: DatabaseURL.TLSMode) throws(ServerError) -> PostgresClient.Configuration.TLS {
-        switch mode {
+    /// A PostgresNIO TLS setting for `url`'s `sslmode`.
+    static func clientTLS(_ url: DatabaseURL) throws(ServerError) -> PostgresClient.Configuration.TLS {
+        switch url.tls {
         case .disable: return .disable
-        case .prefer: return .prefer(.makeClientConfiguration())
-        case .require: return .require(.makeClientConfiguration())
+        case .prefer: return .prefer(try tlsConfiguration(url))
+        case .require: return .require(try tlsConfiguration(url))
         }
+    }
+
+    /// The TLS settings for `url`: full verification of the certificate and the host name, against `sslrootcert`
+    /// when given (a file that cannot be read is a `configuration` error naming it), else the system's trust roots.
+    static func tlsConfiguration(_ url: DatabaseURL) throws(ServerError) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let path = url.rootCertificatePath {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw .configuration("cannot use the database \(url): sslrootcert \(path) is not a readable file")
+            }
+            configuration.trustRoots = .file(path)
+        }
+        return configuration
     }
 
     /// A connection configuration for the listener's dedicated connection.
@@ -103,9 +116,11 @@ public final class PostgresStore: ServerStore {
         do {
             switch url.tls {
             case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: tlsConfiguration(url)))
+            case .require: tls = .require(try NIOSSLContext(configuration: tlsConfiguration(url)))
             }
+        } catch let error as ServerError {
+            throw error
         } catch {
             throw .configuration("cannot set up TLS for \(url): \(error)")
         }
@@ -241,9 +256,13 @@ public final class PostgresStore: ServerStore {
                 }
                 return "the database at \(url.endpoint) said: \(message)\(code)"
             }
+            if let underlying = error.underlying, underlying is NIOSSLError || underlying is NIOSSLExtraError {
+                return "TLS with the database at \(url.endpoint) failed: \(String(describing: underlying))"
+            }
             switch error.code {
-            case .connectionError, .serverClosedConnection, .clientClosedConnection,
-                .failedToAddSSLHandler, .sslUnsupported:
+            case .sslUnsupported:
+                return "the database at \(url.endpoint) does not offer TLS, which sslmode=\(url.tls.rawValue) requires"
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .failedToAddSSLHandler:
                 let underlying = error.underlying.map { ": \(String(describing: $0))" } ?? ""
                 return "the database at \(url.endpoint) is unreachable (\(error.code)\(underlying))"
             default:
@@ -382,6 +401,89 @@ public final class PostgresStore: ServerStore {
             )
             SELECT count, pg_notify(\(channel), \(payload)) FROM released
             """
+    }
+
+    /// One row of ``batchIncrementQuery(_:)``'s input, as JSON.
+    private struct BatchRow: Encodable {
+        let i: Int
+        let name: String
+        let at: Double
+        let params: String
+        let note: String?
+        let source: String
+        let requestedBy: String?
+        let forge: String?
+
+        enum CodingKeys: String, CodingKey {
+            case i, name, at, params, note, source, forge
+            case requestedBy = "requested_by"
+        }
+    }
+
+    /// One statement that applies a whole batch of increments (``PostgresGroupCommit``), as
+    /// ``incrementQuery(name:release:rollbackOf:now:)`` does for one: each trigger's count moves once by the number
+    /// of its increments (in name order, so concurrent batches of two replicas lock rows in the same order), each
+    /// increment gets the release of its own new count (in batch order within a trigger), and a NOTIFY per trigger
+    /// is queued (PostgreSQL folds identical payloads of one transaction). The batch goes as one JSON parameter; the
+    /// answer is one row per increment: its position in `batch` and its new count.
+    static func batchIncrementQuery(_ batch: [(name: String, release: NewRelease, now: Date)]) throws -> PostgresQuery {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var rows: [BatchRow] = []
+        rows.reserveCapacity(batch.count)
+        for (index, item) in batch.enumerated() {
+            rows.append(
+                BatchRow(
+                    i: index, name: item.name, at: item.now.timeIntervalSince1970,
+                    params: String(decoding: try encoder.encode(item.release.params), as: UTF8.self),
+                    note: item.release.note, source: item.release.source.rawValue,
+                    requestedBy: item.release.requestedBy,
+                    forge: try item.release.forge.map { String(decoding: try encoder.encode($0), as: UTF8.self) }))
+        }
+        let input = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        return """
+            WITH input AS (
+                SELECT * FROM jsonb_to_recordset(\(input)::jsonb) AS t(
+                    i INTEGER, name TEXT, at DOUBLE PRECISION, params TEXT, note TEXT, source TEXT,
+                    requested_by TEXT, forge TEXT)
+            ), per AS (
+                SELECT name, count(*) AS n, max(at) AS at FROM input GROUP BY name
+            ), moved AS (
+                INSERT INTO triggers (name, count, last_increment)
+                SELECT name, n, at FROM per ORDER BY name
+                ON CONFLICT (name) DO UPDATE SET count = triggers.count + excluded.count,
+                    last_increment = excluded.last_increment
+                RETURNING name, count
+            ), numbered AS (
+                SELECT input.*, moved.count - per.n + row_number() OVER (PARTITION BY input.name ORDER BY input.i)
+                    AS new_count
+                FROM input JOIN per USING (name) JOIN moved USING (name)
+            ), released AS (
+                INSERT INTO releases (trigger, count, params, note, source, requested_by, forge, rollback_of, created_at)
+                SELECT name, new_count, params, note, source, requested_by, forge, NULL, at FROM numbered
+                RETURNING trigger
+            )
+            SELECT i, new_count, pg_notify(\(channel), 't ' || name) FROM numbered ORDER BY i
+            """
+    }
+
+    /// The states ``batchIncrementQuery(_:)`` made, in batch order, from its answer.
+    static func batchIncremented(
+        _ rows: PostgresRowSequence, _ batch: [(name: String, release: NewRelease, now: Date)]
+    ) async throws -> [TriggerState] {
+        var counts = [Int64](repeating: 0, count: batch.count)
+        for try await (index, count, _) in rows.decode((Int32, Int64, String?).self)
+        where batch.indices.contains(Int(index)) {
+            counts[Int(index)] = count
+        }
+        return try zip(batch, counts).map { item, count in
+            guard count > 0 else { throw ServerError.unavailable("the increment of '\(item.name)' answered no count") }
+            let stored = Release(
+                trigger: item.name, count: count, params: item.release.params, note: item.release.note,
+                source: item.release.source, requestedBy: item.release.requestedBy, forge: item.release.forge,
+                rollbackOf: nil, createdAt: item.now)
+            return TriggerState(trigger: item.name, count: count, lastIncrement: item.now, release: stored)
+        }
     }
 
     /// The state ``incrementQuery(name:release:rollbackOf:now:)`` made, from its answer.
@@ -717,14 +819,15 @@ public final class PostgresStore: ServerStore {
             try await client.withTransaction(logger: logger) { connection in
                 // The row lock serializes this replica's and other replicas' saves of one trigger; the state is read
                 // once the lock is held, so the last to commit holds the newest state this replica knows.
-                try await connection.query(
-                    "SELECT pg_advisory_xact_lock(hashtext('rollout ' || \(trigger)))", logger: logger)
+                try await Self.lockRollout(connection, trigger: trigger, logger: logger)
                 guard let rollout = current() else { return }
                 let text = String(decoding: try JSONEncoder().encode(rollout), as: UTF8.self)
                 try await connection.query(
                     """
-                    INSERT INTO rollouts (trigger, count, machine) VALUES (\(rollout.trigger), \(rollout.count), \(text))
-                    ON CONFLICT (trigger) DO UPDATE SET count = excluded.count, machine = excluded.machine
+                    INSERT INTO rollouts (trigger, count, machine, revision)
+                    VALUES (\(rollout.trigger), \(rollout.count), \(text), 1)
+                    ON CONFLICT (trigger) DO UPDATE SET count = excluded.count, machine = excluded.machine,
+                        revision = rollouts.revision + 1
                     """, logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
             }

@@ -18,9 +18,14 @@ mkdir -p "$out"
 export BENCH_SECRET=bench-secret
 
 build_cmd="swift build --package-path Apps/Server -c release --product prostagma-server"
-echo "bench-server: $build_cmd" >&2
-$build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
-bin="$(swift build --package-path Apps/Server -c release --show-bin-path)/prostagma-server"
+# BENCH_SERVER_BIN=PATH: measure that release binary, already built (a machine whose builds are serialised).
+if [ -n "${BENCH_SERVER_BIN:-}" ]; then
+    bin=$BENCH_SERVER_BIN
+else
+    echo "bench-server: $build_cmd" >&2
+    $build_cmd >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
+    bin="$(swift build --package-path Apps/Server -c release --show-bin-path)/prostagma-server"
+fi
 
 port=$(free_port)
 PROSTAGMA_HOST="127.0.0.1:$port" PROSTAGMA_SECRET=$BENCH_SECRET PROSTAGMA_DATA="$out/data" \

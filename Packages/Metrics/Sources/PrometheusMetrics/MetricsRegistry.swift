@@ -13,7 +13,13 @@ import Synchronization
 /// let body = registry.render()   // serve with Exposition.contentType
 /// ```
 public final class MetricsRegistry: Sendable {
-    private let collectors = Mutex<[String: any MetricCollector]>([:])
+    private struct Collectors {
+        var byName: [String: any MetricCollector] = [:]
+        /// `byName`'s values in name order; nil after a registration or removal until the next render sorts again.
+        var sorted: [any MetricCollector]? = []
+    }
+
+    private let collectors = Mutex(Collectors())
     /// The size of the last rendering, so the next one reserves its buffer once instead of regrowing it.
     private let lastRenderSize = Atomic<Int>(4096)
 
@@ -83,26 +89,32 @@ public final class MetricsRegistry: Sendable {
         _ = try register(family)
     }
 
-    /// Adds the standard process metrics, read from /proc at every scrape: `process_cpu_seconds_total`,
+    /// Adds the standard process metrics, read from /proc at most every 100 ms: `process_cpu_seconds_total`,
     /// `process_resident_memory_bytes`, `process_virtual_memory_bytes`, `process_open_fds`,
     /// `process_max_fds` and `process_start_time_seconds`. Calling it twice is harmless.
     public func registerProcessMetrics() {
         collectors.withLock { collectors in
-            if collectors[ProcessMetrics.collectorName] == nil {
-                collectors[ProcessMetrics.collectorName] = ProcessMetrics()
+            if collectors.byName[ProcessMetrics.collectorName] == nil {
+                collectors.byName[ProcessMetrics.collectorName] = ProcessMetrics()
+                collectors.sorted = nil
             }
         }
     }
 
     /// Removes the family registered under `name`; its handles keep working but are no longer rendered.
     public func unregister(_ name: String) {
-        _ = collectors.withLock { $0.removeValue(forKey: name) }
+        collectors.withLock { collectors in
+            if collectors.byName.removeValue(forKey: name) != nil { collectors.sorted = nil }
+        }
     }
 
     /// The whole registry in the text exposition format 0.0.4 (serve it with ``Exposition/contentType``).
     public func render() -> String {
-        let snapshot = collectors.withLock { Array($0.values) }.sorted {
-            $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+        let snapshot = collectors.withLock { collectors in
+            if let sorted = collectors.sorted { return sorted }
+            let sorted = collectors.byName.values.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            collectors.sorted = sorted
+            return sorted
         }
         var out = ""
         out.reserveCapacity(lastRenderSize.load(ordering: .relaxed) + 1024)
@@ -115,13 +127,14 @@ public final class MetricsRegistry: Sendable {
 
     private func register<Family: MetricCollector>(_ family: Family) throws(MetricsError) -> Family {
         let result: Result<Family, MetricsError> = collectors.withLock { collectors in
-            if let existing = collectors[family.name] {
+            if let existing = collectors.byName[family.name] {
                 if let same = existing as? Family, existing.signature == family.signature {
                     return .success(same)
                 }
                 return .failure(MetricsError(.conflictingRegistration, metricName: family.name))
             }
-            collectors[family.name] = family
+            collectors.byName[family.name] = family
+            collectors.sorted = nil
             return .success(family)
         }
         return try result.get()

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -6,15 +8,40 @@
     import Darwin
 #endif
 
-/// The standard `process_*` metrics, read from /proc/self at every scrape (Linux; nothing elsewhere).
-struct ProcessMetrics: MetricCollector {
+/// The standard `process_*` metrics, read from /proc/self (Linux; nothing elsewhere).
+///
+/// A scrape reuses the text rendered from a reading at most ``maximumAge`` old: reading /proc (a stat file and the
+/// descriptor directory) was most of a small registry's rendering time, and a server answering many scrapes a
+/// second gains nothing from reading it more often than a scraper could tell apart. Every other family of the
+/// registry is read at each scrape.
+final class ProcessMetrics: MetricCollector {
     static let collectorName = "process_"
+    /// How old a reading may be when a scrape reuses it.
+    let maximumAge: Duration
+
+    init(maximumAge: Duration = .milliseconds(100)) {
+        self.maximumAge = maximumAge
+    }
+
+    private let cached = Mutex<(text: String, at: ContinuousClock.Instant)?>(nil)
 
     var name: String { Self.collectorName }
     var signature: CollectorSignature { .init(type: .untyped, help: "process metrics", labelNames: []) }
 
     func render(into out: inout String) {
+        let now = ContinuousClock.now
+        if let entry = cached.withLock({ $0 }), now - entry.at < maximumAge {
+            out += entry.text
+            return
+        }
         guard let snapshot = ProcessSnapshot.read() else { return }
+        let text = Self.text(of: snapshot)
+        cached.withLock { $0 = (text, now) }
+        out += text
+    }
+
+    static func text(of snapshot: ProcessSnapshot) -> String {
+        var out = ""
         for (name, help, type, value) in snapshot.families {
             Exposition.appendHeader(name: name, help: help, type: type, to: &out)
             out += name
@@ -22,6 +49,7 @@ struct ProcessMetrics: MetricCollector {
             out += Exposition.formatValue(value)
             out += "\n"
         }
+        return out
     }
 }
 
@@ -61,13 +89,44 @@ struct ProcessSnapshot: Equatable {
     /// Parses /proc/[pid]/stat. The command name (field 2) may hold spaces and parentheses, so fields are
     /// counted from the last `)`.
     static func parseStat(_ text: String) -> Stat? {
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let rest = text[text.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
-        // rest[0] is field 3 (state); field N is rest[N - 3].
-        guard rest.count >= 22,
-            let utime = Double(rest[11]), let stime = Double(rest[12]), let start = Double(rest[19]),
-            let vsize = Double(rest[20]), let rss = Double(rest[21])
-        else { return nil }
+        var text = text
+        return text.withUTF8 { parseStat(bytes: $0) }
+    }
+
+    /// ``parseStat(_:)`` on the file's bytes, field by field without making strings.
+    static func parseStat(bytes: UnsafeBufferPointer<UInt8>) -> Stat? {
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // Fields after the command name, numbered from 3 (state); the ones wanted are 14, 15, 22, 23 and 24.
+        var utime: Double?
+        var stime: Double?
+        var start: Double?
+        var vsize: Double?
+        var rss: Double?
+        var field = 2
+        var index = close + 1
+        while index < bytes.count, field < 24 {
+            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\n") {
+                index += 1
+            }
+            guard index < bytes.count else { break }
+            field += 1
+            let first = index
+            while index < bytes.count, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: "\n") {
+                index += 1
+            }
+            func value() -> Double? {
+                Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<index]), as: UTF8.self))
+            }
+            switch field {
+            case 14: utime = value()
+            case 15: stime = value()
+            case 22: start = value()
+            case 23: vsize = value()
+            case 24: rss = value()
+            default: continue
+            }
+        }
+        guard let utime, let stime, let start, let vsize, let rss else { return nil }
         return Stat(utimeTicks: utime, stimeTicks: stime, startTicks: start, virtualBytes: vsize, residentPages: rss)
     }
 
@@ -92,11 +151,12 @@ struct ProcessSnapshot: Equatable {
             startTimeSeconds: bootTime + stat.startTicks / ticksPerSecond)
     }
 
+    /// The boot time, read once: it does not change while the process runs.
+    static let bootTime: Double? = readSmallFile("/proc/stat").flatMap(parseBootTime)
+
     static func read() -> ProcessSnapshot? {
         #if os(Linux)
-            guard let statText = readSmallFile("/proc/self/stat"), let stat = parseStat(statText),
-                let procStat = readSmallFile("/proc/stat"), let boot = parseBootTime(procStat)
-            else { return nil }
+            guard let boot = bootTime, let stat = readStat() else { return nil }
             let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
             let page = Double(sysconf(Int32(_SC_PAGESIZE)))
             var limit = rlimit()
@@ -108,6 +168,23 @@ struct ProcessSnapshot: Equatable {
         #else
             return nil
         #endif
+    }
+
+    /// /proc/self/stat, read into a stack buffer and parsed in place (the line is well under 1 KiB).
+    static func readStat() -> Stat? {
+        let fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2048) { buffer -> Stat? in
+            var count = 0
+            while count < buffer.count {
+                let got = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if got < 0 && errno == EINTR { continue }
+                if got <= 0 { break }
+                count += got
+            }
+            return parseStat(bytes: UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
     }
 
     /// Reads a /proc file (whose stat size is 0) until end of file.

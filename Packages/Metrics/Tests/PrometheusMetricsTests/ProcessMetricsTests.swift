@@ -45,6 +45,36 @@ import Testing
         #expect(snapshot.startTimeSeconds > now - 86_400)
     }
 
+    /// The value of `process_open_fds` in one rendering.
+    static func openFDs(_ collector: ProcessMetrics) -> String? {
+        var text = ""
+        collector.render(into: &text)
+        return text.split(separator: "\n").first { $0.hasPrefix("process_open_fds ") }.map(String.init)
+    }
+
+    @Test func aReadingIsReusedUntilItIsTooOld() throws {
+        let reused = ProcessMetrics(maximumAge: .seconds(3600))
+        let fresh = ProcessMetrics(maximumAge: .zero)
+        let before = try #require(Self.openFDs(reused))
+        let freshBefore = try #require(Self.openFDs(fresh))
+        let opened = (0..<5).map { _ in open("/dev/null", O_RDONLY) }
+        defer { for fd in opened { close(fd) } }
+        #expect(opened.allSatisfy { $0 >= 0 })
+        // Five more descriptors: a reading made now sees them, the reused one does not.
+        #expect(Self.openFDs(reused) == before)
+        #expect(Self.openFDs(fresh) != freshBefore)
+    }
+
+    @Test func statParserReadsTheSameFieldsFromBytes() throws {
+        var line = Self.statLine
+        let stat = line.withUTF8 { ProcessSnapshot.parseStat(bytes: $0) }
+        #expect(stat == ProcessSnapshot.parseStat(Self.statLine))
+        #expect(stat?.residentPages == 2560)
+        // Cut before field 24: no reading.
+        #expect(ProcessSnapshot.parseStat("1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20") == nil)
+        #expect(ProcessSnapshot.parseStat("1 (x) S 1 2 3 4 5 6 7 8 9 10 11 zz 13 14 15 16 17 18 19 20 21 22") == nil)
+    }
+
     @Test func registryRendersAllSixProcessFamilies() {
         let registry = MetricsRegistry()
         registry.registerProcessMetrics()

@@ -8,10 +8,13 @@ import Foundation
 /// The secret is held privately and never rendered by `description`.
 public struct Authenticator: Sendable, CustomStringConvertible {
     private let secret: [UInt8]
+    /// SHA-256 of the secret, made once: a check hashes only what the request presented.
+    private let secretDigest: [UInt8]
 
     /// Creates an authenticator for `secret` (non-empty; configuration refuses an empty secret).
     public init(secret: String) {
         self.secret = Array(secret.utf8)
+        self.secretDigest = Array(SHA256.hash(data: self.secret))
     }
 
     public var description: String { "Authenticator(secret: <redacted>)" }
@@ -29,7 +32,7 @@ public struct Authenticator: Sendable, CustomStringConvertible {
     /// Checks a `secret` field of an original-API JSON body.
     public func checkBodySecret(_ presented: String?) -> Outcome {
         guard let presented else { return .missing }
-        return Self.constantTimeEquals(Array(presented.utf8), secret) ? .accepted : .rejected
+        return matchesSecret(Array(presented.utf8)) ? .accepted : .rejected
     }
 
     /// Which kind of credential a request presented.
@@ -63,7 +66,7 @@ public struct Authenticator: Sendable, CustomStringConvertible {
             return result(checkHubSignature(signature, body: body), .hubSignature)
         }
         if let token = header("x-gitlab-token") {
-            return result(Self.constantTimeEquals(Array(token.utf8), secret) ? .accepted : .rejected, .gitlabToken)
+            return result(matchesSecret(Array(token.utf8)) ? .accepted : .rejected, .gitlabToken)
         }
         return (.missing, nil)
     }
@@ -101,12 +104,12 @@ public struct Authenticator: Sendable, CustomStringConvertible {
         let credentials = trimmed[space...].trimmingCharacters(in: .whitespaces)
         switch scheme {
         case "bearer":
-            return Self.constantTimeEquals(Array(credentials.utf8), secret) ? .accepted : .rejected
+            return matchesSecret(Array(credentials.utf8)) ? .accepted : .rejected
         case "basic":
             guard let decoded = Data(base64Encoded: credentials), let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
             else { return .rejected }
             let password = Array(decoded[decoded.index(after: colon)...])
-            return Self.constantTimeEquals(password, secret) ? .accepted : .rejected
+            return matchesSecret(password) ? .accepted : .rejected
         default:
             return .rejected
         }
@@ -130,8 +133,16 @@ public struct Authenticator: Sendable, CustomStringConvertible {
 
     /// Equality whose time depends on neither the contents nor the lengths of the inputs.
     public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let left = SHA256.hash(data: a)
-        let right = SHA256.hash(data: b)
+        digestsEqual(SHA256.hash(data: a), SHA256.hash(data: b))
+    }
+
+    /// `constantTimeEquals(presented, secret)`, with the secret's digest made once.
+    private func matchesSecret(_ presented: [UInt8]) -> Bool {
+        Self.digestsEqual(SHA256.hash(data: presented), secretDigest)
+    }
+
+    /// Compares every byte of two digests, whatever the first difference.
+    private static func digestsEqual(_ left: some Sequence<UInt8>, _ right: some Sequence<UInt8>) -> Bool {
         var difference: UInt8 = 0
         for (x, y) in zip(left, right) { difference |= x ^ y }
         return difference == 0

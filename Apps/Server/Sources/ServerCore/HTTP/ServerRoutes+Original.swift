@@ -15,10 +15,11 @@ extension ServerRoutes {
                 try Validator.checkTriggerName(body.trigger)
                 let state = try await components.increment(
                     body.trigger, release: NewRelease(source: .compat, requestedBy: Self.sharedSecretName))
-                return try json(OriginalAPI.TriggerCount(trigger: state.trigger, count: state.count))
+                return try originalAnswer(state)
             })
-        router.get(
-            "/trigger",
+        // Answered on the event loop (no suspension): the original's agents poll it, so it is the protocol's hot path.
+        router.synchronous(
+            .GET, "/trigger",
             { request, context throws(ServerError) in
                 let body = try triggerBody.read(Self.bytes(request), context: context)
                 try requireBodySecret(body.secret)
@@ -27,7 +28,7 @@ extension ServerRoutes {
                     trigger: body.trigger, address: context.remoteAddress?.ipAddress ?? "unknown",
                     now: components.now())
                 let state = components.hub.current(body.trigger)
-                return try json(OriginalAPI.TriggerCount(trigger: state.trigger, count: state.count))
+                return try originalAnswer(state)
             })
         for path in ["/cache", "/cache/s3"] {
             router.post(
@@ -55,5 +56,12 @@ extension ServerRoutes {
                 }
                 return serve(artifact, request: request)
             })
+    }
+
+    /// `{"count": N, "trigger": "..."}`, written directly for a name that needs no escaping (every valid name).
+    func originalAnswer(_ state: TriggerState) throws(ServerError) -> HTTPResponse {
+        let answer = OriginalAPI.TriggerCount(trigger: state.trigger, count: state.count)
+        guard let body = OriginalTriggerJSON.encode(answer) else { return try json(answer) }
+        return HTTPResponse(headers: ["content-type": "application/json"], body: ResponseBody(buffer: body))
     }
 }

@@ -37,15 +37,22 @@ public struct ServerRoutes: Sendable {
         addRunAndAgentRoutes(to: &router)
         addStatusRoute(to: &router)
         addStatusFormRoutes(to: &router)
-        router.get("/metrics") { _, _ in
-            HTTPResponse(text: components.metrics.registry.render(), contentType: Exposition.contentType)
-        }
-        router.get("/healthz") { _, _ in
-            try .json(Health(epoch: components.store.epoch))
-        }
-        router.get("/openapi.yaml") { _, _ in
-            HTTPResponse(text: Self.openAPIDocument, contentType: "application/yaml")
-        }
+        // These answer without suspending: the server runs them on the connection's event loop.
+        router.synchronous(
+            .GET, "/metrics",
+            { _, _ in
+                HTTPResponse(text: components.metrics.registry.render(), contentType: Exposition.contentType)
+            })
+        router.synchronous(
+            .GET, "/healthz",
+            { _, _ in
+                try .json(Health(epoch: components.store.epoch))
+            })
+        router.synchronous(
+            .GET, "/openapi.yaml",
+            { _, _ in
+                HTTPResponse(text: Self.openAPIDocument, contentType: "application/yaml")
+            })
         return router
     }
 

@@ -91,6 +91,8 @@ final class OriginalTriggerBodyReader: Sendable {
     /// The request body; a body that is not JSON even with its bare keys quoted gets the strict decoder's error,
     /// which says where.
     func read(_ bytes: [UInt8], context: RequestContext) throws(ServerError) -> OriginalAPI.TriggerRequest {
+        // The shape agents send, read without Foundation; anything else is the decoder's to judge.
+        if let plain = OriginalTriggerJSON.parse(bytes, maximumBytes: decoder.maximumBytes) { return plain }
         do {
             return try decoder.decode(OriginalAPI.TriggerRequest.self, from: bytes)
         } catch {

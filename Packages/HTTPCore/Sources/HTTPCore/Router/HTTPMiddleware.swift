@@ -21,3 +21,18 @@ public protocol HTTPMiddleware: Sendable {
     /// Handles `request`, normally by calling `next` and returning (or adjusting) its response.
     func handle(_ request: HTTPRequest, context: RequestContext, next: Next) async throws -> HTTPResponse
 }
+
+/// A middleware that can also run around synchronous routes without suspending, on the connection's event loop.
+///
+/// When every middleware of a router conforms, the server answers the routes added with `Router.synchronous(_:_:maxBodyBytes:_:)` on the
+/// event loop, through ``handleSynchronously(_:context:next:)``; other routes still get the async
+/// ``HTTPMiddleware/handle(_:context:next:)``. Both must do the same thing. Must not block: it runs on the event
+/// loop.
+public protocol SynchronousHTTPMiddleware: HTTPMiddleware {
+    /// Handles `request` around the synchronous rest of the chain, `next`.
+    func handleSynchronously(
+        _ request: HTTPRequest,
+        context: RequestContext,
+        next: (HTTPRequest, RequestContext) throws -> HTTPResponse
+    ) throws -> HTTPResponse
+}

@@ -19,11 +19,15 @@ import NIOHTTP1
 public struct Router: Sendable {
     /// A route handler.
     public typealias Handler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    /// A handler that answers without suspending (see ``synchronous(_:_:maxBodyBytes:_:)``).
+    public typealias SynchronousHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
 
     struct Route: Sendable {
         let template: String
         let policy: BodyPolicy
         let handler: Handler
+        /// Set for routes added with `synchronous(_:_:maxBodyBytes:_:)`; `handler` then runs it too.
+        var synchronous: SynchronousHandler? = nil
     }
 
     /// The outcome of matching a method and path.
@@ -34,7 +38,14 @@ public struct Router: Sendable {
     }
 
     private var root = RouteNode()
+    /// Synchronous routes whose template is only literal segments, by the path exactly as written there and then by
+    /// method: the event loop finds them with one lookup. A miss proves nothing (a `%`-encoded or `//` path, HEAD on
+    /// a GET route) and goes through `match` like any request.
+    private var literalSynchronous: [String: [String: Route]] = [:]
     private var middlewares: [any HTTPMiddleware] = []
+    /// The same middleware when every one of them can run synchronously, else nil (synchronous routes then answer
+    /// through the async path, which is equally correct).
+    private var synchronousMiddlewares: [any SynchronousHTTPMiddleware]? = []
 
     /// Creates a router with no routes and no middleware.
     public init() {}
@@ -47,7 +58,18 @@ public struct Router: Sendable {
         _ handler: @escaping Handler
     ) {
         let route = Route(template: template, policy: body, handler: handler)
-        root.insert(route, method: method.rawValue, segments: Self.segments(of: template)[...])
+        insert(route, method: method)
+    }
+
+    private mutating func insert(_ route: Route, method: HTTPMethod) {
+        let segments = Self.segments(of: route.template)
+        root.insert(route, method: method.rawValue, segments: segments[...])
+        guard !segments.contains(where: { $0.hasPrefix(":") || $0 == "*" || $0 == "**" || $0.contains("%") }) else {
+            return
+        }
+        // The trie's rule (a later route for the same method and template wins) holds here too.
+        let path = "/" + segments.joined(separator: "/")
+        literalSynchronous[path, default: [:]][method.rawValue] = route.synchronous == nil ? nil : route
     }
 
     /// Adds a route (the same as `on(_:_:body:_:)`, with a labelled method).
@@ -58,6 +80,32 @@ public struct Router: Sendable {
         _ handler: @escaping Handler
     ) {
         on(method, template, body: body, handler)
+    }
+
+    /// Adds a route whose handler answers without suspending, with bytes (a ``ResponseBody`` made of a buffer).
+    ///
+    /// The server answers such a route on the connection's event loop as soon as the request's body is in: no task,
+    /// no hop to Swift's cooperative pool and back (when every middleware is a ``SynchronousHTTPMiddleware``; else
+    /// it answers like any route). The body is collected first, up to `maxBodyBytes` (a larger `Content-Length`
+    /// answers 413). The handler must not block (no I/O, no waiting on locks held for long): it holds up every
+    /// connection of its event loop while it runs. A stream or file body is a bug; it answers 500. HEAD requests
+    /// use a synchronous GET route as they use any GET route.
+    ///
+    /// A method of its own, not an overload of `get` and the others: a trailing closure without `await` would
+    /// otherwise pick the synchronous overload silently.
+    public mutating func synchronous(
+        _ method: HTTPMethod,
+        _ template: String,
+        maxBodyBytes: Int = RequestBody.defaultLimit,
+        _ handler: @escaping SynchronousHandler
+    ) {
+        var route = Route(
+            template: template, policy: .collect(maxBytes: maxBodyBytes),
+            handler: { request, context in
+                try Self.checkedBody(handler(request, context), request: request, context: context)
+            })
+        route.synchronous = handler
+        insert(route, method: method)
     }
 
     /// Adds a GET route (HEAD requests use it too, without a body).
@@ -93,6 +141,11 @@ public struct Router: Sendable {
     /// Appends `middleware`; the first added runs outermost.
     public mutating func add(middleware: some HTTPMiddleware) {
         middlewares.append(middleware)
+        if let synchronous = middleware as? any SynchronousHTTPMiddleware {
+            synchronousMiddlewares?.append(synchronous)
+        } else {
+            synchronousMiddlewares = nil
+        }
     }
 
     /// Answers `request`: matches the route, runs middleware and the handler, and renders any error as a response.
@@ -184,6 +237,60 @@ public struct Router: Sendable {
         } catch {
             return render(error, request: request, context: context)
         }
+    }
+
+    /// The synchronous route that answers `method` on `path`, with its parameters, when the whole chain (every
+    /// middleware and the handler) can run without suspending; nil otherwise. The server's event-loop path asks this
+    /// for each request head.
+    func immediateRoute(method: HTTPMethod, path: String) -> (route: Route, parameters: RouteParameters)? {
+        guard synchronousMiddlewares != nil else { return nil }
+        if let route = literalSynchronous[path]?[method.rawValue] { return (route, RouteParameters()) }
+        guard case .found(let route, let parameters) = match(method: method, path: path), route.synchronous != nil
+        else { return nil }
+        return (route, parameters)
+    }
+
+    /// Answers `request` (its route, parameters and collected body already set) through the synchronous middleware
+    /// and `route`'s synchronous handler, as ``dispatch(_:context:)`` would through the async ones: the handler's
+    /// errors are rendered before the middleware sees the response, a middleware's error is rendered at the end.
+    func respondImmediately(_ request: HTTPRequest, route: Route, context: RequestContext) -> HTTPResponse {
+        guard let handler = route.synchronous, let middlewares = synchronousMiddlewares else {
+            preconditionFailure("respondImmediately is only for routes immediateRoute(method:path:) returned")
+        }
+        do {
+            return try Self.runSynchronously(
+                request, context: context, middlewares: middlewares[...], handler: handler)
+        } catch {
+            return Self.render(error, request: request, context: context)
+        }
+    }
+
+    private static func runSynchronously(
+        _ request: HTTPRequest,
+        context: RequestContext,
+        middlewares: ArraySlice<any SynchronousHTTPMiddleware>,
+        handler: SynchronousHandler
+    ) throws -> HTTPResponse {
+        guard let first = middlewares.first else {
+            do {
+                return try checkedBody(handler(request, context), request: request, context: context)
+            } catch {
+                return render(error, request: request, context: context)
+            }
+        }
+        return try first.handleSynchronously(request, context: context) { request, context in
+            try runSynchronously(request, context: context, middlewares: middlewares.dropFirst(), handler: handler)
+        }
+    }
+
+    /// `response` when its body is bytes; a synchronous handler that answers with a stream or a file is a bug of
+    /// the app, answered 500 (the same on both paths, so tests without a socket catch it).
+    static func checkedBody(_ response: HTTPResponse, request: HTTPRequest, context: RequestContext) -> HTTPResponse {
+        if case .buffer = response.body.storage { return response }
+        context.logger.error(
+            "a synchronous route answered with a stream or a file body",
+            metadata: ["route": "\(request.route ?? "-")"])
+        return HTTPError(.internalServerError, error: "internal_error", detail: "the server failed to answer").response
     }
 
     /// Matches `method` and `path` against the routes.

@@ -169,7 +169,7 @@ extension HTTPServer {
 extension HTTPServer {
     /// The one-line access log (synchronous, so its strings never sit in an async frame).
     @inline(never)
-    fileprivate func logAccess(
+    func logAccess(
         _ head: HTTPRequestHead,
         status: HTTPResponseStatus,
         bytes: Int,

@@ -232,8 +232,13 @@ public final class HTTPServer: Service, Sendable {
                     if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     let guardian = ConnectionGuard(limits: limits)
                     try sync.addHandler(guardian.rawBytesHandler)
-                    try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
                     try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    // Between the decoder and the encoder: it reads request parts and writes whole answers as bytes
+                    // (see ImmediateResponder); everything it passes on meets NIO's HTTP handlers as before. The
+                    // decoder must stay unpaired with the encoder (no `HTTPRequestDecoder(responseEncoder:)`): a
+                    // paired encoder queues every request's method and would match it to the wrong answer.
+                    try sync.addHandler(ImmediateResponder(server: self, guardian: guardian))
+                    try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
                     try sync.addHandler(guardian.partsHandler)
                     try sync.addHandler(HTTPServerPipelineHandler())
                     try sync.addHandler(HTTPServerProtocolErrorHandler())

@@ -172,11 +172,11 @@ enum ResponseWriter {
         try await eventLoop.submit {}.get()
     }
 
-    private static func bodyless(_ status: HTTPResponseStatus) -> Bool {
+    static func bodyless(_ status: HTTPResponseStatus) -> Bool {
         status.code < 200 || status == .noContent || status == .notModified
     }
 
-    private static func setLength(_ length: Int, status: HTTPResponseStatus, in headers: inout HTTPHeaders) {
+    static func setLength(_ length: Int, status: HTTPResponseStatus, in headers: inout HTTPHeaders) {
         guard status.code >= 200, status != .noContent else {
             headers.remove(name: "content-length")
             return
@@ -185,7 +185,7 @@ enum ResponseWriter {
         headers.remove(name: "transfer-encoding")
     }
 
-    private static func setConnection(
+    static func setConnection(
         keepAlive: inout Bool,
         version: HTTPVersion,
         hasLength: Bool,

@@ -13,7 +13,8 @@ X-Prostagma-Agent header (to tell agent bookkeeping from the wake-up itself).
 Non-blocking sockets and one epoll loop (no asyncio, no HTTP library) so the client adds as little as it can;
 it still shares the machine's cores with the server, and reading N answers one after another is part of
 what is measured. Prints one JSON line.
-Usage: waiters.py --port P --secret S [--polls 1000] [--rounds 20] [--trigger T] [--pid SERVER_PID]
+With --poll-ports A,B the polls are spread over replicas sharing a database while the increment goes to --port.
+Usage: waiters.py --port P --secret S [--polls 1000] [--rounds 20] [--trigger T] [--pid SERVER_PID] [--poll-ports A,B]
 """
 import argparse
 import json
@@ -53,34 +54,39 @@ def main():
     parser.add_argument("--trigger", default="e2e-waiters")
     parser.add_argument("--pid", type=int, default=0)
     parser.add_argument("--anonymous", action="store_true", help="send no X-Prostagma-Agent (a breakdown)")
+    parser.add_argument("--poll-ports", default="",
+                        help="A,B: spread the polls round robin over these servers (replicas sharing a database); "
+                             "the increment still goes to --port, so the wake-up crosses replicas")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if hard < args.polls + 100:
         sys.exit(f"open-file limit {hard} is too low for {args.polls} polls")
     host, base = "127.0.0.1", f"http://127.0.0.1:{args.port}"
+    poll_ports = [int(port) for port in args.poll_ports.split(",") if port] or [args.port]
     state = json.loads(call(base, "GET", f"/v1/triggers/{args.trigger}", args.secret))
     count, epoch = state["count"], state["epoch"]
 
     epoll = select.epoll()
     sockets = {}
     for index in range(args.polls):
-        sock = socket.create_connection((host, args.port), timeout=10)
+        port = poll_ports[index % len(poll_ports)]
+        sock = socket.create_connection((host, port), timeout=10)
         sock.setblocking(False)
-        sockets[sock.fileno()] = (index, sock)
+        sockets[sock.fileno()] = (index, sock, port)
 
     samples, per_round, rss, cpu_ms = [], [], [], []
     for round_number in range(args.rounds):
         buffers = {}
-        for fd, (index, sock) in sockets.items():
+        for fd, (index, sock, port) in sockets.items():
             sock.sendall(
                 (f"GET /v1/triggers/{args.trigger}?after={count}&epoch={epoch}&wait=60 HTTP/1.1\r\n"
-                 f"Host: {host}:{args.port}\r\nAuthorization: Bearer {args.secret}\r\n"
+                 f"Host: {host}:{port}\r\nAuthorization: Bearer {args.secret}\r\n"
                  + ("" if args.anonymous else f"X-Prostagma-Agent: sim-{index}\r\n") + "\r\n").encode())
             buffers[fd] = b""
             epoll.register(fd, select.EPOLLIN)
         deadline = time.monotonic() + 60
-        while watchers(base, args.trigger) < args.polls:
+        while sum(watchers(f"http://{host}:{port}", args.trigger) for port in poll_ports) < args.polls:
             if time.monotonic() > deadline:
                 sys.exit(f"round {round_number}: the polls did not all open")
             time.sleep(0.02)
@@ -128,7 +134,7 @@ def main():
         per_round.append({"p50_ms": round(pct(latencies, 50), 2), "p99_ms": round(pct(latencies, 99), 2),
                           "max_ms": round(max(latencies), 2), "increment_ms": round(increment_ms, 2)})
         time.sleep(0.1)
-    for _, sock in sockets.values():
+    for _, sock, _ in sockets.values():
         sock.close()
     round_p99 = [r["p99_ms"] for r in per_round]
     print(json.dumps({

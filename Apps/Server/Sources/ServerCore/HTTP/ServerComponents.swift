@@ -30,6 +30,8 @@ public final class ServerComponents: Sendable {
     public let fetcher: ArtifactFetcher
     /// Webhook deliveries accepted recently (replays are refused).
     public let deliveries = DeliveryLog()
+    /// Each trigger's newest state as JSON, encoded once for all the long polls it wakes.
+    let encodedStates = EncodedStates()
     /// Addresses polling with the original protocol (not gated; the status page shows them).
     public let originalPollers = OriginalPollers()
     /// The CSRF token of the status page's forms.

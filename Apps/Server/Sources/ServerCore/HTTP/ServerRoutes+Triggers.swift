@@ -69,7 +69,7 @@ extension ServerRoutes {
                             name, agent: agent, after: after, epoch: epoch, until: deadline, context: context)
                     }
                 }
-                return try json(state.with(epoch: ourEpoch))
+                return try answer(state.with(epoch: ourEpoch))
             })
 
         router.get(

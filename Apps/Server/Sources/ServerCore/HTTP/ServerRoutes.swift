@@ -82,6 +82,17 @@ public struct ServerRoutes: Sendable {
         }
     }
 
+    /// A trigger's state as the JSON answer of a poll, its bytes shared by every poll that answers the same state.
+    func answer(_ state: TriggerState) throws(ServerError) -> HTTPResponse {
+        do {
+            return HTTPResponse(
+                headers: ["content-type": "application/json"],
+                body: ResponseBody(buffer: try components.encodedStates.body(of: state)))
+        } catch {
+            throw .unavailable("the response could not be encoded: \(error)")
+        }
+    }
+
     /// Parses an optional number of seconds in `0...maximum`; 400 otherwise.
     static func seconds(_ text: String?, name: String, default value: Double, maximum: Double) throws(ServerError)
         -> Double

@@ -34,8 +34,15 @@ public struct HTTPResponse: Sendable {
         status: HTTPResponseStatus = .ok,
         headers: HTTPHeaders = [:]
     ) throws -> HTTPResponse {
-        var response = HTTPResponse(
-            status: status, headers: headers, body: ResponseBody(buffer: try JSONCoding.encode(value)))
+        json(encoded: try JSONCoding.encode(value), status: status, headers: headers)
+    }
+
+    /// A response whose body is JSON already encoded (`Content-Type: application/json`), e.g. bytes shared by many
+    /// answers.
+    public static func json(encoded body: ByteBuffer, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:])
+        -> HTTPResponse
+    {
+        var response = HTTPResponse(status: status, headers: headers, body: ResponseBody(buffer: body))
         response.headers.replaceOrAdd(name: "content-type", value: "application/json")
         return response
     }

@@ -85,9 +85,7 @@ public struct ServerRoutes: Sendable {
     /// A trigger's state as the JSON answer of a poll, its bytes shared by every poll that answers the same state.
     func answer(_ state: TriggerState) throws(ServerError) -> HTTPResponse {
         do {
-            return HTTPResponse(
-                headers: ["content-type": "application/json"],
-                body: ResponseBody(buffer: try components.encodedStates.body(of: state)))
+            return .json(encoded: try components.encodedStates.body(of: state))
         } catch {
             throw .unavailable("the response could not be encoded: \(error)")
         }

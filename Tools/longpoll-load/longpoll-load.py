@@ -31,6 +31,13 @@ def rss_kib(pid):
     return -1
 
 
+def cpu_ms(pid):
+    """The server's user + system CPU time so far, in milliseconds (fields 14 and 15 of /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def simple_request(port, method, path):
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
@@ -140,6 +147,7 @@ def measure_round(args, sockets, epoll, buffers, baseline, opened):
     time.sleep(1)  # let the allocator settle before reading RSS
     loaded = rss_kib(args.pid)
 
+    cpu_before = cpu_ms(args.pid)
     fired = time.perf_counter()
     if args.shutdown:
         os.kill(args.pid, signal.SIGTERM)
@@ -170,6 +178,11 @@ def measure_round(args, sockets, epoll, buffers, baseline, opened):
                 failed += 1
             last = time.perf_counter()
             epoll.unregister(fd)
+    # After a shutdown the process may be gone: its CPU time is then not known.
+    try:
+        cpu_used = round(cpu_ms(args.pid) - cpu_before)
+    except OSError:
+        cpu_used = None
     return {
         "waiting_seen_by_server": waiters,
         "seconds_to_open_all": round(open_seconds, 2),
@@ -178,6 +191,7 @@ def measure_round(args, sockets, epoll, buffers, baseline, opened):
         "kib_per_poll": round((loaded - baseline) / max(1, args.connections), 2),
         "mode": "shutdown" if args.shutdown else "publish",
         "ms_until_all_answered": round((last - fired) * 1000, 1),
+        "server_cpu_ms": cpu_used,
         "answered": answered,
         "failed_or_closed": failed,
         "answers": reasons,

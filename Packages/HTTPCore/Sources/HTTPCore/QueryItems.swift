@@ -6,10 +6,12 @@ public struct QueryItems: Sendable, Sequence {
     /// Parses a query string such as `after=3&wait=30` (without the leading `?`).
     public init(_ query: String) {
         items = []
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = PercentDecoding.decode(parts[0], plusAsSpace: true)
-            let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
+        // Split on bytes: `&` and `=` are ASCII, never inside a multi-byte character, and bytes scan faster than
+        // characters.
+        for pair in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = PercentDecoding.decode(Substring(parts[0]), plusAsSpace: true)
+            let value = parts.count > 1 ? PercentDecoding.decode(Substring(parts[1]), plusAsSpace: true) : ""
             items.append((name, value))
         }
     }
@@ -53,7 +55,9 @@ public struct RouteParameters: Sendable {
 enum PercentDecoding {
     /// Decodes `%XX` escapes (and `+` if asked); malformed escapes are kept as they are.
     static func decode(_ text: Substring, plusAsSpace: Bool) -> String {
-        guard text.contains("%") || (plusAsSpace && text.contains("+")) else { return String(text) }
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(text)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         let utf8 = Array(text.utf8)

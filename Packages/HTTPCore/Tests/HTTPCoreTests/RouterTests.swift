@@ -75,6 +75,38 @@ import Testing
         }
     }
 
+    /// A router is a value: a route added to a copy is not in the original, nor the other way round.
+    @Test func aCopiedRouterKeepsItsOwnRoutes() async throws {
+        let original = makeRouter()
+        var copy = original
+        copy.get("/v1/triggers/:name/extra") { _, _ in HTTPResponse(text: "copy") }
+        copy.get("/v1/triggers/special") { _, _ in HTTPResponse(text: "replaced in the copy") }
+        try await original.test { client in
+            let extra = try await client.execute(.GET, "/v1/triggers/web/extra")
+            let special = try await client.execute(.GET, "/v1/triggers/special")
+            #expect(extra.status == .notFound)
+            #expect(special.text == "literal")
+        }
+        try await copy.test { client in
+            let extra = try await client.execute(.GET, "/v1/triggers/web/extra")
+            let special = try await client.execute(.GET, "/v1/triggers/special")
+            let parameter = try await client.execute(.GET, "/v1/triggers/web")
+            #expect(extra.text == "copy")
+            #expect(special.text == "replaced in the copy")
+            #expect(parameter.text == "trigger web wait=-")
+        }
+    }
+
+    @Test func queryItemsSplitOnBytesKeepMultiByteCharactersWhole() {
+        let query = QueryItems("name=caf%C3%A9&empty=&flag&x=a+b%2Bc&&multi=\u{00E9}\u{0301}=v")
+        #expect(query["name"] == "café")
+        #expect(query["empty"] == "")
+        #expect(query["flag"] == "")
+        #expect(query["x"] == "a b+c")
+        #expect(query["multi"] == "\u{00E9}\u{0301}=v")
+        #expect(query.items.count == 5)
+    }
+
     @Test func literalSegmentWinsOverParameter() async throws {
         try await makeRouter().test { client in
             let response = try await client.execute(.GET, "/v1/triggers/special")

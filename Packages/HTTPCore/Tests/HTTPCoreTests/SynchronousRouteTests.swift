@@ -132,6 +132,36 @@ import Testing
         }
     }
 
+    /// With only literal synchronous routes (the server's case), a path that misses the literal table is not
+    /// matched on the event loop, unless it may still be a literal route written another way.
+    @Test func withOnlyLiteralSynchronousRoutesAPathWrittenAnotherWayIsStillAnsweredOnTheEventLoop() async throws {
+        var router = Router()
+        router.synchronous(.GET, "/plain") { _, context in
+            HTTPResponse(headers: ["x-loop": "\(context.eventLoop.inEventLoop)"], text: "plain")
+        }
+        router.get("/items/:name") { request, context in
+            HTTPResponse(
+                headers: ["x-loop": "\(context.eventLoop.inEventLoop)"], text: request.parameters["name"] ?? "?")
+        }
+        try await withTestServer(router) { _, port in
+            let requests = [
+                "GET /plain", "GET /pl%61in", "GET //plain", "GET /plain/", "GET /plain?x=1", "GET /items/a%20b",
+            ]
+            let (text, _) = try await RawConnection.exchange(
+                port: port, sending: requests.map { "\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
+            ) { completeResponses(in: $0).count == requests.count }
+            let responses = completeResponses(in: text)
+            #expect(responses.map(Self.body) == ["plain", "plain", "plain", "plain", "plain", "a b"])
+            #expect(
+                responses.map { $0.lowercased().contains("x-loop: true\r\n") } == [true, true, true, true, true, false])
+            let (head, _) = try await RawConnection.exchange(
+                port: port, sending: "HEAD /plain HTTP/1.1\r\nHost: x\r\n\r\n"
+            ) { $0.hasSuffix("\r\n\r\n") }
+            #expect(head.lowercased().contains("x-loop: true\r\n"))
+            #expect(head.lowercased().contains("content-length: 5\r\n"))
+        }
+    }
+
     @Test(arguments: ["GET", "HEAD"], ["200", "201", "204", "304", "404", "599"])
     func theEventLoopWritesTheBytesTheTaskWrites(method: String, code: String) async throws {
         try await withTestServer(Self.makeRouter()) { _, port in

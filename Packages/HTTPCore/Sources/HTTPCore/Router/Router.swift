@@ -42,6 +42,10 @@ public struct Router: Sendable {
     /// method: the event loop finds them with one lookup. A miss proves nothing (a `%`-encoded or `//` path, HEAD on
     /// a GET route) and goes through `match` like any request.
     private var literalSynchronous: [String: [String: Route]] = [:]
+    /// Whether a synchronous route has a template with parameters or a `*`: only then can a path that misses
+    /// `literalSynchronous` still be answered synchronously, so only then does the event loop match it in full (a
+    /// long poll is otherwise matched once, by the task that answers it, not twice).
+    private var hasPatternedSynchronous = false
     private var middlewares: [any HTTPMiddleware] = []
     /// The same middleware when every one of them can run synchronously, else nil (synchronous routes then answer
     /// through the async path, which is equally correct).
@@ -63,8 +67,10 @@ public struct Router: Sendable {
 
     private mutating func insert(_ route: Route, method: HTTPMethod) {
         let segments = Self.segments(of: route.template)
+        if !isKnownUniquelyReferenced(&root) { root = root.copy() }
         root.insert(route, method: method.rawValue, segments: segments[...])
         guard !segments.contains(where: { $0.hasPrefix(":") || $0 == "*" || $0 == "**" || $0.contains("%") }) else {
+            if route.synchronous != nil { hasPatternedSynchronous = true }
             return
         }
         // The trie's rule (a later route for the same method and template wins) holds here too.
@@ -245,6 +251,8 @@ public struct Router: Sendable {
     func immediateRoute(method: HTTPMethod, path: String) -> (route: Route, parameters: RouteParameters)? {
         guard synchronousMiddlewares != nil else { return nil }
         if let route = literalSynchronous[path]?[method.rawValue] { return (route, RouteParameters()) }
+        // With only literal synchronous routes, a miss is final for a path written as the table writes it.
+        guard hasPatternedSynchronous || method == .HEAD || !Self.isWrittenAsTemplate(path) else { return nil }
         guard case .found(let route, let parameters) = match(method: method, path: path), route.synchronous != nil
         else { return nil }
         return (route, parameters)
@@ -295,7 +303,9 @@ public struct Router: Sendable {
 
     /// Matches `method` and `path` against the routes.
     func match(method: HTTPMethod, path: String) -> Match {
-        let segments = Self.segments(of: path).map { PercentDecoding.decode($0[...], plusAsSpace: false) }
+        let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map {
+            PercentDecoding.decode(Substring($0), plusAsSpace: false)
+        }
         var parameters = RouteParameters()
         guard let node = root.find(segments[...], parameters: &parameters) else { return .notFound }
         if let route = node.routes[method.rawValue] {
@@ -309,8 +319,23 @@ public struct Router: Sendable {
         return .methodNotAllowed(allow: allow.sorted())
     }
 
+    /// Whether `path` is spelled as `insert` spells a literal template: a leading `/`, no empty segment (`//`), no
+    /// trailing `/` (but `/` itself), and no `%` escape. Such a path reaches the same route only as itself.
+    static func isWrittenAsTemplate(_ path: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "%") || (byte == UInt8(ascii: "/") && previous == UInt8(ascii: "/")) {
+                return false
+            }
+            previous = byte
+        }
+        return path.utf8.first == UInt8(ascii: "/") && (previous != UInt8(ascii: "/") || path.utf8.count == 1)
+    }
+
+    /// The path's segments between slashes, empty ones dropped. Split on bytes: `/` is ASCII, never inside a
+    /// multi-byte character, and bytes are cheaper to scan than characters.
     static func segments(of path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { String(Substring($0)) }
     }
 
     static func render(_ error: any Error, request: HTTPRequest, context: RequestContext) -> HTTPResponse {
@@ -330,15 +355,19 @@ public struct Router: Sendable {
     }
 }
 
-/// A node of the route trie.
-struct RouteNode: Sendable {
+/// A node of the route trie: a class, so that a lookup walks references instead of copying each node's
+/// dictionaries out of its parent (a struct node cost a retain and release of every field per segment). The router
+/// keeps value semantics by copying the trie before it changes one that another router shares.
+final class RouteNode: @unchecked Sendable {
     var literals: [String: RouteNode] = [:]
     var parameter: [RouteNode] = []  // at most one; an array keeps the recursive type simple
     var parameterName = ""
     var catchAll: [String: Router.Route] = [:]
     var routes: [String: Router.Route] = [:]
 
-    mutating func insert(_ route: Router.Route, method: String, segments: ArraySlice<String>) {
+    /// Changed only while routes are added, before the router is shared (`Router` copies a shared trie first);
+    /// read-only once a server answers with it.
+    func insert(_ route: Router.Route, method: String, segments: ArraySlice<String>) {
         guard let first = segments.first else {
             routes[method] = route
             return
@@ -347,13 +376,15 @@ struct RouteNode: Sendable {
             catchAll[method] = route
         } else if first.hasPrefix(":") {
             if parameter.isEmpty {
-                var child = RouteNode()
+                let child = RouteNode()
                 child.parameterName = String(first.dropFirst())
                 parameter = [child]
             }
             parameter[0].insert(route, method: method, segments: segments.dropFirst())
         } else {
-            literals[first, default: RouteNode()].insert(route, method: method, segments: segments.dropFirst())
+            let child = literals[first] ?? RouteNode()
+            literals[first] = child
+            child.insert(route, method: method, segments: segments.dropFirst())
         }
     }
 
@@ -388,5 +419,15 @@ struct RouteNode: Sendable {
 
     init(routes: [String: Router.Route]) {
         self.routes = routes
+    }
+
+    /// A deep copy: every node below is copied too.
+    func copy() -> RouteNode {
+        let copy = RouteNode(routes: routes)
+        copy.literals = literals.mapValues { $0.copy() }
+        copy.parameter = parameter.map { $0.copy() }
+        copy.parameterName = parameterName
+        copy.catchAll = catchAll
+        return copy
     }
 }

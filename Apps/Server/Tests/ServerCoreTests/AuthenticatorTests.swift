@@ -19,6 +19,18 @@ import Testing
         #expect(auth.checkHeaders(headers([:]), body: []) == .missing)
     }
 
+    /// Header values lose HTTP whitespace (space, tab) around them and between scheme and credentials, nothing more.
+    @Test func whitespaceAroundTheCredentialsIsHTTPWhitespaceOnly() {
+        #expect(auth.checkAuthorization(" \tBearer \t s3cret\t ") == .accepted)
+        #expect(auth.checkAuthorization("Basic  b3BzOnMzY3JldA==\t") == .accepted)
+        #expect(auth.checkAuthorization("Bearer s3cret\u{00A0}") == .rejected)
+        #expect(auth.checkAuthorization("Bearer s3 cret") == .rejected)
+        #expect(auth.checkAuthorization("\t \t") == .rejected)
+        #expect(" \t a b \t ".trimmingHTTPWhitespace() == "a b")
+        #expect("\u{00A0}x\u{00A0}".trimmingHTTPWhitespace() == "\u{00A0}x\u{00A0}")
+        #expect("".trimmingHTTPWhitespace() == "")
+    }
+
     @Test func basicAuthUsesThePassword() {
         // "ops:s3cret" and "ops:wrong"
         #expect(auth.checkAuthorization("Basic b3BzOnMzY3JldA==") == .accepted)

@@ -83,6 +83,11 @@ public final class AgentRegistry: Sendable {
 
     /// Every agent with its liveness at `now`, sorted by name.
     public func snapshot(now: Date) -> [(record: AgentRecord, liveness: Liveness)] {
+        unsorted(now: now).sorted { $0.record.name < $1.record.name }
+    }
+
+    /// Every agent with its liveness at `now`, in no order (for counts and filters, which need no sort).
+    private func unsorted(now: Date) -> [(record: AgentRecord, liveness: Liveness)] {
         state.withLock { state in
             state.entries.values.map { entry in
                 (
@@ -92,12 +97,13 @@ public final class AgentRegistry: Sendable {
                         openPolls: entry.openPolls, now: now)
                 )
             }
-        }.sorted { $0.record.name < $1.record.name }
+        }
     }
 
-    /// Names of live agents watching `trigger` at `now` (who a `?wait=` increment waits for).
+    /// Names of live agents watching `trigger` at `now` (who a `?wait=` increment waits for), sorted.
     public func liveWatchers(of trigger: String, now: Date) -> [String] {
-        snapshot(now: now).filter { $0.liveness == .live && $0.record.triggers.contains(trigger) }.map(\.record.name)
+        unsorted(now: now).filter { $0.liveness == .live && $0.record.triggers.contains(trigger) }.map(\.record.name)
+            .sorted()
     }
 
     /// When each of `names` was last seen, for those the registry knows (an agent holding a long poll here counts as
@@ -116,7 +122,7 @@ public final class AgentRegistry: Sendable {
     /// Counts per liveness (for `prostagma_agents{state}`).
     public func counts(now: Date) -> [Liveness: Int] {
         var counts: [Liveness: Int] = [.live: 0, .stale: 0]
-        for entry in snapshot(now: now) { counts[entry.liveness, default: 0] += 1 }
+        for entry in unsorted(now: now) { counts[entry.liveness, default: 0] += 1 }
         return counts
     }
 

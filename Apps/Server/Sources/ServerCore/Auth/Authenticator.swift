@@ -77,9 +77,9 @@ public struct Authenticator: Sendable, CustomStringConvertible {
     /// only the shared secret can sign) and for a malformed header.
     public func presentedSecret(_ header: (String) -> String?) -> (secret: String, credential: Credential)? {
         if let authorization = header("authorization") {
-            let trimmed = authorization.trimmingCharacters(in: .whitespaces)
+            let trimmed = authorization.trimmingHTTPWhitespace()
             guard let space = trimmed.firstIndex(of: " ") else { return nil }
-            let credentials = trimmed[space...].trimmingCharacters(in: .whitespaces)
+            let credentials = trimmed[space...].trimmingHTTPWhitespace()
             switch trimmed[..<space].lowercased() {
             case "bearer":
                 return (credentials, .secret)
@@ -98,10 +98,10 @@ public struct Authenticator: Sendable, CustomStringConvertible {
 
     /// Checks `Authorization: Bearer <secret>` (and `Basic`, whose password is the secret, any user).
     public func checkAuthorization(_ value: String) -> Outcome {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingHTTPWhitespace()
         guard let space = trimmed.firstIndex(of: " ") else { return .rejected }
         let scheme = trimmed[..<space].lowercased()
-        let credentials = trimmed[space...].trimmingCharacters(in: .whitespaces)
+        let credentials = trimmed[space...].trimmingHTTPWhitespace()
         switch scheme {
         case "bearer":
             return matchesSecret(Array(credentials.utf8)) ? .accepted : .rejected
@@ -117,7 +117,7 @@ public struct Authenticator: Sendable, CustomStringConvertible {
 
     /// Checks `X-Hub-Signature-256: sha256=<hex>` against HMAC-SHA256(secret, body).
     public func checkHubSignature(_ value: String, body: [UInt8]) -> Outcome {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingHTTPWhitespace()
         guard trimmed.lowercased().hasPrefix("sha256="), let presented = Self.hexBytes(trimmed.dropFirst(7)) else {
             return .rejected
         }

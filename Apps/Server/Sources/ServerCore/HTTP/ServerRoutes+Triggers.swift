@@ -136,7 +136,7 @@ extension ServerRoutes {
         guard credential != .secret else { return nil }
         let headers = ["x-github-delivery", "x-gitea-delivery", "x-gitlab-event-uuid"]
         guard let header = headers.first(where: { request.headers.first(name: $0) != nil }),
-            let id = request.headers.first(name: header)?.trimmingCharacters(in: .whitespaces), !id.isEmpty
+            let id = request.headers.first(name: header)?.trimmingHTTPWhitespace(), !id.isEmpty
         else { return nil }
         let key = "\(header):\(id)"
         if let first = components.deliveries.claim(key, now: components.now()) {
@@ -186,7 +186,7 @@ extension ServerRoutes {
             }
             return value
         }
-        guard let agent = request.headers.first(name: HeaderName.agent)?.trimmingCharacters(in: .whitespaces),
+        guard let agent = request.headers.first(name: HeaderName.agent)?.trimmingHTTPWhitespace(),
             !agent.isEmpty
         else { return nil }
         if agent.utf8.count > 256 { throw .badRequest("\(HeaderName.agent) must be at most 256 bytes") }

@@ -67,7 +67,7 @@ before=$(count "$a_port"); $wrk_pg >"$out/postgres.txt"; pg_done=$(($(count "$a_
 
 ulimit -n 65536 2>/dev/null || ulimit -n 4096 2>/dev/null || true
 rounds=${WAKE_ROUNDS:-10}
-# waiters.py: one epoll loop of plain sockets (the asyncio client of longpoll_latency.py spent a share of the same
+# waiters.py: one epoll loop of plain sockets (an asyncio client, used before, spent a share of the same
 # 2 cores reading 1,000 answers), several rounds, the polls re-sent after each increment.
 wake="python3 Tools/bench/e2e/waiters.py --port $a_port --poll-ports $a_port,$b_port --secret $BENCH_SECRET --polls 1000 --rounds $rounds --trigger bench-wake"
 echo "bench-replicas: $wake" >&2

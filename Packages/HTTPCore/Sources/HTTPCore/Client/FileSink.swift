@@ -10,7 +10,7 @@ import NIOPosix
     import Darwin
 #endif
 
-/// Sees every byte of a download body, in order, as it is written (to hash it in the same pass). Called on a
+/// Sees every byte of a download body, in order, while it is written (to hash it in the same pass). Called on a
 /// thread of NIO's blocking pool, one call at a time, never on the cooperative pool.
 public typealias DownloadObserver = @Sendable (UnsafeRawBufferPointer) -> Void
 
@@ -18,10 +18,11 @@ public typealias DownloadObserver = @Sendable (UnsafeRawBufferPointer) -> Void
 /// over `path`.
 ///
 /// Body parts are gathered on the event loop, with no task hop per part, into batches of ``batchSize`` bytes: the
-/// parts themselves (slices of the connection's reads, not copied), written with one `writev`. Each batch is written
-/// (and shown to the observer) on NIO's blocking pool while the next one is received. The
-/// back-pressure: once a batch is full while the one before it is still being written, the connection reads no more
-/// until that write ends. So at most three batches exist at a time (one written, one queued, one gathering).
+/// parts themselves (slices of the connection's reads, not copied), written with one `writev`. Each batch is written,
+/// and shown to the observer, on NIO's blocking pool while the next one is received; the write and the observer
+/// (hashing) run side by side on two pool threads, each in batch order. The back-pressure: once a batch is full
+/// while the one before it is still being written or observed, the connection reads no more until both end. So at
+/// most three batches exist at a time (one written, one queued, one gathering).
 ///
 /// Only a status the caller accepts (2xx, or any with `writeAnyStatus`) opens the file; another status's body is
 /// dropped as it arrives. Every member is touched on `eventLoop` only, the loop of the connection the response
@@ -47,6 +48,10 @@ final class FileSink: ResponseConsumer, @unchecked Sendable {
     private var batchBytes = 0
     /// The last write scheduled; each write is chained after the one before it.
     private var lastWrite: EventLoopFuture<Void>?
+    /// The last observer call scheduled; each is chained after the one before it.
+    private var lastObserved: EventLoopFuture<Void>?
+    /// The last batch's write and observer call, both.
+    private var lastBatch: EventLoopFuture<Void>?
     private(set) var bytesWritten: Int64 = 0
     var writesFile: Bool { opened != nil }
 
@@ -79,7 +84,7 @@ final class FileSink: ResponseConsumer, @unchecked Sendable {
         batch.append(buffer)
         batchBytes += buffer.readableBytes
         guard batchBytes >= Self.batchSize else { return nil }
-        let before = lastWrite ?? opened?.map { _ in }
+        let before = lastBatch ?? opened?.map { _ in }
         scheduleWrite()
         return before
     }
@@ -94,22 +99,26 @@ final class FileSink: ResponseConsumer, @unchecked Sendable {
         bytesWritten += Int64(batchBytes)
         batchBytes = 0
         let (partial, observe, failure, pool, loop) = (partial, observe, failure, pool, eventLoop)
-        let before = lastWrite ?? opened.map { _ in }
-        lastWrite = before.flatMap {
+        let written = (lastWrite ?? opened.map { _ in }).flatMap {
             opened.flatMap { fd in
-                pool.runIfActive(eventLoop: loop) {
-                    try Self.writeAll(fd, parts, partial: partial, failure: failure)
-                    if let observe { for part in parts { part.withUnsafeReadableBytes(observe) } }
-                }
+                pool.runIfActive(eventLoop: loop) { try Self.writeAll(fd, parts, partial: partial, failure: failure) }
             }
         }
+        lastWrite = written
+        lastBatch = written
+        guard let observe else { return }
+        let observed = (lastObserved ?? loop.makeSucceededVoidFuture()).flatMap {
+            pool.runIfActive(eventLoop: loop) { for part in parts { part.withUnsafeReadableBytes(observe) } }
+        }
+        lastObserved = observed
+        lastBatch = written.and(observed).map { _ in }
     }
 
     /// After a complete response: writes the rest, waits for every write, closes the file and renames it into place.
     func finish() async throws {
         let writes = eventLoop.flatSubmit {
             self.scheduleWrite()
-            return self.lastWrite ?? self.opened?.map { _ in } ?? self.eventLoop.makeSucceededVoidFuture()
+            return self.lastBatch ?? self.opened?.map { _ in } ?? self.eventLoop.makeSucceededVoidFuture()
         }
         do {
             try await writes.get()
@@ -140,7 +149,9 @@ final class FileSink: ResponseConsumer, @unchecked Sendable {
     /// the partial file.
     func abandon() async {
         let settled = eventLoop.flatSubmit {
-            (self.lastWrite ?? self.eventLoop.makeSucceededVoidFuture()).flatMapErrorThrowing { _ in () }
+            let done = self.eventLoop.makeSucceededVoidFuture()
+            return (self.lastWrite ?? done).flatMapErrorThrowing { _ in () }
+                .and((self.lastObserved ?? done).flatMapErrorThrowing { _ in () }).map { _ in }
         }
         _ = try? await settled.get()
         let opened = try? await eventLoop.submit {

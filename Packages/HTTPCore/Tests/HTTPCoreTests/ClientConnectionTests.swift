@@ -238,6 +238,21 @@ import Testing
         }
     }
 
+    /// `shutdown` closes a connection with a request in flight too: the request fails at once as closed.
+    @Test func shutdownEndsARequestInFlight() async throws {
+        try await ScriptedServer.run(script: { _ in .neverAnswer }) { server, port in
+            let client = try HTTPClient()
+            let url = "http://127.0.0.1:\(port)/long-poll"
+            let request = Task { try await client.execute(.GET, url) }
+            try await eventually("the server has the request") { server.requests.count == 1 }
+            try await client.shutdown()
+            let error = try await #require(throws: HTTPClientError.self) { try await request.value }
+            #expect(error.kind == .connectionClosed)
+            #expect(error.url == url)
+            try await eventually("the connection is closed") { server.open == 0 }
+        }
+    }
+
     @Test func redirectsAreFollowedAndALoopStopsAfterFive() async throws {
         let script: @Sendable (ScriptedServer.Request) -> ScriptedServer.Action = { request in
             switch request.path {

@@ -96,13 +96,15 @@ final class ClientConnection: Sendable {
 /// The idle keep-alive connections of a client, a few per origin.
 ///
 /// A connection comes back only after a complete response that allows reuse; one the server closes while idle
-/// leaves the pool as it closes. `closeAll` (shutdown) closes them and refuses later returns.
+/// leaves the pool as it closes. `closeAll` (shutdown) closes every open connection, busy ones too.
 final class ConnectionPool: Sendable {
     /// Idle connections kept per origin.
     static let maxIdlePerOrigin = 4
 
     private struct State {
         var idle: [RequestTarget.Origin: [ClientConnection]] = [:]
+        /// Every open connection, idle or busy, for `closeAll`.
+        var open: [ObjectIdentifier: ClientConnection] = [:]
         var closed = false
     }
     private let state = Mutex(State())
@@ -129,21 +131,33 @@ final class ConnectionPool: Sendable {
         if !kept { connection.close() }
     }
 
-    /// Drops `connection` from the idle list once it closes (called once, for a new connection).
+    /// Counts a new connection as open until it closes; closes it at once after `closeAll`.
     func track(_ connection: ClientConnection) {
+        let open = state.withLock { state in
+            if !state.closed { state.open[ObjectIdentifier(connection)] = connection }
+            return !state.closed
+        }
+        guard open else {
+            connection.close()
+            return
+        }
         connection.channel.closeFuture.whenComplete { [weak self] _ in self?.remove(connection) }
     }
 
     private func remove(_ connection: ClientConnection) {
-        state.withLock { state in state.idle[connection.origin]?.removeAll { $0 === connection } }
+        state.withLock { state in
+            state.idle[connection.origin]?.removeAll { $0 === connection }
+            state.open[ObjectIdentifier(connection)] = nil
+        }
     }
 
-    /// Closes every idle connection and waits for them to close; connections returned later are closed.
+    /// Closes every connection (a request in flight fails as closed) and waits for them to close; a connection made
+    /// later is closed at once.
     func closeAll() async {
         let connections = state.withLock { state in
             state.closed = true
-            defer { state.idle = [:] }
-            return state.idle.values.flatMap { $0 }
+            defer { (state.idle, state.open) = ([:], [:]) }
+            return Array(state.open.values)
         }
         for connection in connections {
             connection.close()

@@ -56,6 +56,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CZlib", package: "CZlib"),
+                .product(name: "Digest", package: "Digest"),
             ],
             path: "Packages/HTTPCore/Tests/HTTPCoreTests"),
         .testTarget(

@@ -2,7 +2,7 @@ import Digest
 import HTTPCore
 import Synchronization
 
-/// `HTTPTransport` over HTTPCore's client (AsyncHTTPClient underneath).
+/// `HTTPTransport` over HTTPCore's own HTTP/1.1 client.
 public final class ClientTransport: HTTPTransport {
     let client: HTTPClient
 

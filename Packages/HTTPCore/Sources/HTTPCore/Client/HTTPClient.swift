@@ -1,9 +1,10 @@
-import AsyncHTTPClient
+import CZlib
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -11,7 +12,10 @@ import NIOSSL
     import Foundation
 #endif
 
-/// An HTTP client on AsyncHTTPClient: JSON requests, downloads streamed to a file, timeouts, gzip, custom CA.
+/// A small HTTP/1.1 client on SwiftNIO: JSON requests, downloads streamed to a file, timeouts, gzip, custom CA.
+///
+/// Connections are kept alive and reused per origin (scheme, host, port). No HTTP/2, proxies or cookies: the agent
+/// talks HTTP/1.1 to its own server (see docs/decisions.md, "The agent's own HTTP/1.1 client").
 ///
 /// Resources are scoped: use `withHTTPClient { client in ... }`, or call `shutdown()` on a client made with `init`.
 ///
@@ -24,32 +28,22 @@ import NIOSSL
 public final class HTTPClient: Sendable {
     /// The configuration given at creation.
     public let configuration: Configuration
-    private let client: AsyncHTTPClient.HTTPClient
     private let logger: Logger
+    private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    private let pool = ConnectionPool()
+    /// The CA certificates of `caFilePath`, read at creation so that a bad file fails there.
+    private let trustRoots: [NIOSSLCertificate]?
+    /// Made at the first https request: an agent that speaks plain http never loads a trust store.
+    private let tlsContext = Mutex<NIOSSLContext?>(nil)
+
+    /// Redirects followed for one request before giving up.
+    static let maxRedirects = 5
 
     /// Creates a client; call `shutdown()` when done (or prefer `withHTTPClient`).
     public init(configuration: Configuration = Configuration(), logger: Logger? = nil) throws {
         self.configuration = configuration
         self.logger = logger ?? Logger(label: "HTTPCore.HTTPClient", factory: { _ in SwiftLogNoOpLogHandler() })
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFilePath = configuration.caFilePath {
-            tls.trustRoots = .certificates(try Self.loadCertificates(caFilePath))
-        }
-        let ahc = AsyncHTTPClient.HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: configuration.followRedirects
-                ? .follow(max: 5, allowCycles: false) : .disallow,
-            timeout: .init(
-                connect: TimeAmount(configuration.connectTimeout),
-                read: TimeAmount(configuration.readTimeout)
-            ),
-            decompression: configuration.decompression ? .enabled(limit: .none) : .disabled
-        )
-        client = AsyncHTTPClient.HTTPClient(
-            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
-            configuration: ahc,
-            backgroundActivityLogger: self.logger
-        )
+        trustRoots = try configuration.caFilePath.map { try Self.loadCertificates($0) }
     }
 
     /// Runs `body` with a client and shuts the client down afterwards, whatever happens.
@@ -72,7 +66,7 @@ public final class HTTPClient: Sendable {
 
     /// Closes the client's connections; the client cannot be used afterwards.
     public func shutdown() async throws {
-        try await client.shutdown()
+        await pool.closeAll()
     }
 
     /// Sends a request and collects the response body (up to `configuration.maxBodySize`).
@@ -85,22 +79,12 @@ public final class HTTPClient: Sendable {
         body: ByteBuffer? = nil,
         timeout: Duration? = nil
     ) async throws -> ClientResponse {
-        let request = makeRequest(method, url, headers: headers, body: body)
-        return try await mapErrors(method, url) {
-            let response = try await client.execute(request, deadline: deadline(timeout), logger: logger)
+        try await mapErrors(method, url) {
             let limit = configuration.maxBodySize
-            do {
-                let body = try await response.body.collect(upTo: limit)
-                return ClientResponse(status: response.status, headers: response.headers, body: body)
-            } catch is NIOTooManyBytesError {
-                throw HTTPClientError(
-                    kind: .bodyTooLarge,
-                    method: method.rawValue,
-                    url: url,
-                    status: Int(response.status.code),
-                    detail: "response body is larger than \(limit) bytes"
-                )
+            let (head, body) = try await perform(method, url, headers: headers, body: body, timeout: timeout) { _ in
+                BodyCollector(limit: limit, checksLength: method != .HEAD)
             }
+            return ClientResponse(status: head.status, headers: head.headers, body: body ?? ByteBuffer())
         }
     }
 
@@ -182,44 +166,146 @@ public final class HTTPClient: Sendable {
         timeout: Duration? = nil,
         observe: DownloadObserver? = nil
     ) async throws -> DownloadResult {
-        let loop = MultiThreadedEventLoopGroup.singleton.any()
-        let sink = FileSink(
-            path: path, writeAnyStatus: writeAnyStatus, observe: observe, eventLoop: loop,
-            failure: { HTTPClientError(kind: .file, method: method.rawValue, url: url, detail: $0) })
-        return try await mapErrors(method, url) {
-            // The delegate API, not the async body sequence: body parts reach the sink on the event loop as they
-            // are read (the sequence resumes a task for every part, at most 64 KiB each).
-            let request = try AsyncHTTPClient.HTTPClient.Request(
-                url: url, method: method, headers: requestHeaders(headers), body: body.map { .byteBuffer($0) })
-            let task = client.execute(
-                request: request, delegate: sink, eventLoop: .delegate(on: loop), deadline: deadline(timeout),
-                logger: logger)
-            let head: HTTPResponseHead
+        try await mapErrors(method, url) {
+            var sink: FileSink?
             do {
-                head = try await withTaskCancellationHandler {
-                    try await task.futureResult.get()
-                } onCancel: {
-                    task.cancel()
+                let (head, _) = try await perform(method, url, headers: headers, body: body, timeout: timeout) { loop in
+                    let next = FileSink(
+                        path: path, writeAnyStatus: writeAnyStatus, observe: observe, eventLoop: loop,
+                        failure: { HTTPClientError(kind: .file, method: method.rawValue, url: url, detail: $0) })
+                    sink = next
+                    return next
                 }
-                if try await loop.submit({ sink.writesFile }).get() { try await sink.finish() }
+                guard let sink else { throw ClientFailure.closed }
+                try await sink.finish()
+                let (written, wroteFile) = try await sink.eventLoop.submit { (sink.bytesWritten, sink.writesFile) }
+                    .get()
+                return DownloadResult(
+                    status: head.status, headers: head.headers, bytesWritten: wroteFile ? written : 0,
+                    wroteFile: wroteFile)
             } catch {
-                await sink.abandon()
+                await sink?.abandon()
                 throw error
             }
-            let (written, wroteFile) = try await loop.submit { (sink.bytesWritten, sink.writesFile) }.get()
-            return DownloadResult(
-                status: head.status, headers: head.headers, bytesWritten: wroteFile ? written : 0, wroteFile: wroteFile)
         }
     }
 
-    private func makeRequest(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: ByteBuffer?)
-        -> HTTPClientRequest
-    {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = requestHeaders(headers)
-        if let body { request.body = .bytes(body) }
-        return request
+    /// Sends a request, following redirects when configured; answers the final head and the collected body.
+    ///
+    /// `consumer` makes the consumer of a response on the loop of the connection it arrives on (once per attempt).
+    private func perform(
+        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: ByteBuffer?, timeout: Duration?,
+        consumer: (any EventLoop) -> any ResponseConsumer
+    ) async throws -> (HTTPResponseHead, ByteBuffer?) {
+        let deadline = timeout.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
+        var (method, url, headers, body) = (method, url, requestHeaders(headers), body)
+        var target = try Self.parse(url, method: method)
+        var redirects = 0
+        while true {
+            var sent = headers
+            if !sent.contains(name: "host") { sent.add(name: "host", value: target.origin.hostHeader) }
+            sent.remove(name: "content-length")
+            sent.remove(name: "transfer-encoding")
+            if let body {
+                sent.add(name: "content-length", value: String(body.readableBytes))
+            } else if [.POST, .PUT, .PATCH].contains(method) {
+                sent.add(name: "content-length", value: "0")
+            }
+            let request = ClientRequest(method: method, target: target, headers: sent, body: body)
+            switch try await send(request, deadline: deadline, consumer: consumer) {
+            case .complete(let head, let collected, _):
+                return (head, collected)
+            case .redirect(let head, let location, _):
+                guard redirects < Self.maxRedirects else {
+                    throw HTTPClientError(
+                        kind: .httpStatus, method: method.rawValue, url: url, status: Int(head.status.code),
+                        detail: "stopped after \(Self.maxRedirects) redirects (the last to \(location))")
+                }
+                redirects += 1
+                url = target.resolve(location)
+                let next = try Self.parse(url, method: method)
+                if next.origin != target.origin { headers.remove(name: "authorization") }
+                if [301, 302, 303].contains(head.status.code) && method != .HEAD {
+                    method = .GET
+                    body = nil
+                    headers.remove(name: "content-type")
+                }
+                target = next
+            }
+        }
+    }
+
+    /// One exchange. A GET or HEAD that failed on a reused connection before any response byte is sent once more, on
+    /// a new connection (the server may have closed the idle connection as it was reused). Nothing else is retried:
+    /// a POST may have been acted on.
+    private func send(
+        _ request: ClientRequest, deadline: NIODeadline, consumer: (any EventLoop) -> any ResponseConsumer
+    ) async throws -> ExchangeOutcome {
+        var retried = false
+        while true {
+            try Task.checkCancellation()
+            let pooled = retried ? nil : pool.take(request.target.origin)
+            let connection: ClientConnection
+            if let pooled {
+                connection = pooled
+            } else {
+                connection = try await connect(request.target.origin, deadline: deadline)
+            }
+            do {
+                let outcome = try await connection.execute(
+                    request, consumer: consumer(connection.channel.eventLoop),
+                    followRedirects: configuration.followRedirects, decompress: configuration.decompression,
+                    readTimeout: configuration.readTimeout, deadline: deadline)
+                if outcome.reusable { pool.put(connection) }
+                return outcome
+            } catch let error as ExchangeError {
+                let idempotent = request.method == .GET || request.method == .HEAD
+                if pooled != nil, !retried, idempotent, !error.responseStarted, Self.isConnectionLoss(error.underlying)
+                {
+                    logger.debug("retrying on a new connection", metadata: ["error": "\(error.underlying)"])
+                    retried = true
+                    continue
+                }
+                throw error.underlying
+            }
+        }
+    }
+
+    /// Whether `error` says the connection went away (not a timeout, a cancellation or a local failure).
+    private static func isConnectionLoss(_ error: any Error) -> Bool {
+        if case .closed = error as? ClientFailure { return true }
+        return error is IOError || error is ChannelError
+    }
+
+    private func connect(_ origin: RequestTarget.Origin, deadline: NIODeadline) async throws -> ClientConnection {
+        let connectDeadline = min(deadline, .now() + TimeAmount(configuration.connectTimeout))
+        let connection = try await ClientConnection.connect(
+            to: origin, tls: origin.tls ? try makeTLSContext() : nil, deadline: connectDeadline,
+            timeout: configuration.connectTimeout, group: group)
+        pool.track(connection)
+        return connection
+    }
+
+    /// The TLS context: the configured CAs (or the system's), certificate and host name verified, TLS 1.2 or later.
+    private func makeTLSContext() throws -> NIOSSLContext {
+        try tlsContext.withLock { context in
+            if let context { return context }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv12
+            tls.certificateVerification = .fullVerification
+            if let trustRoots { tls.trustRoots = .certificates(trustRoots) }
+            let made = try NIOSSLContext(configuration: tls)
+            context = made
+            return made
+        }
+    }
+
+    private static func parse(_ url: String, method: HTTPMethod) throws -> RequestTarget {
+        do {
+            return try RequestTarget(url)
+        } catch {
+            throw HTTPClientError(kind: .invalidURL, method: method.rawValue, url: url, detail: error.reason)
+        }
     }
 
     /// The configuration's default headers with `headers` over them, and `accept-encoding` when decompressing.
@@ -230,11 +316,6 @@ public final class HTTPClient: Sendable {
             merged.add(name: "accept-encoding", value: "gzip, deflate")
         }
         return merged
-    }
-
-    private func deadline(_ timeout: Duration?) -> NIODeadline {
-        guard let timeout else { return .distantFuture }
-        return .now() + TimeAmount(timeout)
     }
 
     private func mapErrors<T>(_ method: HTTPMethod, _ url: String, _ body: () async throws -> T) async throws -> T {
@@ -250,31 +331,34 @@ public final class HTTPClient: Sendable {
     static func describe(_ error: any Error, method: String, url: String) -> HTTPClientError {
         let text = String(describing: error)
         let kind: HTTPClientError.Kind
-        if let error = error as? AsyncHTTPClient.HTTPClientError {
-            let timeouts: [AsyncHTTPClient.HTTPClientError] = [
-                .connectTimeout, .readTimeout, .writeTimeout, .deadlineExceeded, .tlsHandshakeTimeout,
-            ]
-            if [.invalidURL, .emptyHost, .emptyScheme].contains(error) || text.contains("unsupportedScheme") {
-                kind = .invalidURL
-            } else if timeouts.contains(error) {
-                kind = .timeout
-            } else if error == .remoteConnectionClosed || error == .uncleanShutdown {
-                kind = .connectionClosed
-            } else {
-                kind = .other
+        var status: Int?
+        switch error {
+        case let error as HTTPClientError:
+            return error
+        case let failure as ClientFailure:
+            switch failure {
+            case .connectTimeout, .readTimeout, .deadlineExceeded: kind = .timeout
+            case .closed: kind = .connectionClosed
+            case .bodyTooLarge(_, let code):
+                kind = .bodyTooLarge
+                status = code
+            case .badEncoding: kind = .coding
             }
-        } else if error is NIOSSLError || error is BoringSSLError || text.contains("SSL") {
+        case is CancellationError:
+            return HTTPClientError(kind: .other, method: method, url: url, detail: "the request was cancelled")
+        case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
             kind = .tls
-        } else if error is NIOConnectionError || error is IOError || text.contains("connect")
-            || text.contains("refused")
-        {
+        case is NIOConnectionError:
             kind = .connectionFailed
-        } else if error is ChannelError {
-            kind = text.contains("Timeout") ? .timeout : .connectionClosed
-        } else {
-            kind = .other
+        case let error as ChannelError:
+            if case .connectTimeout = error { kind = .timeout } else { kind = .connectionClosed }
+        case is IOError, is HTTPParserError:
+            // A reset, or a response that is not HTTP or breaks off.
+            kind = .connectionClosed
+        default:
+            kind = text.contains("SSL") ? .tls : .other
         }
-        return HTTPClientError(kind: kind, method: method, url: url, detail: text)
+        return HTTPClientError(kind: kind, method: method, url: url, status: status, detail: text)
     }
 
     private static func loadCertificates(_ path: String) throws -> [NIOSSLCertificate] {

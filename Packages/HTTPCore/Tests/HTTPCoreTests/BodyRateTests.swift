@@ -26,7 +26,11 @@ import Testing
                     ByteBuffer(string: "POST /count HTTP/1.1\r\nHost: x\r\ncontent-length: 60000\r\n\r\n"))
                 return try await withThrowingTaskGroup(of: Bool.self) { group in
                     group.addTask {
-                        for try await _ in inbound {}
+                        // The server closes with trickled bytes unread, so the kernel may send a reset instead of
+                        // an orderly end: either is the connection closing.
+                        do { for try await _ in inbound {} } catch let error as IOError
+                            where error.errnoCode == ECONNRESET
+                        {}
                         return true
                     }
                     group.addTask {

@@ -172,30 +172,27 @@ public struct Router: Sendable {
         // Consumed: the router sets the route and parameters on the caller's request without copying its box.
         var request = request
         let endpoint = endpoint(for: &request)
-        let chain =
-            middlewares.isEmpty
-            ? endpoint
-            : middlewares.reversed().reduce(endpoint) { next, middleware in
-                { request, context in try await middleware.handle(request, context: context, next: next) }
-            }
-        do {
-            return (try await chain(request, context), request.route)
-        } catch {
-            return (Self.render(error, request: request, context: context), request.route)
+        let route = request.route
+        // No middleware: the handler runs straight from here, without a closure's frame between (a waiting long
+        // poll holds every frame on the way).
+        if middlewares.isEmpty, case .route(let handler, let limit) = endpoint {
+            return (await Self.run(handler, collectUpTo: limit, request: request, context: context), route)
         }
+        return (await throughMiddleware(endpoint, request: request, context: context), route)
     }
 
-    /// Matches `request`, sets its route and parameters, and returns what answers it (the handler, 404 or 405).
-    private func endpoint(for request: inout HTTPRequest) -> HTTPMiddleware.Next {
-        switch match(method: request.method, path: request.path) {
-        case .found(let route, let parameters):
-            request.parameters = parameters
-            request.route = route.template
-            // No body at all: collected as empty here, in place, so the handler runs without a collecting frame.
-            if case .collect = route.policy, request.body.isAbsent { request.body = RequestBody() }
-            return { request, context in await Self.run(route, request: request, context: context) }
+    /// Runs the middleware chain around `endpoint`, rendering what it throws.
+    @inline(never)
+    private func throughMiddleware(
+        _ endpoint: Endpoint, request: HTTPRequest, context: RequestContext
+    ) async -> HTTPResponse {
+        let last: HTTPMiddleware.Next
+        switch endpoint {
+        case .route(let handler, let limit):
+            last = { request, context in await Self.run(handler, collectUpTo: limit, request: request, context: context)
+            }
         case .methodNotAllowed(let allow):
-            return { request, _ in
+            last = { request, _ in
                 HTTPError(
                     .methodNotAllowed,
                     error: "method_not_allowed",
@@ -204,23 +201,56 @@ public struct Router: Sendable {
                 ).response
             }
         case .notFound:
-            return { request, _ in
+            last = { request, _ in
                 HTTPError(.notFound, error: "not_found", detail: "no route for \(request.path)").response
             }
         }
-    }
-
-    /// Runs `route`'s handler, collecting the body first (and holding it to the limit) when the route says so.
-    @inline(never)
-    private static func run(_ route: Route, request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
-        // A request with no body at all (the usual GET) skips the collecting frame.
-        if case .collect(let limit) = route.policy,
-            request.body.buffer?.readableBytes != 0 || request.headers.contains(name: "content-length")
-        {
-            return await runCollecting(route, limit: limit, request: request, context: context)
+        let chain = middlewares.reversed().reduce(last) { next, middleware in
+            { request, context in try await middleware.handle(request, context: context, next: next) }
         }
         do {
-            return try await route.handler(request, context)
+            return try await chain(request, context)
+        } catch {
+            return Self.render(error, request: request, context: context)
+        }
+    }
+
+    /// What answers a request once it is matched.
+    private enum Endpoint {
+        /// The route's handler; its body is collected first (to the limit) when `collectUpTo` is set.
+        case route(Handler, collectUpTo: Int?)
+        case methodNotAllowed(allow: [String])
+        case notFound
+    }
+
+    /// Matches `request`, sets its route and parameters, and returns what answers it (the handler, 404 or 405).
+    private func endpoint(for request: inout HTTPRequest) -> Endpoint {
+        switch match(method: request.method, path: request.path) {
+        case .found(let route, let parameters):
+            request.parameters = parameters
+            request.route = route.template
+            guard case .collect(let limit) = route.policy else { return .route(route.handler, collectUpTo: nil) }
+            // No body at all: collected as empty here, in place, so the handler runs without a collecting frame.
+            if request.body.isAbsent { request.body = RequestBody() }
+            return .route(route.handler, collectUpTo: limit)
+        case .methodNotAllowed(let allow):
+            return .methodNotAllowed(allow: allow)
+        case .notFound:
+            return .notFound
+        }
+    }
+
+    /// Runs a route's handler, collecting the body first (and holding it to the limit) when the route says so.
+    @inline(never)
+    private static func run(
+        _ handler: Handler, collectUpTo limit: Int?, request: HTTPRequest, context: RequestContext
+    ) async -> HTTPResponse {
+        // A request with no body at all (the usual GET) skips the collecting frame.
+        if let limit, request.body.buffer?.readableBytes != 0 || request.headers.contains(name: "content-length") {
+            return await runCollecting(handler, limit: limit, request: request, context: context)
+        }
+        do {
+            return try await handler(request, context)
         } catch {
             return render(error, request: request, context: context)
         }
@@ -228,7 +258,7 @@ public struct Router: Sendable {
 
     @inline(never)
     private static func runCollecting(
-        _ route: Route,
+        _ handler: Handler,
         limit: Int,
         request: HTTPRequest,
         context: RequestContext
@@ -239,7 +269,7 @@ public struct Router: Sendable {
                 throw HTTPError.payloadTooLarge(limit: limit)
             }
             request.body = RequestBody(buffer: try await request.body.collect(upTo: limit))
-            return try await route.handler(request, context)
+            return try await handler(request, context)
         } catch {
             return render(error, request: request, context: context)
         }

@@ -154,7 +154,7 @@ extension HTTPServer {
             for: head,
             keepAlive: keepAlive,
             outbound: outbound,
-            eventLoop: channel.eventLoop,
+            channel: channel,
             logger: requestLogger
         )
         if let level = configuration.accessLogLevel {

@@ -15,15 +15,19 @@ enum ResponseWriter {
         for head: HTTPRequestHead,
         keepAlive: Bool,
         outbound: Outbound,
-        eventLoop: any EventLoop,
+        channel: any Channel,
         logger: Logger
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
         // One small function per kind of body: an async function's frame holds every value any of its branches
         // keeps across an await, and a connection's task keeps the deepest frames it ever had (see README).
+        let eventLoop = channel.eventLoop
         switch response.body.storage {
         case .buffer(let buffer):
-            return try await writeBuffer(
-                buffer, response: response, for: head, keepAlive: keepAlive, outbound: outbound)
+            let sent = sendWhole(buffer, response: response, for: head, keepAlive: keepAlive, channel: channel)
+            // As the async writer would: suspend only while the peer is not reading, so a client that pipelines
+            // requests without reading the answers is not answered into an ever longer queue.
+            if !channel.isWritable { try await sent.written.get() }
+            return (sent.status, sent.bytes, sent.keepAlive)
         case .stream(let length, let produce):
             return try await writeStream(
                 length: length, produce, response: response, for: head, keepAlive: keepAlive, outbound: outbound,
@@ -31,30 +35,36 @@ enum ResponseWriter {
         case .file(let path, let range):
             return try await writeFile(
                 path: path, range: range, response: response, for: head, keepAlive: keepAlive, outbound: outbound,
-                eventLoop: eventLoop, logger: logger)
+                channel: channel, logger: logger)
         }
     }
 
+    /// Writes an answer held in memory into the channel's pipeline in one hop to its event loop, not through the
+    /// async writer: the parts meet the same handlers (encoder, connection guard, NIO's pipeline handler) in the
+    /// same order, and the task keeps no frames of the writer's (a waiting long poll's task keeps the deepest frames
+    /// it ever had, and writing its answer was the deepest). Writes the async writer was given before were handed to
+    /// the event loop before it returned, so they go first.
     @inline(never)
-    private static func writeBuffer(
+    private static func sendWhole(
         _ buffer: ByteBuffer,
         response: HTTPResponse,
         for head: HTTPRequestHead,
         keepAlive: Bool,
-        outbound: Outbound
-    ) async throws -> (HTTPResponseStatus, Int, Bool) {
-        let sendsBody = head.method != .HEAD && !bodyless(response.status)
+        channel: any Channel
+    ) -> (status: HTTPResponseStatus, bytes: Int, keepAlive: Bool, written: EventLoopFuture<Void>) {
+        let sendsBody = head.method != .HEAD && !bodyless(response.status) && buffer.readableBytes > 0
         var headers = response.headers
         var keepAlive = keepAlive
         setLength(buffer.readableBytes, status: response.status, in: &headers)
         setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
         let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
-        if sendsBody && buffer.readableBytes > 0 {
-            try await outbound.write(contentsOf: [.head(responseHead), .body(.byteBuffer(buffer)), .end(nil)])
-            return (response.status, buffer.readableBytes, keepAlive)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.eventLoop.execute {
+            channel.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
+            if sendsBody { channel.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil) }
+            channel.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
         }
-        try await outbound.write(contentsOf: [.head(responseHead), .end(nil)])
-        return (response.status, 0, keepAlive)
+        return (response.status, sendsBody ? buffer.readableBytes : 0, keepAlive, written.futureResult)
     }
 
     @inline(never)
@@ -112,7 +122,7 @@ enum ResponseWriter {
         for head: HTTPRequestHead,
         keepAlive: Bool,
         outbound: Outbound,
-        eventLoop: any EventLoop,
+        channel: any Channel,
         logger: Logger
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
         let sendsBody = head.method != .HEAD && !bodyless(response.status)
@@ -140,7 +150,7 @@ enum ResponseWriter {
                     .head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
             } body: { chunk in
                 try await outbound.write(.body(.byteBuffer(chunk)))
-                try await settle(eventLoop)
+                try await settle(channel.eventLoop)
             }
             try await outbound.write(.end(nil))
             return (status, Int(sent), keepAlive)
@@ -152,13 +162,13 @@ enum ResponseWriter {
                 headers: ["content-range": "bytes */\(size)"]
             )
             return try await write(
-                error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
+                error.response, for: head, keepAlive: keepAlive, outbound: outbound, channel: channel,
                 logger: logger)
         } catch  where !started {
             logger.debug("file response failed", metadata: ["path": "\(path)", "error": "\(error)"])
             let error = HTTPError(.notFound, error: "not_found", detail: "no such file")
             return try await write(
-                error.response, for: head, keepAlive: keepAlive, outbound: outbound, eventLoop: eventLoop,
+                error.response, for: head, keepAlive: keepAlive, outbound: outbound, channel: channel,
                 logger: logger)
         }
     }

@@ -40,6 +40,57 @@ import Testing
             let settings = try SQLiteStore(directory: directory).durabilitySettings()
             #expect(settings.journalMode == "wal")
             #expect(settings.synchronous == 2)  // FULL
+            #expect(settings.autoCheckpoint == 0)  // commits never checkpoint (WALCheckpointer does)
+        }
+    }
+
+    /// A commit that crossed SQLite's 1,000-frame threshold used to checkpoint before it returned, and the
+    /// increment's answer and the polls it woke waited for it. With the checkpointer off, 1,200 commits leave all
+    /// their frames in the WAL: no commit copied them into the database file.
+    @Test func commitsNeverCheckpoint() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(directory: directory, checkpointEvery: nil)
+            for _ in 0..<1_200 { _ = try await store.increment("frames") }
+            let outcome = try await store.pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            #expect(outcome.walFrameCount >= 1_200, "the WAL was started over: a commit checkpointed")
+            #expect(store.checkpointer.status.runs == 0)
+            #expect(try await store.loadTriggers().first?.count == 1_200)
+            try await store.close()
+        }
+    }
+
+    /// The checkpointer copies the WAL into the database file every few batches, so the WAL starts over instead of
+    /// growing, and it does so only after the batch's callers have their answers.
+    @Test func theWALIsCheckpointedOnceBatchesAreAnswered() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(directory: directory, checkpointEvery: 10, checkpointInterval: .seconds(3600))
+            let seenByAnswers = Mutex<[Int]>([])
+            for _ in 0..<200 {
+                _ = try await store.increment("frames", release: NewRelease(source: .api), now: Date()) { _ in
+                    seenByAnswers.withLock { $0.append(store.checkpointer.status.runs) }
+                }
+            }
+            let status = store.checkpointer.status
+            // Every 10 batches when the writer is idle, every 40 at most: the next increment may already be queued.
+            #expect(status.runs >= 5)
+            #expect(status.lastError == nil)
+            let last = try #require(status.last)
+            #expect(last.checkpointedFrames == last.walFrames)
+            // Each commit adds at least one frame (commitsNeverCheckpoint): a WAL that never started over would hold
+            // 200 or more.
+            #expect(last.walFrames < 200, "the WAL grew instead of starting over after checkpoints")
+            // Each batch is answered before its own checkpoint: the tenth batch (index 9) sees none yet. A checkpoint
+            // inside the batch would be seen by its own answer.
+            let seen = seenByAnswers.withLock { $0 }
+            #expect(seen.count == 200)
+            for (index, runs) in seen.enumerated() {
+                #expect(runs <= index / 10, "batch \(index) was answered after its own checkpoint")
+            }
+            #expect(seen == seen.sorted())
+            try await store.close()
+            let reopened = try SQLiteStore(directory: directory)
+            #expect(try await reopened.loadTriggers().first?.count == 200)
+            try await reopened.close()
         }
     }
 

@@ -21,9 +21,12 @@ final class GroupCommitter: Sendable {
 
     private let writer: DatabasePool
     private let queue = Mutex(Queue())
+    /// Asked after each batch, once its callers are answered.
+    let checkpointer: WALCheckpointer
 
-    init(writer: DatabasePool) {
+    init(writer: DatabasePool, checkpointer: WALCheckpointer) {
         self.writer = writer
+        self.checkpointer = checkpointer
     }
 
     /// Runs `body` in the next group transaction and returns its result once that transaction has
@@ -91,6 +94,7 @@ final class GroupCommitter: Sendable {
             } catch {
                 for operation in batch { operation.finish(error) }
             }
+            checkpointer.batchCommitted(db, operationsWaiting: queue.withLock { !$0.operations.isEmpty })
         }
     }
 }

@@ -21,10 +21,22 @@ public final class SQLiteStore: ServerStore {
     public let path: String
     let pool: DatabasePool
     let committer: GroupCommitter
+    /// Checkpoints the WAL after batches are answered (commits never do).
+    var checkpointer: WALCheckpointer { committer.checkpointer }
     private let runRetention: Int
 
+    /// Committed batches between WAL checkpoints while the writer is idle (``WALCheckpointer``): about SQLite's own
+    /// 1,000-frame default at a few pages per increment, in smaller steps.
+    public static let checkpointEvery = 100
+
     /// Opens (creating and migrating as needed) the database in `directory`.
-    public init(directory: String, runRetention: Int = SQLiteStore.defaultRunRetention) throws(ServerError) {
+    ///
+    /// `checkpointEvery` nil leaves the WAL unchecked until the store closes (for tests); `checkpointInterval` is the
+    /// longest a committed batch waits for its checkpoint while the writer is idle.
+    public init(
+        directory: String, runRetention: Int = SQLiteStore.defaultRunRetention,
+        checkpointEvery: Int? = SQLiteStore.checkpointEvery, checkpointInterval: Duration = .seconds(1)
+    ) throws(ServerError) {
         try Self.makePrivateDirectory(directory)
         path = (directory as NSString).appendingPathComponent(Self.fileName)
         // SQLite creates the database with the umask's mode (often 0644) and gives the -wal and -shm files the
@@ -44,7 +56,12 @@ public final class SQLiteStore: ServerStore {
             pool = try DatabasePool(path: path, configuration: configuration)
             // Opening a pool switches to WAL and sets synchronous=NORMAL on the writer; writes go through that
             // one writer connection, so setting FULL on it afterwards governs every commit.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                // No commit checkpoints: the one crossing SQLite's 1,000-frame threshold would copy the WAL into
+                // the database and fsync it before answering (WALCheckpointer does it once batches are answered).
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            }
             try Self.migrator.migrate(pool)
             epoch =
                 try pool.read { db in
@@ -53,7 +70,8 @@ public final class SQLiteStore: ServerStore {
         } catch {
             throw .configuration("cannot open the database \(path): \(error)")
         }
-        committer = GroupCommitter(writer: pool)
+        committer = GroupCommitter(
+            writer: pool, checkpointer: WALCheckpointer(every: checkpointEvery, interval: checkpointInterval))
         self.runRetention = runRetention
     }
 
@@ -342,12 +360,14 @@ public final class SQLiteStore: ServerStore {
         }
     }
 
-    /// The `PRAGMA synchronous` and `journal_mode` in force (for tests and `--help` diagnostics).
-    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+    /// The `PRAGMA synchronous`, `journal_mode` and `wal_autocheckpoint` of the connection that commits (for tests
+    /// and `--help` diagnostics).
+    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int, autoCheckpoint: Int) {
         try pool.write { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
-                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1
             )
         }
     }

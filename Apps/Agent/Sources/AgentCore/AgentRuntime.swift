@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 #if canImport(Glibc)
@@ -63,6 +64,7 @@ public struct AgentRuntime: Service, Sendable {
         let locks = try configuration.watches.map { try store.lock($0.trigger) }
         defer { for fd in locks { close(fd) } }
         let metrics = AgentMetrics()
+        let startupOver = Atomic<Bool>(false)
         let client = ServerClient(
             server: configuration.server, secret: configuration.secret, agentName: configuration.agentName,
             host: configuration.host, pollInterval: configuration.pollInterval, transport: transport)
@@ -99,7 +101,16 @@ public struct AgentRuntime: Service, Sendable {
                 host: configuration.host, logger: logger)
             loop.outbox = try ReportOutbox(stateDirectory: store.directory, trigger: watch.trigger)
             loop.onRunFinished = { metrics.runFinished($0, duration: $1) }
-            loop.onObservation = { metrics.observed(watch.trigger, $0) }
+            loop.onObservation = {
+                metrics.observed(watch.trigger, $0)
+                // The first answer from the server ends start-up: its pages leave the resident set (StartupPages).
+                if !startupOver.exchange(true, ordering: .relaxed) {
+                    BlockingThread.start {
+                        let released = StartupPages.release()
+                        logger.debug("released \(released) bytes of start-up pages from the resident set")
+                    }
+                }
+            }
             // One trigger stopping (its state became unusable) stops the agent, letting the others' steps finish.
             services.append(
                 .init(

@@ -60,9 +60,9 @@ enum ResponseWriter {
         let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
         let written = channel.eventLoop.makePromise(of: Void.self)
         channel.eventLoop.execute {
-            channel.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
-            if sendsBody { channel.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil) }
-            channel.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
+            channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
+            if sendsBody { channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil) }
+            channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: written)
         }
         return (response.status, sendsBody ? buffer.readableBytes : 0, keepAlive, written.futureResult)
     }

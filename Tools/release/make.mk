@@ -3,17 +3,13 @@
 # The agent shares its scratch folder and flags (-Osize) with Apps/Agent/make.mk's agent-static target.
 # --no-export-dynamic: SwiftPM exports every symbol of an executable, megabytes of dynamic symbol table that
 # strip cannot remove and nothing loads.
-# The agent links with the toolchain's lld and packed relative relocations (-z pack-relative-relocs, DT_RELR, read
-# by glibc 2.36 and later): 65,000 relative relocations take 13 KB instead of 1.5 MB, which the dynamic loader
-# read, page by page, at every start (gold, the default linker here, has no RELR).
 # Tools/bench/bench-agent.sh measures the agent built by this same command (print-release-agent).
 .PHONY: release print-release-agent
 
 RELEASE_SERVER := swift build --package-path Apps/Server --scratch-path Apps/Server/.build-static -c release \
 	--static-swift-stdlib -Xlinker --no-export-dynamic
 RELEASE_AGENT := swift build --package-path Apps/Agent --scratch-path Apps/Agent/.build-agent-static -c release \
-	--static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic \
-	-Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
+	--static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic
 
 print-release-agent: # the agent's release build command, for Tools/bench/bench-agent.sh
 	@echo $(RELEASE_AGENT)

@@ -83,7 +83,9 @@ Machine: $cores cores, $mem; shared with other builds while measured (noisy).
 | threads | $threads | |
 
 RssFile is clean pages of the executable mapped from the page cache (shared, dropped first under memory
-pressure); it grows with the binary's size. RssAnon is what the agent itself allocated.
+pressure); it grows with the binary's size. RssAnon is what the agent itself allocated. Once the server first
+answers, the agent drops start-up's read-only pages from its page tables (\`StartupPages\`, docs/decisions.md):
+the peak is the resident set before that, the idle figure what the waiting agent has faulted back in since.
 Dynamic libraries still linked: \`$linked\`. ICU symbols in the binary: $icu (AgentCore uses
 FoundationEssentials, not Foundation, so ICU's data is not linked).
 The largest modules by symbol size, MiB (\`python3 Tools/bench/size_by_module.py BINARY 12\`, before strip):

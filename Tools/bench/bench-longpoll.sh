@@ -50,7 +50,7 @@ mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
     echo "then fires \`POST /publish\` (or SIGTERM for the shutdown row) and times until every poll has its full"
     echo "answer. The second row polls again on the same keep-alive connections after the first answer (what agents"
     echo "do; a connection's task keeps the deepest async frames it has used). RSS is the server's VmRSS; MiB."
-    echo "Machine: $cores cores, $mem RAM, shared with other builds (noisy: the answer times vary by 2x between runs)."
+    echo "Machine: $cores cores, $mem RAM (when other builds share it, the answer times vary by 2x between runs)."
     echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| event | server RSS idle | server RSS with polls | per poll | time until all answered | server CPU until then | answered |"

@@ -91,6 +91,7 @@ let package = Package(
             name: "AgentCoreTests",
             dependencies: [
                 .product(name: "AgentCore", package: "Agent"),
+                .product(name: "PrometheusMetrics", package: "Metrics"),
                 // AgentProcessTests run the real binary, found beside the test bundle.
                 .product(name: "prostagma-agent", package: "Agent"),
                 // testGracefulShutdown, as in Apps/Agent's own manifest.

@@ -48,6 +48,8 @@ let package = Package(
             name: "AgentCoreTests",
             dependencies: [
                 "AgentCore",
+                // ProcFile: StartupPagesTests read the test process's own /proc/self/status.
+                .product(name: "PrometheusMetrics", package: "Metrics"),
                 // testGracefulShutdown: tests begin a graceful shutdown as a ServiceGroup does on SIGTERM.
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

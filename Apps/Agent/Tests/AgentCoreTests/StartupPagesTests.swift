@@ -1,3 +1,4 @@
+import PrometheusMetrics
 import Testing
 
 @testable import AgentCore
@@ -59,7 +60,7 @@ import Testing
     }
 
     static func residentFileKiB() -> Int {
-        guard let status = StartupPages.readFile("/proc/self/status") else { return -1 }
+        guard let status = ProcFile.read("/proc/self/status") else { return -1 }
         let line = status.split(separator: "\n").first { $0.hasPrefix("RssFile:") }
         return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
             ?? -1

@@ -152,7 +152,7 @@ struct ProcessSnapshot: Equatable {
     }
 
     /// The boot time, read once: it does not change while the process runs.
-    static let bootTime: Double? = readSmallFile("/proc/stat").flatMap(parseBootTime)
+    static let bootTime: Double? = ProcFile.read("/proc/stat").flatMap(parseBootTime)
 
     static func read() -> ProcessSnapshot? {
         #if os(Linux)
@@ -187,8 +187,23 @@ struct ProcessSnapshot: Equatable {
         }
     }
 
-    /// Reads a /proc file (whose stat size is 0) until end of file.
-    static func readSmallFile(_ path: String) -> String? {
+    /// Entries of /proc/self/fd, without `.`/`..` and without the descriptor used to list them.
+    static func countOpenFDs() -> Int {
+        guard let dir = opendir("/proc/self/fd") else { return 0 }
+        defer { closedir(dir) }
+        var count = 0
+        while let entry = readdir(dir) {
+            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { $0.first == UInt8(ascii: ".") }
+            if !isDot { count += 1 }
+        }
+        return max(0, count - 1)
+    }
+}
+
+/// Reads files under /proc, whose size `stat` gives as 0, whole.
+public enum ProcFile {
+    /// The text of `path`, read until end of file; nil if it cannot be opened.
+    public static func read(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -201,17 +216,5 @@ struct ProcessSnapshot: Equatable {
             bytes.append(contentsOf: buffer[0..<count])
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Entries of /proc/self/fd, without `.`/`..` and without the descriptor used to list them.
-    static func countOpenFDs() -> Int {
-        guard let dir = opendir("/proc/self/fd") else { return 0 }
-        defer { closedir(dir) }
-        var count = 0
-        while let entry = readdir(dir) {
-            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { $0.first == UInt8(ascii: ".") }
-            if !isDot { count += 1 }
-        }
-        return max(0, count - 1)
     }
 }

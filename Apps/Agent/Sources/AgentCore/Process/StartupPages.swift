@@ -1,3 +1,5 @@
+import PrometheusMetrics
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -18,7 +20,7 @@ enum StartupPages {
     @discardableResult
     static func release() -> Int {
         #if os(Linux)
-            guard let executable = executablePath(), let smaps = readFile("/proc/self/smaps") else { return 0 }
+            guard let executable = executablePath(), let smaps = ProcFile.read("/proc/self/smaps") else { return 0 }
             var released = 0
             for range in releasable(smaps: smaps, executable: executable) {
                 let length = Int(range.upperBound - range.lowerBound)
@@ -71,19 +73,5 @@ enum StartupPages {
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return nil }
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = read(fd, &chunk, chunk.count)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -20,7 +20,6 @@ enum ResponseWriter {
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
         // One small function per kind of body: an async function's frame holds every value any of its branches
         // keeps across an await, and a connection's task keeps the deepest frames it ever had (see README).
-        let eventLoop = channel.eventLoop
         switch response.body.storage {
         case .buffer(let buffer):
             let sent = sendWhole(buffer, response: response, for: head, keepAlive: keepAlive, channel: channel)
@@ -31,7 +30,7 @@ enum ResponseWriter {
         case .stream(let length, let produce):
             return try await writeStream(
                 length: length, produce, response: response, for: head, keepAlive: keepAlive, outbound: outbound,
-                eventLoop: eventLoop, logger: logger)
+                eventLoop: channel.eventLoop, logger: logger)
         case .file(let path, let range):
             return try await writeFile(
                 path: path, range: range, response: response, for: head, keepAlive: keepAlive, outbound: outbound,

@@ -65,7 +65,7 @@ public final class ServerComponents: Sendable {
             store = shared
             sharedStore = shared
         } else {
-            store = try SQLiteStore(directory: configuration.dataDirectory)
+            store = try SQLiteStore(directory: configuration.dataDirectory, logger: logger)
             sharedStore = nil
         }
         self.store = store

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import ProstagmaProtocol
 
 /// The server's durable state in SQLite (WAL) under the data directory: the epoch, trigger counts and their
@@ -32,10 +33,12 @@ public final class SQLiteStore: ServerStore {
     /// Opens (creating and migrating as needed) the database in `directory`.
     ///
     /// `checkpointEvery` nil leaves the WAL unchecked until the store closes (for tests); `checkpointInterval` is the
-    /// longest a committed batch waits for its checkpoint while the writer is idle.
+    /// longest a committed batch waits for its checkpoint while the writer is idle. `logger` gets what the store
+    /// does on its own (a failed checkpoint).
     public init(
         directory: String, runRetention: Int = SQLiteStore.defaultRunRetention,
-        checkpointEvery: Int? = SQLiteStore.checkpointEvery, checkpointInterval: Duration = .seconds(1)
+        checkpointEvery: Int? = SQLiteStore.checkpointEvery, checkpointInterval: Duration = .seconds(1),
+        logger: Logger = Logger(label: "prostagma.store")
     ) throws(ServerError) {
         try Self.makePrivateDirectory(directory)
         path = (directory as NSString).appendingPathComponent(Self.fileName)
@@ -71,7 +74,9 @@ public final class SQLiteStore: ServerStore {
             throw .configuration("cannot open the database \(path): \(error)")
         }
         committer = GroupCommitter(
-            writer: pool, checkpointer: WALCheckpointer(every: checkpointEvery, interval: checkpointInterval))
+            writer: pool,
+            checkpointer: WALCheckpointer(
+                every: checkpointEvery, interval: checkpointInterval, path: path, logger: logger))
         self.runRetention = runRetention
     }
 

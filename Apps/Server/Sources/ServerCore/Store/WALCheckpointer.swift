@@ -1,4 +1,5 @@
 import GRDB
+import Logging
 import Synchronization
 
 /// When the WAL is copied back into the database file: on the writer's connection, after a batch's callers have
@@ -17,7 +18,9 @@ import Synchronization
 ///   on another connection, tried first, never caught up under load and let the WAL grow past 100 MB).
 ///
 /// A checkpoint is never needed for durability: a commit is durable once its WAL frames are fsynced
-/// (`synchronous=FULL`).
+/// (`synchronous=FULL`). A failed one is retried after the next batch, so nothing is lost, but the WAL then grows
+/// and every read walks more of it: the first failure of a run of them is logged as a warning with the error, and
+/// the first success after them with how many failed (a failure on every batch logs once, not once per batch).
 final class WALCheckpointer: Sendable {
     /// A checkpoint's outcome: frames in the WAL, and how many of them are now in the database file.
     struct Outcome: Sendable, Equatable {
@@ -31,17 +34,36 @@ final class WALCheckpointer: Sendable {
         var runs = 0
         var last: Outcome?
         var lastError: String?
+        /// Failed checkpoints since the last success.
+        var failuresInARow = 0
     }
 
     /// Batches between checkpoints when the writer is idle; nil never checkpoints (tests of what commits do alone).
     let every: Int?
     /// The longest a committed batch waits for a checkpoint while the writer is idle.
     let interval: Duration
+    /// The database's path, for log lines.
+    private let path: String
+    private let logger: Logger
+    private let checkpoint: @Sendable (Database) throws -> Outcome
     private let state = Mutex(State())
 
-    init(every: Int?, interval: Duration = .seconds(1)) {
+    /// `checkpoint` is the checkpoint itself (SQLite's PASSIVE one; tests give one that fails).
+    init(
+        every: Int?, interval: Duration = .seconds(1), path: String, logger: Logger,
+        checkpoint: @escaping @Sendable (Database) throws -> Outcome = WALCheckpointer.passive
+    ) {
         self.every = every
         self.interval = interval
+        self.path = path
+        self.logger = logger
+        self.checkpoint = checkpoint
+    }
+
+    /// SQLite's PASSIVE checkpoint: copies what no reader still needs, waits for nobody.
+    static func passive(_ db: Database) throws -> Outcome {
+        let counts = try db.checkpoint(.passive)
+        return Outcome(walFrames: counts.walFrameCount, checkpointedFrames: counts.checkpointedFrameCount)
     }
 
     /// After a batch committed and its callers were answered, on the writer's queue: checkpoints when due.
@@ -54,19 +76,30 @@ final class WALCheckpointer: Sendable {
             return state.batchesSince >= every || state.lastCheckpoint.duration(to: now) >= interval
         }
         guard due else { return }
-        let result = Result { try db.checkpoint(.passive) }
-        state.withLock { state in
+        let result = Result { try checkpoint(db) }
+        let (failed, recovered) = state.withLock { state -> (failed: Bool, recovered: Int) in
             state.runs += 1
             switch result {
-            case .success(let counts):
+            case .success(let outcome):
                 state.batchesSince = 0
                 state.lastCheckpoint = now
-                state.last = Outcome(walFrames: counts.walFrameCount, checkpointedFrames: counts.checkpointedFrameCount)
+                state.last = outcome
                 state.lastError = nil
+                defer { state.failuresInARow = 0 }
+                return (false, state.failuresInARow)
             case .failure(let error):
-                // SQLITE_BUSY (a reader holds a snapshot): the next batch tries again.
+                // The next batch tries again.
                 state.lastError = "\(error)"
+                state.failuresInARow += 1
+                return (state.failuresInARow == 1, 0)
             }
+        }
+        if failed, case .failure(let error) = result {
+            logger.warning(
+                "WAL checkpoint of \(path) failed; retried after the next batch (the WAL grows meanwhile)",
+                metadata: ["error": "\(error)"])
+        } else if recovered > 0 {
+            logger.notice("WAL checkpoint succeeded after \(recovered) failed in a row")
         }
     }
 

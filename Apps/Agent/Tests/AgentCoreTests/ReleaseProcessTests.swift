@@ -88,4 +88,52 @@ import Testing
         #expect(paths == ["POST /v1/triggers/web", "POST /v1/triggers/web/rollback"], "nothing was incremented")
         await server.shutdown()
     }
+
+    /// A release the agent cannot read (here a number where it knows only strings, as a newer server might send)
+    /// fails that count's run, reported to the server with the reason, and runs nothing; the next count runs. Before,
+    /// every long poll failed on it, so the agent stopped following the trigger and CI waited for a report that never
+    /// came.
+    @Test func anUnreadableReleaseFailsItsRunAndTheNextCountStillRuns() async throws {
+        let server = try await StandInServer.start(.v1)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try await server.control("/_control/set?trigger=app&count=1")
+        let script = try dir.write(
+            "deploy.yaml",
+            "steps:\n  - shell: echo \"$PROSTAGMA_COUNT $PROSTAGMA_PARAM_VERSION\" >> \(dir.file("runs.log"))\n")
+        let env = AgentProcessTests().environment(server, dir: dir, script: script)
+        let agent = Agent(environment: env)
+        try await agent.waitForLog("first start: adopting count 1")
+        try await server.control("/_control/set?trigger=app&count=2", body: Array(#"{"replicas": 3}"#.utf8))
+        try await agent.waitForLog("release 2 of `app` cannot be read")
+        try await server.control("/_control/set?trigger=app&count=3", body: Array(#"{"version": "1.4.3"}"#.utf8))
+        #expect(
+            try await AgentProcessTests.waitFor {
+                try StateStore(directory: dir.file("state")).load("app")?.count == 3
+            })
+        #expect(try String(contentsOfFile: dir.file("runs.log"), encoding: .utf8) == "3 1.4.3\n", "count 2 ran nothing")
+        // Both runs reach the server: count 2 failed, saying why; count 3 succeeded.
+        let deadline = ContinuousClock.now + .seconds(20)
+        var reports: [RunReport] = []
+        while ContinuousClock.now < deadline {
+            reports = try await server.requests().filter {
+                $0["method"] as? String == "POST" && $0["path"] as? String == "/v1/runs"
+            }
+            .compactMap {
+                ($0["body"] as? String).flatMap { try? JSONDecoder().decode(RunReport.self, from: Data($0.utf8)) }
+            }
+            if reports.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(reports.map(\.count) == [2, 3])
+        #expect(reports.map(\.status) == [.failed, .succeeded])
+        let tail = reports.first?.logTail ?? ""
+        #expect(
+            tail.contains("release 2 of `app` cannot be read, so its params are unknown; nothing ran"), "got: \(tail)")
+        #expect(tail.contains("replicas"), "the reason names the field: \(tail)")
+        #expect(reports.first?.steps.map(\.status) == [.skipped])
+        let result = try await agent.terminate()
+        #expect(result.exitCode == 0)
+        await server.shutdown()
+    }
 }

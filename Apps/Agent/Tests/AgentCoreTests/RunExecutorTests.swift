@@ -86,6 +86,22 @@ func sha256Hex(_ text: String) throws -> String {
         #expect(!FileManager.default.fileExists(atPath: dir.file("ran")), "nothing ran")
     }
 
+    @Test func aReleaseThatCannotBeReadFailsTheRunBeforeAnyStep() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let script = BuildScript(steps: [Step(.shell("touch \(dir.file("ran"))")), Step(.shell("true"))])
+        var unreadable = context
+        unreadable.releaseProblem = "params.replicas: expected a string"
+        let report = await executor(script).run(unreadable)
+        #expect(report.status == .failed)
+        #expect(report.steps.map(\.status) == [.skipped, .skipped])
+        #expect(
+            (report.logTail ?? "").contains(
+                "\(unreadable.releaseName) cannot be read, so its params are unknown; nothing ran: params.replicas"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("ran")), "nothing ran")
+        #expect(await executor(script).run(context).status == .succeeded, "the same script runs with a release")
+    }
+
     @Test func aDownloadIsVerifiedThenRenamedIntoPlaceWithItsMode() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

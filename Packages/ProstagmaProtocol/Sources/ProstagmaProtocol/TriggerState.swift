@@ -43,12 +43,39 @@ public struct TriggerState: Codable, Sendable, Equatable {
 
     /// Decodes a state; `epoch`, `last_increment` and `release` may be absent.
     public init(from decoder: any Decoder) throws {
+        self = try Self.decode(from: decoder, keepingReleaseError: false).state
+    }
+
+    /// A state whose release may not read (a newer server's field this side does not know): the rest of the state,
+    /// and why the release did not read. An agent decodes its long poll's answer this way, so that the count's run
+    /// fails saying why, instead of every poll failing.
+    public struct Lenient: Decodable, Sendable {
+        /// The state, without its release when that did not read.
+        public var state: TriggerState
+        /// Why `release` did not read; nil when it did (or was absent).
+        public var releaseError: String?
+
+        /// Decodes a state, keeping a release that does not read as `releaseError`.
+        public init(from decoder: any Decoder) throws {
+            (state, releaseError) = try TriggerState.decode(from: decoder, keepingReleaseError: true)
+        }
+    }
+
+    private static func decode(
+        from decoder: any Decoder, keepingReleaseError: Bool
+    ) throws -> (state: TriggerState, releaseError: String?) {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        trigger = try c.decode(String.self, forKey: .trigger)
-        count = try c.decode(Int64.self, forKey: .count)
-        epoch = try c.decodeIfPresent(String.self, forKey: .epoch)
-        lastIncrement = try c.decodeTimestampIfPresent(forKey: .lastIncrement)
-        release = try c.decodeIfPresent(Release.self, forKey: .release)
+        var state = TriggerState(
+            trigger: try c.decode(String.self, forKey: .trigger),
+            count: try c.decode(Int64.self, forKey: .count),
+            epoch: try c.decodeIfPresent(String.self, forKey: .epoch),
+            lastIncrement: try c.decodeTimestampIfPresent(forKey: .lastIncrement))
+        do {
+            state.release = try c.decodeIfPresent(Release.self, forKey: .release)
+        } catch  where keepingReleaseError {
+            return (state, "\(error)")
+        }
+        return (state, nil)
     }
 
     /// Encodes the state; `epoch` and `release` only when known, `last_increment` always (`null` if never).

@@ -27,6 +27,31 @@ import Testing
         #expect(text.contains("\"note\":null"))
     }
 
+    /// An agent reads its long poll leniently: a release it cannot read (a newer server's number where it knows
+    /// strings) leaves the rest of the state and says why; the strict decoding still refuses it; a state that does
+    /// not read at all still throws.
+    @Test func aLenientStateKeepsTheCountWhenOnlyItsReleaseDoesNotRead() throws {
+        let unreadable =
+            #"{"trigger":"web","count":8,"epoch":"e1","last_increment":null,"#
+            + #""release":{"trigger":"web","count":8,"params":{"replicas":3},"source":"api","#
+            + #""created_at":"2026-01-01T00:00:00Z"}}"#
+        let lenient = try JSONDecoder().decode(TriggerState.Lenient.self, from: Data(unreadable.utf8))
+        #expect(lenient.state == TriggerState(trigger: "web", count: 8, epoch: "e1"))
+        let reason = try #require(lenient.releaseError)
+        #expect(reason.contains("replicas"), "the reason names the field: \(reason)")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(TriggerState.self, from: Data(unreadable.utf8)) }
+
+        let state = TriggerState(trigger: "web", count: 7, epoch: "e1", release: Self.full)
+        let readable = try JSONDecoder().decode(TriggerState.Lenient.self, from: JSONEncoder().encode(state))
+        #expect(readable.state == state)
+        #expect(readable.releaseError == nil)
+
+        let noCount = #"{"trigger":"web","count":"eight","release":null}"#
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(TriggerState.Lenient.self, from: Data(noCount.utf8))
+        }
+    }
+
     @Test func triggerStateCarriesTheReleaseOnlyWhenThereIsOne() throws {
         let bare = String(decoding: try JSONEncoder().encode(TriggerState(trigger: "web", count: 0)), as: UTF8.self)
         #expect(!bare.contains("release"))

@@ -21,12 +21,16 @@ public struct RunContext: Sendable, Equatable {
     /// The params of the release being deployed (empty from a server without releases): steps see them as
     /// `PROSTAGMA_PARAM_<NAME>`, and `${params.NAME}` in step fields is filled in from them.
     public var params: [String: String]
+    /// Why the release of this count could not be read (``PollResult/releaseProblem``): the run then fails before
+    /// its first step, saying so, since its params are unknown.
+    public var releaseProblem: String?
 
     /// Makes a context.
     public init(
         trigger: String, count: Int, epoch: String?, runID: String, agent: String, host: String,
-        params: [String: String] = [:]
+        params: [String: String] = [:], releaseProblem: String? = nil
     ) {
+        self.releaseProblem = releaseProblem
         self.trigger = trigger
         self.count = count
         self.epoch = epoch

@@ -74,6 +74,16 @@ public struct RunExecutor: Sendable {
             status = .failed
             return finish()
         }
+        if let problem = context.releaseProblem {
+            logger.error(
+                "[\(label)] \(context.releaseName) cannot be read, so its params are unknown; nothing runs: \(problem)")
+            tail.append("\(context.releaseName) cannot be read, so its params are unknown; nothing ran: \(problem)")
+            status = .failed
+            results = script.steps.enumerated().map {
+                RunReport.Step(index: $0.offset, kind: $0.element.kind, status: .skipped, durationSeconds: 0)
+            }
+            return finish()
+        }
         // Every field is filled in before the first step, so a missing param fails the run with nothing done.
         let resolved: BuildScript
         do {

@@ -148,7 +148,9 @@ public struct TriggerLoop: Sendable {
                 }
                 let context = RunContext(
                     trigger: trigger, count: count, epoch: observed.epoch, runID: makeRunID(), agent: agent,
-                    host: host, params: release?.params ?? [:])
+                    host: host, params: release?.params ?? [:],
+                    // A release kept from an interrupted run of this count was read before: it still holds.
+                    releaseProblem: release == nil && count == observed.count ? result.releaseProblem : nil)
                 let clock = ContinuousClock()
                 let start = clock.now
                 let report = await runScript(context)

@@ -15,12 +15,19 @@ public struct PollResult: Sendable, Equatable {
     /// The release the count made, when the server sent one (a v1 server with releases); nil from older servers
     /// and the original protocol.
     public var release: Release?
+    /// Why the answer's release could not be read (the state itself could), e.g. a field this agent does not know
+    /// from a newer server: the count's run then fails with this, and says so, instead of every poll failing.
+    public var releaseProblem: String?
 
     /// Makes a poll result.
-    public init(observation: Observation, serverProtocol: ServerProtocol, release: Release? = nil) {
+    public init(
+        observation: Observation, serverProtocol: ServerProtocol, release: Release? = nil,
+        releaseProblem: String? = nil
+    ) {
         self.observation = observation
         self.serverProtocol = serverProtocol
         self.release = release
+        self.releaseProblem = releaseProblem
     }
 }
 

@@ -373,4 +373,37 @@ import Testing
             }
         }
     }
+
+    /// A graceful shutdown that begins while the event loop collects a synchronous route's body: that request is
+    /// answered once its body is in, with `Connection: close`, and then the connection closes.
+    @Test func aGracefulShutdownDuringABodyReadAnswersThatRequestThenCloses() async throws {
+        let log = Recorder()
+        try await withTestServer(Self.makeRouter(log: log)) { server, port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.channel.executeThenClose { inbound, outbound in
+                // One write: the server reads both in one go, so once the first answer is here the event loop has
+                // also taken the second request's head (the shutdown below runs on that loop after it).
+                try await outbound.write(
+                    ByteBuffer(
+                        string: "GET /where/a HTTP/1.1\r\nHost: x\r\n\r\n"
+                            + "POST /post-body HTTP/1.1\r\nHost: x\r\ncontent-length: 10\r\n\r\n01234"))
+                var iterator = inbound.makeAsyncIterator()
+                var text = ""
+                while completeResponses(in: text).isEmpty, let chunk = try await iterator.next() {
+                    text += String(buffer: chunk)
+                }
+                #expect(Self.body(text) == "a loop=true q=-")
+                server.triggerGracefulShutdown()
+                try await outbound.write(ByteBuffer(string: "56789"))
+                // The answer, then the end of the stream.
+                while let chunk = try await iterator.next() { text += String(buffer: chunk) }
+                let answers = completeResponses(in: text)
+                #expect(answers.count == 2)
+                let last = answers.last ?? ""
+                #expect(Self.body(last) == "posted=10")
+                #expect(last.lowercased().contains("connection: close"), "got: \(last)")
+            }
+        }
+        #expect(log.entries == ["sync /where/:name 200", "sync /post-body 200"])
+    }
 }

@@ -28,49 +28,7 @@ extension ServerRoutes {
             })
 
         router.get(
-            "/v1/triggers/:name",
-            { request, context throws(ServerError) in
-                let name = request.parameters["name"] ?? ""
-                try await authorize(request, [.read, .trigger(name), .agent(name)])
-                try Validator.checkTriggerName(name)
-                let after: Int64? = try request.query["after"].map { text throws(ServerError) in
-                    guard let value = Int64(text) else {
-                        throw .badRequest("'after' is '\(text)'; expected the integer count the agent last saw")
-                    }
-                    return value
-                }
-                let epoch = request.query["epoch"]
-                let wait = try Self.seconds(
-                    request.query["wait"], name: "wait", default: ServerComponents.defaultPollSeconds,
-                    maximum: ServerComponents.maximumPollSeconds)
-                let agent = try noteAgent(request, trigger: name)
-                let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
-                let hub = components.hub
-                let notifier = hub.notifier(for: name)
-                let seen = notifier.generation
-                var state = hub.current(name)
-                // A count's rollout exists before the count is published, so a state read here is gated if its
-                // count has a rollout; checked again after the wait, which may end on the first gated release.
-                if let agent, components.rollouts.isGated(name, count: state.count) {
-                    return try await gatedPoll(
-                        name, agent: agent, after: after, epoch: epoch, until: deadline, context: context)
-                }
-                let ourEpoch = components.store.epoch
-                if let after, epoch == ourEpoch, state.count == after, wait > 0, !context.isShuttingDown,
-                    !hub.isShutDown
-                {
-                    if let agent { components.agents.pollChanged(name: agent, delta: 1, now: components.now()) }
-                    // Ends on an increment, the deadline, graceful shutdown, or the client going away.
-                    _ = await context.wait(for: notifier, since: seen, until: deadline)
-                    if let agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
-                    state = hub.current(name)
-                    if let agent, components.rollouts.isGated(name, count: state.count) {
-                        return try await gatedPoll(
-                            name, agent: agent, after: after, epoch: epoch, until: deadline, context: context)
-                    }
-                }
-                return try answer(state.with(epoch: ourEpoch))
-            })
+            "/v1/triggers/:name", { request, context throws(ServerError) in try await longPoll(request, context) })
 
         router.get(
             "/v1/triggers",
@@ -81,8 +39,131 @@ extension ServerRoutes {
             })
     }
 
+    /// A long poll's request once read and let in: what it waits for.
+    struct PollRequest: Sendable {
+        var name: String
+        /// The agent that polls (`X-Prostagma-Agent`), if it said.
+        var agent: String?
+        var after: Int64?
+        var epoch: String?
+        var wait: Double
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// `GET /v1/triggers/{name}`: the state at once when it differs from `after`/`epoch`, else when it moves, the
+    /// wait ends, or the server shuts down.
+    ///
+    /// The frame of this function is held for as long as the poll waits, once per connection (and a connection's
+    /// task keeps the deepest frames it ever had), so each step is a function of its own: reading the request
+    /// (``readPoll(_:)``), the first look at the state (synchronous), the wait, and the answer after it. This one
+    /// keeps only the read request and the step while the poll waits.
+    @inline(never)
+    func longPoll(_ request: HTTPRequest, _ context: RequestContext) async throws(ServerError) -> HTTPResponse {
+        let poll = try await readPoll(request)
+        switch try firstLook(poll, context: context) {
+        case .end(let end):
+            return try await finish(poll, end, context: context)
+        case .wait(let notifier, let seen):
+            await waitForMove(poll, notifier: notifier, since: seen, context: context)
+            return try await finish(poll, try afterWait(poll), context: context)
+        }
+    }
+
+    /// How a long poll ends.
+    enum PollEnd {
+        /// Answer the state as it is.
+        case answer(HTTPResponse)
+        /// The count showing has a rollout: the agent sees the count the rollout admitted it to.
+        case gated(agent: String)
+    }
+
+    /// What a long poll does once let in.
+    enum PollStep {
+        /// It ends now: the state differs from what the agent saw, it may not wait, or its count has a rollout.
+        case end(PollEnd)
+        /// It waits on `notifier` for a publish after `since`.
+        case wait(Notifier, since: Notifier.Generation)
+    }
+
+    /// Answers the poll as `end` says.
+    @inline(never)
+    func finish(_ poll: PollRequest, _ end: PollEnd, context: RequestContext) async throws(ServerError) -> HTTPResponse
+    {
+        switch end {
+        case .answer(let response):
+            return response
+        case .gated(let agent):
+            return try await gatedPoll(
+                poll.name, agent: agent, after: poll.after, epoch: poll.epoch, until: poll.deadline, context: context)
+        }
+    }
+
+    /// The state when the poll arrives: answer at once, go through the rollout, or wait.
+    @inline(never)
+    func firstLook(_ poll: PollRequest, context: RequestContext) throws(ServerError) -> PollStep {
+        let hub = components.hub
+        let notifier = hub.notifier(for: poll.name)
+        // Read before the state: a publish in between then ends the wait at once.
+        let seen = notifier.generation
+        let state = hub.current(poll.name)
+        // A count's rollout exists before the count is published, so a state read here is gated if its count has a
+        // rollout; checked again after the wait (afterWait), which may end on the first gated release.
+        if let agent = poll.agent, components.rollouts.isGated(poll.name, count: state.count) {
+            return .end(.gated(agent: agent))
+        }
+        let ourEpoch = components.store.epoch
+        guard let after = poll.after, poll.epoch == ourEpoch, state.count == after, poll.wait > 0,
+            !context.isShuttingDown, !hub.isShutDown
+        else { return .end(.answer(try answer(state.with(epoch: ourEpoch)))) }
+        return .wait(notifier, since: seen)
+    }
+
+    /// After the wait: the state then, answered as it is, or through the rollout if its count is gated (one read of
+    /// the state for both, so an increment in between cannot show a gated count).
+    @inline(never)
+    func afterWait(_ poll: PollRequest) throws(ServerError) -> PollEnd {
+        let state = components.hub.current(poll.name)
+        if let agent = poll.agent, components.rollouts.isGated(poll.name, count: state.count) {
+            return .gated(agent: agent)
+        }
+        return .answer(try answer(state.with(epoch: components.store.epoch)))
+    }
+
+    /// Lets the long poll in and reads its params: 401/403 without the right credentials, 400/422 for bad ones.
+    @inline(never)
+    func readPoll(_ request: HTTPRequest) async throws(ServerError) -> PollRequest {
+        let name = request.parameters["name"] ?? ""
+        try await authorize(request, [.read, .trigger(name), .agent(name)])
+        try Validator.checkTriggerName(name)
+        let after: Int64? = try request.query["after"].map { text throws(ServerError) in
+            guard let value = Int64(text) else {
+                throw .badRequest("'after' is '\(text)'; expected the integer count the agent last saw")
+            }
+            return value
+        }
+        let wait = try Self.seconds(
+            request.query["wait"], name: "wait", default: ServerComponents.defaultPollSeconds,
+            maximum: ServerComponents.maximumPollSeconds)
+        let agent = try noteAgent(request, trigger: name)
+        return PollRequest(
+            name: name, agent: agent, after: after, epoch: request.query["epoch"], wait: wait,
+            deadline: ContinuousClock.now + .milliseconds(Int64(wait * 1000)))
+    }
+
+    /// Waits until `notifier` publishes after `seen`, the poll's deadline, graceful shutdown, or the client going
+    /// away; the agent counts as polling meanwhile.
+    @inline(never)
+    func waitForMove(
+        _ poll: PollRequest, notifier: Notifier, since seen: Notifier.Generation, context: RequestContext
+    ) async {
+        if let agent = poll.agent { components.agents.pollChanged(name: agent, delta: 1, now: components.now()) }
+        _ = await context.wait(for: notifier, since: seen, until: poll.deadline)
+        if let agent = poll.agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
+    }
+
     /// The long poll of an agent on a trigger with a rollout: it shows the count the rollout admitted the agent to,
     /// and waits until that differs from `after` (an admission, a new release), the wait ends, or shutdown.
+    @inline(never)
     func gatedPoll(
         _ name: String, agent: String, after: Int64?, epoch: String?, until deadline: ContinuousClock.Instant,
         context: RequestContext

@@ -252,4 +252,42 @@ import Testing
             #expect(allowed.status == .ok)
         }
     }
+
+    /// Records what it observes, tagged with its name.
+    struct NamedObserver: HTTPResponseObserver {
+        let name: String
+        let log: Recorder
+
+        func observe(_ request: HTTPRequest, _ response: HTTPResponse, since start: ContinuousClock.Instant) {
+            log.record("\(name) \(request.route ?? "nil") \(response.status.code) \(start <= .now)")
+        }
+    }
+
+    /// Observers alone take the router's short path (no chain); they see what a chain's middleware sees (the route
+    /// template, the rendered errors, 404 and 405), innermost first, and once per request. A plain middleware beside
+    /// them puts everything back on the chain, with the same observations in the same order.
+    @Test(arguments: [false, true]) func observersSeeWhatAChainWouldInItsOrder(withPlainMiddleware: Bool) async throws {
+        let recorder = Recorder()
+        var router = makeRouter()
+        router.add(middleware: NamedObserver(name: "outer", log: recorder))
+        if withPlainMiddleware { router.add(middleware: RecordingMiddleware(log: Recorder())) }
+        router.add(middleware: NamedObserver(name: "inner", log: recorder))
+        try await router.test { client in
+            let asked: [(HTTPMethod, String)] = [
+                (.GET, "/v1/triggers/web"), (.GET, "/teapot"), (.GET, "/fail"), (.GET, "/missing"),
+                (.DELETE, "/v1/triggers/web"),
+            ]
+            var statuses: [UInt] = []
+            for (method, path) in asked { statuses.append(try await client.execute(method, path).status.code) }
+            #expect(statuses == [200, 418, 500, 404, 405])
+        }
+        #expect(
+            recorder.entries == [
+                "inner /v1/triggers/:name 200 true", "outer /v1/triggers/:name 200 true",
+                "inner /teapot 418 true", "outer /teapot 418 true",
+                "inner /fail 500 true", "outer /fail 500 true",
+                "inner nil 404 true", "outer nil 404 true",
+                "inner nil 405 true", "outer nil 405 true",
+            ])
+    }
 }

@@ -31,15 +31,29 @@ extension ServerRoutes {
     /// it, looks the presented secret's SHA-256 up among the named tokens. The lookup's timing depends only on the
     /// digest, which says nothing usable about any token's secret. Throws only when the store cannot be read.
     func identify(_ request: HTTPRequest) async throws(ServerError) -> Identity {
+        if let identity = identifyWithoutStore(request) { return identity }
+        return try await identifyToken(request)
+    }
+
+    /// The credentials' verdict where the store is not needed: the shared secret, or none; nil when they must be
+    /// looked up among the tokens (``identifyToken(_:)``).
+    func identifyWithoutStore(_ request: HTTPRequest) -> Identity? {
         let header = { (name: String) in request.headers.first(name: name) }
-        let authenticator = components.authenticator
-        let (outcome, credential) = authenticator.credential(header, body: Self.bytes(request))
+        let (outcome, credential) = components.authenticator.credential(header, body: Self.bytes(request))
         switch outcome {
         case .accepted: return .secret(credential ?? .secret)
         case .missing: return .missing
-        case .rejected: break
+        case .rejected: return nil
         }
-        guard let presented = authenticator.presentedSecret(header), !presented.secret.isEmpty else { return .rejected }
+    }
+
+    /// Credentials that are not the shared secret, looked up among the named tokens.
+    @inline(never)
+    func identifyToken(_ request: HTTPRequest) async throws(ServerError) -> Identity {
+        let header = { (name: String) in request.headers.first(name: name) }
+        guard let presented = components.authenticator.presentedSecret(header), !presented.secret.isEmpty else {
+            return .rejected
+        }
         let digest = AccessToken.digest(of: presented.secret)
         guard let token = try await components.store.token(digest: digest),
             Authenticator.constantTimeEquals(Array(token.digest.utf8), Array(digest.utf8))
@@ -56,7 +70,30 @@ extension ServerRoutes {
     func authorize(_ request: HTTPRequest, _ permissions: [TokenScope.Permission], webhook: Bool = false)
         async throws(ServerError) -> Principal
     {
-        switch try await identify(request) {
+        let identity: Identity
+        if let known = identifyWithoutStore(request) {
+            identity = known
+        } else {
+            identity = try await identifyToken(request)
+        }
+        return try admit(identity, permissions, request, webhook: webhook)
+    }
+
+    /// ``authorize(_:_:webhook:)`` without suspending, for the shared secret (or no credentials); nil when the
+    /// credentials must be looked up among the tokens. A long poll calls it first, so the common case holds no
+    /// frames of the lookup.
+    func authorizeWithoutStore(_ request: HTTPRequest, _ permissions: [TokenScope.Permission])
+        throws(ServerError) -> Principal?
+    {
+        guard let identity = identifyWithoutStore(request) else { return nil }
+        return try admit(identity, permissions, request, webhook: false)
+    }
+
+    /// 401 for no credentials, 403 for wrong ones, else the checks after authentication.
+    func admit(
+        _ identity: Identity, _ permissions: [TokenScope.Permission], _ request: HTTPRequest, webhook: Bool
+    ) throws(ServerError) -> Principal {
+        switch identity {
         case .missing:
             throw .unauthorized("send 'Authorization: Bearer <secret or token>'")
         case .rejected:

@@ -36,3 +36,37 @@ public protocol SynchronousHTTPMiddleware: HTTPMiddleware {
         next: (HTTPRequest, RequestContext) throws -> HTTPResponse
     ) throws -> HTTPResponse
 }
+
+/// A middleware that only looks at each request's answer (metrics, access logs): it runs no code before the handler
+/// and changes nothing.
+///
+/// When every middleware of a router is an observer, the router runs an async route's handler straight from its own
+/// frame and calls ``observe(_:_:since:)`` after it, innermost first, as the chain would: no closure frames of a
+/// chain lie between the server and the handler (a waiting long poll holds every frame on the way, once per
+/// connection). A handler's errors are rendered into the response before it is observed, as for any middleware.
+public protocol HTTPResponseObserver: SynchronousHTTPMiddleware {
+    /// Called with the request (its `route` set; nil for 404/405), its response, and when the router began it.
+    func observe(_ request: HTTPRequest, _ response: HTTPResponse, since start: ContinuousClock.Instant)
+}
+
+extension HTTPResponseObserver {
+    /// Runs `next`, then observes its response.
+    public func handle(_ request: HTTPRequest, context: RequestContext, next: Next) async throws -> HTTPResponse {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        observe(request, response, since: start)
+        return response
+    }
+
+    /// Runs `next`, then observes its response.
+    public func handleSynchronously(
+        _ request: HTTPRequest,
+        context: RequestContext,
+        next: (HTTPRequest, RequestContext) throws -> HTTPResponse
+    ) throws -> HTTPResponse {
+        let start = ContinuousClock.now
+        let response = try next(request, context)
+        observe(request, response, since: start)
+        return response
+    }
+}

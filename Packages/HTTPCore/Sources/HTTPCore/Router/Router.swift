@@ -50,6 +50,9 @@ public struct Router: Sendable {
     /// The same middleware when every one of them can run synchronously, else nil (synchronous routes then answer
     /// through the async path, which is equally correct).
     private var synchronousMiddlewares: [any SynchronousHTTPMiddleware]? = []
+    /// The same middleware, innermost first, when every one of them only observes answers, else nil: the router
+    /// then calls them after the handler instead of running a chain (see ``HTTPResponseObserver``).
+    private var observersInnermostFirst: [any HTTPResponseObserver]? = []
 
     /// Creates a router with no routes and no middleware.
     public init() {}
@@ -147,6 +150,11 @@ public struct Router: Sendable {
     /// Appends `middleware`; the first added runs outermost.
     public mutating func add(middleware: some HTTPMiddleware) {
         middlewares.append(middleware)
+        if let observer = middleware as? any HTTPResponseObserver {
+            observersInnermostFirst?.insert(observer, at: 0)
+        } else {
+            observersInnermostFirst = nil
+        }
         if let synchronous = middleware as? any SynchronousHTTPMiddleware {
             synchronousMiddlewares?.append(synchronous)
         } else {
@@ -177,6 +185,13 @@ public struct Router: Sendable {
         // poll holds every frame on the way).
         if middlewares.isEmpty, case .route(let handler, let limit) = endpoint {
             return (await Self.run(handler, collectUpTo: limit, request: request, context: context), route)
+        }
+        // Only observers: the same, and they look at the answer after it.
+        if let observers = observersInnermostFirst, case .route(let handler, let limit) = endpoint {
+            let start = ContinuousClock.now
+            let response = await Self.run(handler, collectUpTo: limit, request: request, context: context)
+            for observer in observers { observer.observe(request, response, since: start) }
+            return (response, route)
         }
         return (await throughMiddleware(endpoint, request: request, context: context), route)
     }

@@ -78,17 +78,25 @@ import Testing
         ]
     }
 
-    @Test func aDeployKilledWithTheAgentRunsAgainAfterRestart() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build prostagma-agent first")
+    /// What a test of a watching agent starts from: a stand-in v1 server where `app` is at count 1, a temporary
+    /// directory holding `deploy.yaml` with the text `script` makes for that directory, and the agent's environment
+    /// for both. The caller removes the directory and shuts the server down.
+    static func watchedApp(script: (TemporaryDirectory) -> String) async throws
+        -> (server: StandInServer, dir: TemporaryDirectory, env: [String: String])
+    {
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build prostagma-agent first")
         let server = try await StandInServer.start(.v1)
         let dir = try TemporaryDirectory()
-        defer { dir.remove() }
         try await server.control("/_control/set?trigger=app&count=1")
-        let script = try dir.write(
-            "deploy.yaml",
+        let path = try dir.write("deploy.yaml", script(dir))
+        return (server, dir, AgentProcessTests().environment(server, dir: dir, script: path))
+    }
+
+    @Test func aDeployKilledWithTheAgentRunsAgainAfterRestart() async throws {
+        let (server, dir, env) = try await Self.watchedApp { dir in
             "steps:\n  - shell: |\n      echo $$ > \(dir.file("step.pid"))\n      echo \"$PROSTAGMA_COUNT\" >> \(dir.file("runs.log"))\n      sleep 30\n"
-        )
-        let env = environment(server, dir: dir, script: script)
+        }
+        defer { dir.remove() }
         let first = Agent(environment: env)
         try await first.waitForLog("first start: adopting count 1")
         #expect(try await Self.waitFor { try StateStore(directory: dir.file("state")).load("app")?.count == 1 })

@@ -8,21 +8,16 @@ import Testing
     typealias Agent = AgentProcessTests.Agent
 
     @Test func aRunKilledWithTheAgentRunsAgainWithTheSameParams() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: AgentProcessTests.binary), "build prostagma-agent first")
-        let server = try await StandInServer.start(.v1)
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        try await server.control("/_control/set?trigger=app&count=1")
-        let script = try dir.write(
-            "deploy.yaml",
+        let (server, dir, env) = try await AgentProcessTests.watchedApp { dir in
             """
             steps:
               - shell: |
                   echo $$ > \(dir.file("step.pid"))
                   echo "$PROSTAGMA_COUNT $PROSTAGMA_PARAM_VERSION" >> \(dir.file("runs.log"))
                   sleep 30
-            """)
-        let env = AgentProcessTests().environment(server, dir: dir, script: script)
+            """
+        }
+        defer { dir.remove() }
         let first = Agent(environment: env)
         try await first.waitForLog("first start: adopting count 1")
         try await server.control("/_control/set?trigger=app&count=2", body: Array(#"{"version": "1.4.2"}"#.utf8))
@@ -94,14 +89,10 @@ import Testing
     /// every long poll failed on it, so the agent stopped following the trigger and CI waited for a report that never
     /// came.
     @Test func anUnreadableReleaseFailsItsRunAndTheNextCountStillRuns() async throws {
-        let server = try await StandInServer.start(.v1)
-        let dir = try TemporaryDirectory()
+        let (server, dir, env) = try await AgentProcessTests.watchedApp { dir in
+            "steps:\n  - shell: echo \"$PROSTAGMA_COUNT $PROSTAGMA_PARAM_VERSION\" >> \(dir.file("runs.log"))\n"
+        }
         defer { dir.remove() }
-        try await server.control("/_control/set?trigger=app&count=1")
-        let script = try dir.write(
-            "deploy.yaml",
-            "steps:\n  - shell: echo \"$PROSTAGMA_COUNT $PROSTAGMA_PARAM_VERSION\" >> \(dir.file("runs.log"))\n")
-        let env = AgentProcessTests().environment(server, dir: dir, script: script)
         let agent = Agent(environment: env)
         try await agent.waitForLog("first start: adopting count 1")
         try await server.control("/_control/set?trigger=app&count=2", body: Array(#"{"replicas": 3}"#.utf8))

@@ -236,9 +236,7 @@ import Testing
                 try await outbound.write(ByteBuffer(string: "ef"))
                 var text = ""
                 var iterator = inbound.makeAsyncIterator()
-                while completeResponses(in: text).isEmpty, let chunk = try await iterator.next() {
-                    text += String(buffer: chunk)
-                }
+                try await readResponses(from: &iterator, into: &text)
                 #expect(completeResponses(in: text).map(Self.body) == ["body=abcdef"])
             }
         }
@@ -362,13 +360,11 @@ import Testing
                 try await outbound.write(ByteBuffer(string: "GET /where/a HTTP/1.1\r\nHost: x\r\n\r\n"))
                 var iterator = inbound.makeAsyncIterator()
                 var text = ""
-                while completeResponses(in: text).isEmpty, let chunk = try await iterator.next() {
-                    text += String(buffer: chunk)
-                }
+                try await readResponses(from: &iterator, into: &text)
                 #expect(Self.body(text) == "a loop=true q=-")
                 server.triggerGracefulShutdown()
                 // The idle keep-alive connection is closed: the stream ends.
-                while let chunk = try await iterator.next() { text += String(buffer: chunk) }
+                try await readToEnd(from: &iterator, into: &text)
                 #expect(completeResponses(in: text).count == 1)
             }
         }
@@ -389,14 +385,12 @@ import Testing
                             + "POST /post-body HTTP/1.1\r\nHost: x\r\ncontent-length: 10\r\n\r\n01234"))
                 var iterator = inbound.makeAsyncIterator()
                 var text = ""
-                while completeResponses(in: text).isEmpty, let chunk = try await iterator.next() {
-                    text += String(buffer: chunk)
-                }
+                try await readResponses(from: &iterator, into: &text)
                 #expect(Self.body(text) == "a loop=true q=-")
                 server.triggerGracefulShutdown()
                 try await outbound.write(ByteBuffer(string: "56789"))
                 // The answer, then the end of the stream.
-                while let chunk = try await iterator.next() { text += String(buffer: chunk) }
+                try await readToEnd(from: &iterator, into: &text)
                 let answers = completeResponses(in: text)
                 #expect(answers.count == 2)
                 let last = answers.last ?? ""

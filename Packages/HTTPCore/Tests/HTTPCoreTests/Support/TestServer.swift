@@ -89,6 +89,23 @@ struct RawConnection {
 }
 
 /// Counts complete HTTP responses with `Content-Length` bodies in `text` (enough for the tests' small responses).
+/// Reads from `iterator` into `text` until `text` holds at least `count` complete responses, or the stream ends.
+func readResponses(
+    _ count: Int = 1, from iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+    into text: inout String
+) async throws {
+    while completeResponses(in: text).count < count, let chunk = try await iterator.next() {
+        text += String(buffer: chunk)
+    }
+}
+
+/// Reads from `iterator` into `text` until the peer closes the stream.
+func readToEnd(from iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, into text: inout String)
+    async throws
+{
+    while let chunk = try await iterator.next() { text += String(buffer: chunk) }
+}
+
 func completeResponses(in text: String) -> [String] {
     var responses: [String] = []
     var rest = Substring(text)

@@ -74,28 +74,25 @@ public struct RunExecutor: Sendable {
             status = .failed
             return finish()
         }
-        if let problem = context.releaseProblem {
-            logger.error(
-                "[\(label)] \(context.releaseName) cannot be read, so its params are unknown; nothing runs: \(problem)")
-            tail.append("\(context.releaseName) cannot be read, so its params are unknown; nothing ran: \(problem)")
+        /// Fails the run before its first step, every step skipped: `why` and `detail` go to the log and the tail.
+        func failBeforeAnyStep(_ why: String, _ detail: String) -> RunReport {
+            logger.error("[\(label)] \(why); nothing runs:\(detail)")
+            tail.append("\(why); nothing ran:\(detail)")
             status = .failed
             results = script.steps.enumerated().map {
                 RunReport.Step(index: $0.offset, kind: $0.element.kind, status: .skipped, durationSeconds: 0)
             }
             return finish()
         }
+        if let problem = context.releaseProblem {
+            return failBeforeAnyStep("\(context.releaseName) cannot be read, so its params are unknown", " \(problem)")
+        }
         // Every field is filled in before the first step, so a missing param fails the run with nothing done.
         let resolved: BuildScript
         do {
             resolved = try script.resolved(params: context.params, release: context.releaseName)
         } catch {
-            logger.error("[\(label)] the build script cannot run \(context.releaseName); nothing runs:\n\(error)")
-            tail.append("the build script cannot run \(context.releaseName); nothing ran:\n\(error)")
-            status = .failed
-            results = script.steps.enumerated().map {
-                RunReport.Step(index: $0.offset, kind: $0.element.kind, status: .skipped, durationSeconds: 0)
-            }
-            return finish()
+            return failBeforeAnyStep("the build script cannot run \(context.releaseName)", "\n\(error)")
         }
         let params = context.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let shown = params.isEmpty ? "" : ", params " + params.joined(separator: ", ")

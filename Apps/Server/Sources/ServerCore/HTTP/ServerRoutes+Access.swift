@@ -70,13 +70,7 @@ extension ServerRoutes {
     func authorize(_ request: HTTPRequest, _ permissions: [TokenScope.Permission], webhook: Bool = false)
         async throws(ServerError) -> Principal
     {
-        let identity: Identity
-        if let known = identifyWithoutStore(request) {
-            identity = known
-        } else {
-            identity = try await identifyToken(request)
-        }
-        return try admit(identity, permissions, request, webhook: webhook)
+        try admit(try await identify(request), permissions, request, webhook: webhook)
     }
 
     /// ``authorize(_:_:webhook:)`` without suspending, for the shared secret (or no credentials); nil when the

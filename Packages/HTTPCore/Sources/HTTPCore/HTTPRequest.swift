@@ -119,14 +119,22 @@ public struct HTTPRequest: Sendable {
         version: HTTPVersion = .http1_1,
         body: RequestBody = RequestBody()
     ) {
-        let split = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        var path = split.first.map(String.init) ?? "/"
+        // Split at the first "?" byte (not Character: a URI is bytes, and a combining mark after "?" must not hide it).
+        var path: String
+        let query: String
+        if let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            path = String(uri[..<mark])
+            query = String(uri[uri.utf8.index(after: mark)...])
+        } else {
+            path = uri
+            query = ""
+        }
         if path.isEmpty { path = "/" }
         storage = Storage(
             method: method,
             uri: uri,
             path: path,
-            query: QueryItems(split.count > 1 ? String(split[1]) : ""),
+            query: QueryItems(query),
             headers: headers,
             version: version,
             parameters: RouteParameters(),

@@ -14,6 +14,8 @@ public struct RequestContext: Sendable {
         let eventLoop: any EventLoop
         let shutdownSignal: ShutdownSignal
         let remoteAddress: SocketAddress?
+        /// `remoteAddress`'s IP address as text, when the server made it once for the connection.
+        let remoteIP: String?
         let connectionClosed: EventLoopFuture<Void>?
 
         init(
@@ -22,6 +24,7 @@ public struct RequestContext: Sendable {
             eventLoop: any EventLoop,
             shutdownSignal: ShutdownSignal,
             remoteAddress: SocketAddress?,
+            remoteIP: String? = nil,
             connectionClosed: EventLoopFuture<Void>?
         ) {
             self.logger = logger
@@ -29,6 +32,7 @@ public struct RequestContext: Sendable {
             self.eventLoop = eventLoop
             self.shutdownSignal = shutdownSignal
             self.remoteAddress = remoteAddress
+            self.remoteIP = remoteIP
             self.connectionClosed = connectionClosed
         }
     }
@@ -49,7 +53,7 @@ public struct RequestContext: Sendable {
         set {
             storage = Storage(
                 logger: newValue, eventLoop: eventLoop, shutdownSignal: shutdownSignal, remoteAddress: remoteAddress,
-                connectionClosed: connectionClosed)
+                remoteIP: storage.remoteIP, connectionClosed: connectionClosed)
         }
     }
     /// The event loop of the connection (timers for long polls run here).
@@ -66,6 +70,9 @@ public struct RequestContext: Sendable {
                 connectionClosed: connectionClosed)
         }
     }
+    /// The peer's IP address as text (`SocketAddress.ipAddress`), when known. A connection answered on its event
+    /// loop makes the text once for all its requests; otherwise it is made when read.
+    public var remoteIP: String? { storage.remoteIP ?? storage.remoteAddress?.ipAddress }
     /// Completes when the connection closes (a long poll then stops waiting).
     var connectionClosed: EventLoopFuture<Void>? { storage.connectionClosed }
 
@@ -87,11 +94,12 @@ public struct RequestContext: Sendable {
         eventLoop: any EventLoop,
         shutdownSignal: ShutdownSignal,
         remoteAddress: SocketAddress?,
+        remoteIP: String? = nil,
         connectionClosed: EventLoopFuture<Void>?
     ) {
         storage = Storage(
             logger: logger, requestID: requestID, eventLoop: eventLoop, shutdownSignal: shutdownSignal,
-            remoteAddress: remoteAddress,
+            remoteAddress: remoteAddress, remoteIP: remoteIP,
             connectionClosed: connectionClosed)
     }
 

@@ -85,6 +85,8 @@ import Testing
         }
         router.synchronous(.GET, "/status/:code") { request, _ in try Self.statusResponse(request) }
         router.get("/status-async/:code") { request, _ in try Self.statusResponse(request) }
+        router.synchronous(.GET, "/framed") { _, _ in try Self.framedResponse() }
+        router.get("/framed-async") { _, _ in try Self.framedResponse() }
         router.synchronous(.GET, "/replaced") { _, _ in HTTPResponse(text: "first") }
         router.get("/replaced") { _, _ in HTTPResponse(text: "second") }
         return router
@@ -94,6 +96,12 @@ import Testing
     static func statusResponse(_ request: HTTPRequest) throws -> HTTPResponse {
         let code = Int(request.parameters["code"] ?? "") ?? 500
         return HTTPResponse(status: .init(statusCode: code), headers: ["x-own": "1"], text: "hi")
+    }
+
+    /// An answer whose handler set the framing headers itself (a wrong length, a second one, and `Connection`).
+    static func framedResponse() throws -> HTTPResponse {
+        HTTPResponse(
+            headers: ["Content-Length": "99", "x-own": "1", "content-length": "7", "Connection": "Close"], text: "hi")
     }
 
     static func body(_ response: String) -> String {
@@ -176,6 +184,25 @@ import Testing
                 let task = try await exchange("/status-async/\(code)", close: close)
                 #expect(immediate == task, "\(method) \(code) close: \(close)")
                 #expect(immediate.hasPrefix("HTTP/1.1 \(code) "))
+            }
+        }
+    }
+
+    /// A handler that sets `Content-Length` or `Connection` itself is framed by the task's rules on the event loop too.
+    @Test func framingHeadersAHandlerSetAreReplacedAsTheTaskReplacesThem() async throws {
+        try await withTestServer(Self.makeRouter()) { _, port in
+            for (version, method) in [("1.1", "GET"), ("1.0", "GET"), ("1.1", "HEAD")] {
+                func exchange(_ path: String) async throws -> String {
+                    try await RawConnection.exchange(
+                        port: port, sending: "\(method) \(path) HTTP/\(version)\r\nHost: x\r\n\r\n"
+                    ) { text in text.hasSuffix("\r\n\r\n") || text.hasSuffix("\r\n\r\nhi") }.text
+                }
+                let immediate = try await exchange("/framed")
+                let task = try await exchange("/framed-async")
+                #expect(immediate == task, "\(method) HTTP/\(version)")
+                #expect(immediate.lowercased().contains("content-length: 2\r\n"))
+                #expect(!immediate.contains("99"))
+                #expect(immediate.lowercased().contains("connection: close\r\n"))
             }
         }
     }

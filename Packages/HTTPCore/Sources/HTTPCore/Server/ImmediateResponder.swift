@@ -35,13 +35,18 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         case idle
         /// The current request belongs to the task: its parts go on until its end.
         case forwarding
-        /// The current request is answered here once its body is in.
-        case collecting(Pending)
+        /// The current request (`pending`) is answered here once its body is in.
+        case collecting
         /// An answer here ended the connection (`Connection: close`), or it closed: nothing more is read.
         case closing
     }
 
     private var state = State.idle
+    /// The request being collected; set exactly while `state` is `collecting` (kept apart from the state so that
+    /// its body grows in place).
+    private var pending: Pending?
+    /// The peer's address and its text, made on the connection's first request answered here.
+    private var peer: (address: SocketAddress?, ip: String?)?
     /// A graceful shutdown began: later requests go to the task's side, where NIO's pipeline handler ends the
     /// connection; one being collected here is answered first, with `Connection: close`.
     private var quiescing = false
@@ -64,31 +69,32 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
                 context.fireChannelRead(data)
                 return
             }
-            if !quiescing, guardian.isIdle, let pending = immediate(head) {
+            if !quiescing, guardian.isIdle, let collected = immediate(head) {
                 guardian.requestHeadArrived()
-                state = .collecting(pending)
+                pending = collected
+                state = .collecting
             } else {
                 state = .forwarding
                 context.fireChannelRead(data)
             }
-        case .collecting(var pending):
+        case .collecting:
             switch unwrapInboundIn(data) {
             case .body(var chunk):
-                state = .idle  // the pending value is uniquely held while its body grows
                 guardian.requestBodyArrived(chunk.readableBytes)
-                if pending.body == nil {
-                    pending.body = chunk
+                if pending?.body == nil {
+                    pending?.body = chunk
                 } else {
-                    pending.body!.writeBuffer(&chunk)
+                    pending?.body!.writeBuffer(&chunk)
                 }
-                state = .collecting(pending)
             case .end:
                 state = .idle
                 guardian.requestEndArrived()
-                respond(pending, context: context)
+                guard let collected = pending.take() else { preconditionFailure("collecting without a request") }
+                respond(collected, context: context)
             case .head:
                 // The decoder never sends a head before the previous request's end.
                 state = .closing
+                pending = nil
                 context.close(promise: nil)
             }
         case .closing:
@@ -110,13 +116,17 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closing
+        pending = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A decoder error: the protocol error handler answers 400 and closes; a request being collected here is
         // dropped with the connection.
-        if case .collecting = state { state = .closing }
+        if case .collecting = state {
+            state = .closing
+            pending = nil
+        }
         context.fireErrorCaught(error)
     }
 
@@ -125,7 +135,7 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         let headers = head.headers
         guard !headers.contains(name: "transfer-encoding"), !headers.contains(name: "expect") else { return nil }
         let uri = head.uri
-        var path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+        var path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
         if path.isEmpty { path = "/" }
         guard let (route, parameters) = server.router.immediateRoute(method: head.method, path: path),
             case .collect(let limit) = route.policy
@@ -147,12 +157,22 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         request.parameters = pending.parameters
         request.route = pending.route.template
         let channel = context.channel
+        let peer: (address: SocketAddress?, ip: String?)
+        if let known = self.peer {
+            peer = known
+        } else {
+            // `channel.remoteAddress` is cached by the channel (`context.remoteAddress` asks the kernel).
+            let address = channel.remoteAddress
+            peer = (address, address?.ipAddress)
+            self.peer = peer
+        }
         let requestContext = RequestContext(
             logger: server.logger,
             requestID: id,
             eventLoop: context.eventLoop,
             shutdownSignal: server.shutdownSignal,
-            remoteAddress: channel.remoteAddress,  // cached by the channel; `context.remoteAddress` asks the kernel
+            remoteAddress: peer.address,
+            remoteIP: peer.ip,
             connectionClosed: channel.closeFuture
         )
         var response: HTTPResponse
@@ -167,22 +187,28 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         }
         var keepAlive = head.isKeepAlive && !server.shutdownSignal.isTriggered && !quiescing
         let status = response.status
-        ResponseWriter.setLength(body.readableBytes, status: status, in: &response.headers)
-        ResponseWriter.setConnection(
-            keepAlive: &keepAlive, version: head.version, hasLength: true, in: &response.headers)
-        if !status.mayHaveResponseBody {
-            // As NIO's encoder frames such a response.
-            response.headers.remove(name: "content-length")
-            response.headers.remove(name: "transfer-encoding")
-        }
         let sendsBody = head.method != .HEAD && !ResponseWriter.bodyless(status) && body.readableBytes > 0
+        var bytes = channel.allocator.buffer(capacity: 256 + (sendsBody ? body.readableBytes : 0))
+        if !Self.writeFramedHead(
+            version: head.version, status: status, headers: response.headers, length: body.readableBytes,
+            keepAlive: keepAlive, into: &bytes)
+        {
+            // The handler set a framing header itself: frame it as the task's writer does.
+            ResponseWriter.setLength(body.readableBytes, status: status, in: &response.headers)
+            ResponseWriter.setConnection(
+                keepAlive: &keepAlive, version: head.version, hasLength: true, in: &response.headers)
+            if !status.mayHaveResponseBody {
+                // As NIO's encoder frames such a response.
+                response.headers.remove(name: "content-length")
+                response.headers.remove(name: "transfer-encoding")
+            }
+            Self.writeHead(version: head.version, status: status, headers: response.headers, into: &bytes)
+        }
         if let level = server.configuration.accessLogLevel, server.logger.logLevel <= level {
             server.logAccess(
                 head, status: status, bytes: sendsBody ? body.readableBytes : 0, route: pending.route.template,
                 start: pending.start, level: level, logger: requestContext.logger, channel: channel)
         }
-        var bytes = channel.allocator.buffer(capacity: 256 + (sendsBody ? body.readableBytes : 0))
-        Self.writeHead(version: head.version, status: status, headers: response.headers, into: &bytes)
         if sendsBody {
             var body = body
             bytes.writeBuffer(&body)
@@ -196,10 +222,49 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// The status line and headers as NIO's `HTTPResponseEncoder` writes them.
-    static func writeHead(
-        version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders, into buffer: inout ByteBuffer
-    ) {
+    /// The status line, the handler's headers and the framing headers (`Content-Length`, `Connection`) the task's
+    /// writer would add, in its order, written in one pass. Returns false, having written nothing, when the handler
+    /// set `Content-Length`, `Transfer-Encoding` or `Connection` itself: those are framed by
+    /// ``ResponseWriter/setLength(_:status:in:)`` and ``ResponseWriter/setConnection(keepAlive:version:hasLength:in:)``.
+    static func writeFramedHead(
+        version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders, length: Int, keepAlive: Bool,
+        into buffer: inout ByteBuffer
+    ) -> Bool {
+        for (name, _) in headers where Self.isFraming(name) { return false }
+        writeStatusLine(version: version, status: status, into: &buffer)
+        for (name, value) in headers {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        // `setLength`, then NIO's encoder dropping it where no body may follow.
+        if status.code >= 200, status != .noContent, status.mayHaveResponseBody {
+            buffer.writeStaticString("content-length: ")
+            buffer.writeString(String(length))
+            buffer.writeStaticString("\r\n")
+        }
+        // `setConnection` with a length: HTTP/1.0 says when it stays open, HTTP/1.1 when it does not.
+        if !keepAlive {
+            buffer.writeStaticString("connection: close\r\n")
+        } else if version.major == 1 && version.minor == 0 {
+            buffer.writeStaticString("connection: keep-alive\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        return true
+    }
+
+    private static func isFraming(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 10: return name.utf8.compareCaseInsensitiveASCII(to: "connection")
+        case 14: return name.utf8.compareCaseInsensitiveASCII(to: "content-length")
+        case 17: return name.utf8.compareCaseInsensitiveASCII(to: "transfer-encoding")
+        default: return false
+        }
+    }
+
+    private static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer)
+    {
         if version == .http1_1 {
             buffer.writeStaticString("HTTP/1.1 ")
         } else if version == .http1_0 {
@@ -211,6 +276,13 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         buffer.writeStaticString(" ")
         buffer.writeString(status.reasonPhrase)
         buffer.writeStaticString("\r\n")
+    }
+
+    /// The status line and headers as NIO's `HTTPResponseEncoder` writes them.
+    private static func writeHead(
+        version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders, into buffer: inout ByteBuffer
+    ) {
+        writeStatusLine(version: version, status: status, into: &buffer)
         for (name, value) in headers {
             buffer.writeString(name)
             buffer.writeStaticString(": ")
@@ -218,5 +290,21 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("\r\n")
+    }
+}
+
+extension String.UTF8View {
+    /// Whether these bytes equal `other`'s, ASCII letters compared without case (`other` is lower case).
+    fileprivate func compareCaseInsensitiveASCII(to other: StaticString) -> Bool {
+        guard count == other.utf8CodeUnitCount else { return false }
+        return other.withUTF8Buffer { expected in
+            var index = 0
+            for byte in self {
+                let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                guard lowered == expected[index] else { return false }
+                index += 1
+            }
+            return true
+        }
     }
 }

@@ -19,6 +19,22 @@ import Testing
         #expect(auth.checkHeaders(headers([:]), body: []) == .missing)
     }
 
+    /// The direct comparison clamps its index to the secret's last byte: inputs that repeat that byte past the end,
+    /// or whose length differs by a multiple of 256, must still be refused.
+    @Test func theSecretMatchesOnlyItselfWhateverThePresentedLength() {
+        #expect(auth.matchesSecret("s3cret".utf8))
+        #expect(auth.checkBodySecret("s3cret") == .accepted)
+        for wrong in ["", "s", "s3cre", "s3crex", "x3cret", "s3crett", "s3crettttt", "s3cret\0", "s3cretś"] {
+            #expect(!auth.matchesSecret(wrong.utf8), "\(wrong.debugDescription)")
+        }
+        #expect(!auth.matchesSecret(Array("s3cret".utf8) + Array(repeating: UInt8(ascii: "t"), count: 256)))
+        #expect(auth.checkBodySecret("s3crett") == .rejected)
+        #expect(auth.checkBodySecret(nil) == .missing)
+        let empty = Authenticator(secret: "")
+        #expect(empty.matchesSecret("".utf8))
+        #expect(!empty.matchesSecret("x".utf8))
+    }
+
     /// Header values lose HTTP whitespace (space, tab) around them and between scheme and credentials, nothing more.
     @Test func whitespaceAroundTheCredentialsIsHTTPWhitespaceOnly() {
         #expect(auth.checkAuthorization(" \tBearer \t s3cret\t ") == .accepted)

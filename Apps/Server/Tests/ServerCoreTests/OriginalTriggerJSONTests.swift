@@ -1,4 +1,5 @@
 import HTTPCore
+import NIOCore
 import ProstagmaProtocol
 import Testing
 
@@ -26,6 +27,12 @@ import Testing
     func plainBodiesReadAsTheDecoderReadsThem(_ text: String) throws {
         let plain = try #require(Self.parse(text))
         #expect(plain == Self.decode(text))
+        // A received body is read in place: from its reader index, up to its writer index.
+        var received = ByteBuffer(string: "{junk" + text)
+        received.moveReaderIndex(forwardBy: 5)
+        received.writeString("}")
+        received.moveWriterIndex(to: received.writerIndex - 1)
+        #expect(OriginalTriggerJSON.parse(received, maximumBytes: Self.decoder.maximumBytes) == plain)
     }
 
     @Test(arguments: [

@@ -3,18 +3,17 @@ import Foundation
 
 /// Checks every kind of credential the server accepts, always in constant time.
 ///
-/// Comparisons go through ``constantTimeEquals(_:_:)``: both sides are hashed with SHA-256 first, so
-/// neither the position of the first differing byte nor the secret's length leaks through timing.
-/// The secret is held privately and never rendered by `description`.
+/// A presented secret is compared with every byte of it checked whatever the first difference, in time that
+/// depends only on the presented length (``matchesSecret(_:)``); other comparisons go through
+/// ``constantTimeEquals(_:_:)``, which hashes both sides with SHA-256 first. Neither the position of the first
+/// differing byte nor the secret's length leaks through timing. The secret is held privately and never rendered
+/// by `description`.
 public struct Authenticator: Sendable, CustomStringConvertible {
     private let secret: [UInt8]
-    /// SHA-256 of the secret, made once: a check hashes only what the request presented.
-    private let secretDigest: [UInt8]
 
     /// Creates an authenticator for `secret` (non-empty; configuration refuses an empty secret).
     public init(secret: String) {
         self.secret = Array(secret.utf8)
-        self.secretDigest = Array(SHA256.hash(data: self.secret))
     }
 
     public var description: String { "Authenticator(secret: <redacted>)" }
@@ -32,7 +31,7 @@ public struct Authenticator: Sendable, CustomStringConvertible {
     /// Checks a `secret` field of an original-API JSON body.
     public func checkBodySecret(_ presented: String?) -> Outcome {
         guard let presented else { return .missing }
-        return matchesSecret(Array(presented.utf8)) ? .accepted : .rejected
+        return matchesSecret(presented.utf8) ? .accepted : .rejected
     }
 
     /// Which kind of credential a request presented.
@@ -66,7 +65,7 @@ public struct Authenticator: Sendable, CustomStringConvertible {
             return result(checkHubSignature(signature, body: body), .hubSignature)
         }
         if let token = header("x-gitlab-token") {
-            return result(matchesSecret(Array(token.utf8)) ? .accepted : .rejected, .gitlabToken)
+            return result(matchesSecret(token.utf8) ? .accepted : .rejected, .gitlabToken)
         }
         return (.missing, nil)
     }
@@ -104,7 +103,7 @@ public struct Authenticator: Sendable, CustomStringConvertible {
         let credentials = trimmed[space...].trimmingHTTPWhitespace()
         switch scheme {
         case "bearer":
-            return matchesSecret(Array(credentials.utf8)) ? .accepted : .rejected
+            return matchesSecret(credentials.utf8) ? .accepted : .rejected
         case "basic":
             guard let decoded = Data(base64Encoded: credentials), let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
             else { return .rejected }
@@ -136,9 +135,20 @@ public struct Authenticator: Sendable, CustomStringConvertible {
         digestsEqual(SHA256.hash(data: a), SHA256.hash(data: b))
     }
 
-    /// `constantTimeEquals(presented, secret)`, with the secret's digest made once.
-    private func matchesSecret(_ presented: [UInt8]) -> Bool {
-        Self.digestsEqual(SHA256.hash(data: presented), secretDigest)
+    /// Whether `presented` is the secret, in time that depends only on `presented`'s length: every presented byte
+    /// is compared (past the secret's end, with its last byte), and the lengths are compared too, with no branch on
+    /// either. A poll of the original API checks its secret this way on every request, without hashing.
+    func matchesSecret(_ presented: some Collection<UInt8>) -> Bool {
+        secret.withUnsafeBufferPointer { secret in
+            guard let last = secret.indices.last else { return presented.isEmpty }
+            var difference = UInt(bitPattern: presented.count ^ secret.count)
+            var index = 0
+            for byte in presented {
+                difference |= UInt(byte ^ secret[Swift.min(index, last)])
+                index &+= 1
+            }
+            return difference == 0
+        }
     }
 
     /// Compares every byte of two digests, whatever the first difference.

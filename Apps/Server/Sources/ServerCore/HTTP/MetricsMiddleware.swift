@@ -9,12 +9,15 @@ struct MetricsMiddleware: HTTPResponseObserver {
 
     func observe(_ request: HTTPRequest, _ response: HTTPResponse, since start: ContinuousClock.Instant) {
         let route = request.route ?? Self.unmatchedRoute(for: request)
-        let method = Self.knownMethods.contains(request.method.rawValue) ? request.method.rawValue : "other"
-        metrics.requestsTotal.labels(route, method, String(response.status.code)).increment()
-        metrics.requestDuration.labels(route).observe(ContinuousClock.now - start)
+        let method: String
+        switch request.method {
+        case .GET, .HEAD, .POST, .PUT, .DELETE, .PATCH, .OPTIONS: method = request.method.rawValue
+        default: method = "other"
+        }
+        let series = metrics.requestSeries(route: route, method: method, status: response.status.code)
+        series.count.increment()
+        series.duration.observe(ContinuousClock.now - start)
     }
-
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
     /// The router sets `route` inside its chain; middleware sees the original request, so match again.
     static func unmatchedRoute(for request: HTTPRequest) -> String {

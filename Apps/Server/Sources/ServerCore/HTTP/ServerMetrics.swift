@@ -1,6 +1,7 @@
 import ArtifactCache
 import Foundation
 import PrometheusMetrics
+import Synchronization
 
 /// The server's Prometheus metrics (DESIGN.md "Metrics names"), registered on one registry.
 ///
@@ -14,6 +15,31 @@ public final class ServerMetrics: Sendable {
     let requestDuration: HistogramFamily
     let fetchDuration: HistogramFamily
     let connectionTimeouts: CounterFamily
+    /// Each (route, method, status)'s request series, found under one lock with one hash of the route: through the
+    /// families, every request would build two label arrays and take two locks.
+    private let requestSeries = Mutex<[RequestSeriesKey: RequestSeries]>([:])
+
+    private struct RequestSeriesKey: Hashable {
+        let route: String
+        let method: String
+        let status: UInt
+    }
+
+    struct RequestSeries: Sendable {
+        let count: Counter
+        let duration: Histogram
+    }
+
+    /// The `prostagma_http_requests_total` series of `route`, `method` and `status`, and the route's
+    /// `prostagma_http_request_duration_seconds` series, each created on first use.
+    func requestSeries(route: String, method: String, status: UInt) -> RequestSeries {
+        let key = RequestSeriesKey(route: route, method: method, status: status)
+        if let known = requestSeries.withLock({ $0[key] }) { return known }
+        let series = RequestSeries(
+            count: requestsTotal.labels(route, method, String(status)), duration: requestDuration.labels(route))
+        requestSeries.withLock { $0[key] = series }
+        return series
+    }
 
     init(hub: TriggerHub, agents: AgentRegistry, cache: ArtifactCache?) throws {
         let registry = MetricsRegistry()

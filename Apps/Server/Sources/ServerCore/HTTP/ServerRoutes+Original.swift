@@ -10,7 +10,7 @@ extension ServerRoutes {
         router.post(
             "/trigger",
             { request, context throws(ServerError) in
-                let body = try triggerBody.read(Self.bytes(request), context: context)
+                let body = try triggerBody.read(request, context: context)
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
                 let state = try await components.increment(
@@ -21,11 +21,11 @@ extension ServerRoutes {
         router.synchronous(
             .GET, "/trigger",
             { request, context throws(ServerError) in
-                let body = try triggerBody.read(Self.bytes(request), context: context)
+                let body = try triggerBody.read(request, context: context)
                 try requireBodySecret(body.secret)
                 try Validator.checkTriggerName(body.trigger)
                 components.originalPollers.touch(
-                    trigger: body.trigger, address: context.remoteAddress?.ipAddress ?? "unknown",
+                    trigger: body.trigger, address: context.remoteIP ?? "unknown",
                     now: components.now())
                 let state = components.hub.current(body.trigger)
                 return try originalAnswer(state)

@@ -90,6 +90,14 @@ final class OriginalTriggerBodyReader: Sendable {
 
     /// The request body; a body that is not JSON even with its bare keys quoted gets the strict decoder's error,
     /// which says where.
+    func read(_ request: HTTPRequest, context: RequestContext) throws(ServerError) -> OriginalAPI.TriggerRequest {
+        // The shape agents send, read without Foundation or a copy; anything else is the decoder's to judge.
+        if let plain = OriginalTriggerJSON.parse(request.body.buffer, maximumBytes: decoder.maximumBytes) {
+            return plain
+        }
+        return try read(ServerRoutes.bytes(request), context: context)
+    }
+
     func read(_ bytes: [UInt8], context: RequestContext) throws(ServerError) -> OriginalAPI.TriggerRequest {
         // The shape agents send, read without Foundation; anything else is the decoder's to judge.
         if let plain = OriginalTriggerJSON.parse(bytes, maximumBytes: decoder.maximumBytes) { return plain }
@@ -105,7 +113,7 @@ final class OriginalTriggerBodyReader: Sendable {
     }
 
     private func warnOnce(_ context: RequestContext) {
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        let address = context.remoteIP ?? "unknown"
         let first = warned.withLock { warned in
             guard !warned.contains(address) else { return false }
             if warned.count >= Self.maxWarned { warned.removeAll() }

@@ -1,4 +1,5 @@
 import HTTPCore
+import NIOCore
 import ProstagmaProtocol
 
 /// The compatible `GET /trigger`'s body and answer without Foundation's JSON coders, for the one shape the original's
@@ -12,28 +13,37 @@ enum OriginalTriggerJSON {
     /// other body, which the full decoder then reads or refuses. Holds the body to `maximumBytes` as that decoder
     /// does (a longer one is left to it, for its 413).
     static func parse(_ bytes: [UInt8], maximumBytes: Int) -> OriginalAPI.TriggerRequest? {
-        guard bytes.count <= maximumBytes else { return nil }
-        return bytes.withUnsafeBufferPointer { buffer -> OriginalAPI.TriggerRequest? in
-            var reader = Reader(bytes: buffer)
-            var secret: String?
-            var trigger: String?
-            guard reader.take(UInt8(ascii: "{")) else { return nil }
-            for index in 0..<2 {
-                if index == 1, !reader.take(UInt8(ascii: ",")) { return nil }
-                guard let key = reader.plainString(), reader.take(UInt8(ascii: ":")),
-                    let value = reader.plainString()
-                else { return nil }
-                if key.elementsEqual("secret".utf8), secret == nil {
-                    secret = String(decoding: value, as: UTF8.self)
-                } else if key.elementsEqual("trigger".utf8), trigger == nil {
-                    trigger = String(decoding: value, as: UTF8.self)
-                } else {
-                    return nil
-                }
+        bytes.withUnsafeBufferPointer { parse($0, maximumBytes: maximumBytes) }
+    }
+
+    /// ``parse(_:maximumBytes:)`` of a request's body as received, without copying it first.
+    static func parse(_ body: ByteBuffer?, maximumBytes: Int) -> OriginalAPI.TriggerRequest? {
+        // No body is not the shape agents send.
+        guard let body else { return nil }
+        return body.withUnsafeReadableBytes { parse($0.bindMemory(to: UInt8.self), maximumBytes: maximumBytes) }
+    }
+
+    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>, maximumBytes: Int) -> OriginalAPI.TriggerRequest? {
+        guard buffer.count <= maximumBytes else { return nil }
+        var reader = Reader(bytes: buffer)
+        var secret: String?
+        var trigger: String?
+        guard reader.take(UInt8(ascii: "{")) else { return nil }
+        for index in 0..<2 {
+            if index == 1, !reader.take(UInt8(ascii: ",")) { return nil }
+            guard let key = reader.plainString(), reader.take(UInt8(ascii: ":")),
+                let value = reader.plainString()
+            else { return nil }
+            if key.elementsEqual("secret".utf8), secret == nil {
+                secret = String(decoding: value, as: UTF8.self)
+            } else if key.elementsEqual("trigger".utf8), trigger == nil {
+                trigger = String(decoding: value, as: UTF8.self)
+            } else {
+                return nil
             }
-            guard reader.take(UInt8(ascii: "}")), reader.atEnd, let trigger else { return nil }
-            return OriginalAPI.TriggerRequest(secret: secret, trigger: trigger)
         }
+        guard reader.take(UInt8(ascii: "}")), reader.atEnd, let trigger else { return nil }
+        return OriginalAPI.TriggerRequest(secret: secret, trigger: trigger)
     }
 
     /// `{"count":N,"trigger":"NAME"}`, byte for byte what HTTPCore's `JSONEncoder` (sorted keys) writes, when `NAME`

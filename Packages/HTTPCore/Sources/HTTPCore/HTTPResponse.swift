@@ -47,6 +47,26 @@ public struct HTTPResponse: Sendable {
         return response
     }
 
+    /// A long poll's answer: the router waits for `notifier` to publish after `since`, the deadline, the server's
+    /// shutdown or the client going away (as ``RequestContext/wait(for:since:until:)``), then answers with what
+    /// `answer` makes of the reason. `answer` runs exactly once, whatever ends the wait (its response is dropped when
+    /// the client went away), so what a handler counts before the wait it can uncount in `answer`.
+    ///
+    /// The wait happens in the router's frame, not the handler's: a connection's task keeps the deepest frames it
+    /// ever had, and a handler that returns this holds none of its own while thousands of polls wait. For async
+    /// routes only; a synchronous route that answers with it is answered 500 and `answer` never runs.
+    public static func afterWait(
+        for notifier: Notifier,
+        since: Notifier.Generation,
+        until deadline: ContinuousClock.Instant,
+        then answer: @escaping @Sendable (WakeReason) async throws -> HTTPResponse
+    ) -> HTTPResponse {
+        HTTPResponse(
+            body: ResponseBody(
+                storage: .afterWait(
+                    PendingAnswer(notifier: notifier, since: since, deadline: deadline, answer: answer))))
+    }
+
     /// A response that serves the file at `path` (or the byte `range` of it) in chunks read off the event loop.
     ///
     /// The file is opened when the response is written; a missing file then answers 404. With a range the status

@@ -7,6 +7,9 @@ public struct ResponseBody: Sendable {
         case buffer(ByteBuffer)
         case stream(length: Int?, @Sendable (ResponseBodyWriter) async throws -> Void)
         case file(path: String, range: FileRange)
+        /// Not a body: the router waits, then the response is what the wait's answer makes
+        /// (``HTTPResponse/afterWait(for:since:until:then:)``).
+        case afterWait(PendingAnswer)
     }
 
     /// Which part of a file to send.
@@ -79,7 +82,7 @@ public struct ResponseBody: Sendable {
         switch storage {
         case .buffer(let buffer): buffer.readableBytes
         case .stream(let length, _): length
-        case .file: nil
+        case .file, .afterWait: nil
         }
     }
 
@@ -99,7 +102,28 @@ public struct ResponseBody: Sendable {
                 try collector.append(chunk, limit: maxBytes)
             }
             return collector.buffer
+        case .afterWait:
+            // The router completes such a response before anyone reads its body.
+            return ByteBuffer()
         }
+    }
+}
+
+/// A long poll's answer to come: what it waits for, and what makes the response once the wait ends.
+final class PendingAnswer: Sendable {
+    let notifier: Notifier
+    let since: Notifier.Generation
+    let deadline: ContinuousClock.Instant
+    let answer: @Sendable (WakeReason) async throws -> HTTPResponse
+
+    init(
+        notifier: Notifier, since: Notifier.Generation, deadline: ContinuousClock.Instant,
+        answer: @escaping @Sendable (WakeReason) async throws -> HTTPResponse
+    ) {
+        self.notifier = notifier
+        self.since = since
+        self.deadline = deadline
+        self.answer = answer
     }
 }
 

@@ -183,13 +183,21 @@ public struct Router: Sendable {
         let route = request.route
         // No middleware: the handler runs straight from here, without a closure's frame between (a waiting long
         // poll holds every frame on the way).
+        // A long poll's wait (HTTPResponse.afterWait) happens here too, once the handler's frames are gone.
         if middlewares.isEmpty, case .route(let handler, let limit) = endpoint {
-            return (await Self.run(handler, collectUpTo: limit, request: request, context: context), route)
+            var response = await Self.run(handler, collectUpTo: limit, request: request, context: context)
+            if case .afterWait = response.body.storage {
+                response = await Self.completed(response, request: request, context: context)
+            }
+            return (response, route)
         }
         // Only observers: the same, and they look at the answer after it.
         if let observers = observersInnermostFirst, case .route(let handler, let limit) = endpoint {
             let start = ContinuousClock.now
-            let response = await Self.run(handler, collectUpTo: limit, request: request, context: context)
+            var response = await Self.run(handler, collectUpTo: limit, request: request, context: context)
+            if case .afterWait = response.body.storage {
+                response = await Self.completed(response, request: request, context: context)
+            }
             for observer in observers { observer.observe(request, response, since: start) }
             return (response, route)
         }
@@ -204,7 +212,10 @@ public struct Router: Sendable {
         let last: HTTPMiddleware.Next
         switch endpoint {
         case .route(let handler, let limit):
-            last = { request, context in await Self.run(handler, collectUpTo: limit, request: request, context: context)
+            last = { request, context in
+                // Middleware sees the answer after the wait, as it sees every other.
+                let response = await Self.run(handler, collectUpTo: limit, request: request, context: context)
+                return await Self.completed(response, request: request, context: context)
             }
         case .methodNotAllowed(let allow):
             last = { request, _ in
@@ -269,6 +280,24 @@ public struct Router: Sendable {
         } catch {
             return render(error, request: request, context: context)
         }
+    }
+
+    /// `response`, or for a long poll's answer to come (``HTTPResponse/afterWait(for:since:until:then:)``) the
+    /// response its `answer` makes once the wait ends; what `answer` throws is rendered as a handler's error is.
+    @inline(never)
+    private static func completed(
+        _ response: HTTPResponse, request: HTTPRequest, context: RequestContext
+    ) async -> HTTPResponse {
+        var response = response
+        while case .afterWait(let pending) = response.body.storage {
+            let reason = await context.wait(for: pending.notifier, since: pending.since, until: pending.deadline)
+            do {
+                response = try await pending.answer(reason)
+            } catch {
+                return render(error, request: request, context: context)
+            }
+        }
+        return response
     }
 
     @inline(never)
@@ -341,7 +370,7 @@ public struct Router: Sendable {
     static func checkedBody(_ response: HTTPResponse, request: HTTPRequest, context: RequestContext) -> HTTPResponse {
         if case .buffer = response.body.storage { return response }
         context.logger.error(
-            "a synchronous route answered with a stream or a file body",
+            "a synchronous route answered with a stream, a file or a wait",
             metadata: ["route": "\(request.route ?? "-")"])
         return HTTPError(.internalServerError, error: "internal_error", detail: "the server failed to answer").response
     }

@@ -35,6 +35,8 @@ enum ResponseWriter {
             return try await writeFile(
                 path: path, range: range, response: response, for: head, keepAlive: keepAlive, outbound: outbound,
                 channel: channel, logger: logger)
+        case .afterWait:
+            preconditionFailure("the router completes a response that waits before it is written")
         }
     }
 

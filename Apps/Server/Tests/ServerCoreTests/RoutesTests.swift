@@ -113,6 +113,35 @@ import Testing
         #expect(list.first?["state"] as? String == "live")
     }
 
+    /// An agent counts as polling (live whatever the time) while its poll waits, and no longer once the poll has
+    /// its answer, whether an increment or the deadline ended the wait (the router waits; the route's answer after
+    /// the wait uncounts it).
+    @Test func anAgentCountsAsPollingOnlyWhileItsPollWaits() async throws {
+        let server = try await TestServer()
+        let epoch = server.components.store.epoch
+        func liveness(_ name: String) -> AgentRegistry.Liveness? {
+            // Far in the future: only an open poll keeps an agent live then.
+            server.components.agents.snapshot(now: Date().addingTimeInterval(86_400 * 365))
+                .first { $0.record.name == name }?.liveness
+        }
+        async let poll = server.send(
+            .GET, "/v1/triggers/app?after=0&epoch=\(epoch)&wait=30", headers: [("X-Prostagma-Agent", "web-2")],
+            bearer: true)
+        try await eventually("the long poll to be open") {
+            server.components.hub.watcherCounts()["app", default: 0] >= 1
+        }
+        #expect(liveness("web-2") == .live)
+        _ = try await server.send(.POST, "/v1/triggers/app", bearer: true)
+        #expect(try await poll.status == 200)
+        #expect(liveness("web-2") == .stale)
+
+        let timedOut = try await server.send(
+            .GET, "/v1/triggers/app?after=1&epoch=\(epoch)&wait=0.05", headers: [("X-Prostagma-Agent", "web-3")],
+            bearer: true)
+        #expect(try timedOut.json()["count"] as? Int == 1)
+        #expect(liveness("web-3") == .stale)
+    }
+
     @Test func longPollTimesOutWithTheUnchangedState() async throws {
         let server = try await TestServer()
         let epoch = server.components.store.epoch

@@ -53,54 +53,83 @@ extension ServerRoutes {
     /// `GET /v1/triggers/{name}`: the state at once when it differs from `after`/`epoch`, else when it moves, the
     /// wait ends, or the server shuts down.
     ///
-    /// The frame of this function is held for as long as the poll waits, once per connection (and a connection's
-    /// task keeps the deepest frames it ever had), so each step is a function of its own: reading the request
-    /// (``readPoll(_:)``), the first look at the state (synchronous), the wait, and the answer after it. This one
-    /// keeps only the read request and the step while the poll waits.
+    /// A connection's task keeps the deepest frames it ever had, once per connection, so each step is a function of
+    /// its own: reading the request (``readPoll(_:)``, synchronous unless a token must be looked up), the first look
+    /// at the state (synchronous), and the answer after the wait. The router waits
+    /// (``waitForMove(_:notifier:since:context:)``), after this function and its caller have returned.
     @inline(never)
     func longPoll(_ request: HTTPRequest, _ context: RequestContext) async throws(ServerError) -> HTTPResponse {
-        let poll = try await readPoll(request)
-        switch try firstLook(poll, context: context) {
-        case .end(let end):
-            return try await finish(poll, end, context: context)
-        case .wait(let notifier, let seen):
-            await waitForMove(poll, notifier: notifier, since: seen, context: context)
-            return try await finish(poll, try afterWait(poll), context: context)
+        // Synchronous for the shared secret: an async function's frame would take task-allocator memory that the
+        // connection's task keeps; only a token needs the store, and only a rollout's gate needs to suspend here.
+        switch try pollWithoutStore(request, context: context) {
+        case .answer(let response):
+            return response
+        case .gated(let poll, let agent):
+            return try await gatedPoll(poll, agent: agent, context: context)
+        case .token:
+            return try await tokenPoll(request, context)
         }
     }
 
-    /// How a long poll ends.
-    enum PollEnd {
-        /// Answer the state as it is.
+    /// How a long poll goes on once read without suspending.
+    enum PollStart {
+        /// This response (see ``PollOutcome/answer(_:)``).
+        case answer(HTTPResponse)
+        /// Through the rollout's gate.
+        case gated(PollRequest, agent: String)
+        /// It presents a token, for ``tokenPoll(_:_:)``.
+        case token
+    }
+
+    /// The shared secret's long poll up to the wait, synchronously.
+    @inline(never)
+    func pollWithoutStore(_ request: HTTPRequest, context: RequestContext) throws(ServerError) -> PollStart {
+        guard let poll = try readPoll(request) else { return .token }
+        switch try firstLook(poll, context: context) {
+        case .answer(let response): return .answer(response)
+        case .gated(let agent): return .gated(poll, agent: agent)
+        }
+    }
+
+    /// ``longPoll(_:_:)`` for a request that presents a token.
+    @inline(never)
+    func tokenPoll(_ request: HTTPRequest, _ context: RequestContext) async throws(ServerError) -> HTTPResponse {
+        let poll = try await readTokenPoll(request)
+        return try await finish(poll, try firstLook(poll, context: context), context: context)
+    }
+
+    /// What a long poll answers, decided without suspending.
+    enum PollOutcome {
+        /// This response: the state as it is, or the wait for a move (`HTTPResponse.afterWait`) that the router does.
         case answer(HTTPResponse)
         /// The count showing has a rollout: the agent sees the count the rollout admitted it to.
         case gated(agent: String)
     }
 
-    /// What a long poll does once let in.
-    enum PollStep {
-        /// It ends now: the state differs from what the agent saw, it may not wait, or its count has a rollout.
-        case end(PollEnd)
-        /// It waits on `notifier` for a publish after `since`.
-        case wait(Notifier, since: Notifier.Generation)
-    }
-
-    /// Answers the poll as `end` says.
+    /// Answers the poll as `outcome` says.
     @inline(never)
-    func finish(_ poll: PollRequest, _ end: PollEnd, context: RequestContext) async throws(ServerError) -> HTTPResponse
+    func finish(_ poll: PollRequest, _ outcome: PollOutcome, context: RequestContext) async throws(ServerError)
+        -> HTTPResponse
     {
-        switch end {
+        switch outcome {
         case .answer(let response):
             return response
         case .gated(let agent):
-            return try await gatedPoll(
-                poll.name, agent: agent, after: poll.after, epoch: poll.epoch, until: poll.deadline, context: context)
+            return try await gatedPoll(poll, agent: agent, context: context)
         }
+    }
+
+    /// ``gatedPoll(_:agent:after:epoch:until:context:)`` for `poll`.
+    func gatedPoll(_ poll: PollRequest, agent: String, context: RequestContext) async throws(ServerError)
+        -> HTTPResponse
+    {
+        try await gatedPoll(
+            poll.name, agent: agent, after: poll.after, epoch: poll.epoch, until: poll.deadline, context: context)
     }
 
     /// The state when the poll arrives: answer at once, go through the rollout, or wait.
     @inline(never)
-    func firstLook(_ poll: PollRequest, context: RequestContext) throws(ServerError) -> PollStep {
+    func firstLook(_ poll: PollRequest, context: RequestContext) throws(ServerError) -> PollOutcome {
         let hub = components.hub
         let notifier = hub.notifier(for: poll.name)
         // Read before the state: a publish in between then ends the wait at once.
@@ -109,19 +138,19 @@ extension ServerRoutes {
         // A count's rollout exists before the count is published, so a state read here is gated if its count has a
         // rollout; checked again after the wait (afterWait), which may end on the first gated release.
         if let agent = poll.agent, components.rollouts.isGated(poll.name, count: state.count) {
-            return .end(.gated(agent: agent))
+            return .gated(agent: agent)
         }
         let ourEpoch = components.store.epoch
         guard let after = poll.after, poll.epoch == ourEpoch, state.count == after, poll.wait > 0,
             !context.isShuttingDown, !hub.isShutDown
-        else { return .end(.answer(try answer(state.with(epoch: ourEpoch)))) }
-        return .wait(notifier, since: seen)
+        else { return .answer(try answer(state.with(epoch: ourEpoch))) }
+        return .answer(waitForMove(poll, notifier: notifier, since: seen, context: context))
     }
 
     /// After the wait: the state then, answered as it is, or through the rollout if its count is gated (one read of
     /// the state for both, so an increment in between cannot show a gated count).
     @inline(never)
-    func afterWait(_ poll: PollRequest) throws(ServerError) -> PollEnd {
+    func afterWait(_ poll: PollRequest) throws(ServerError) -> PollOutcome {
         let state = components.hub.current(poll.name)
         if let agent = poll.agent, components.rollouts.isGated(poll.name, count: state.count) {
             return .gated(agent: agent)
@@ -129,15 +158,31 @@ extension ServerRoutes {
         return .answer(try answer(state.with(epoch: components.store.epoch)))
     }
 
-    /// Lets the long poll in and reads its params: 401/403 without the right credentials, 400/422 for bad ones.
+    /// Lets the long poll in with the shared secret and reads its params: 401/403 without the right credentials,
+    /// 400/422 for bad ones; nil when it presents something else (a token, for ``readTokenPoll(_:)``).
     @inline(never)
-    func readPoll(_ request: HTTPRequest) async throws(ServerError) -> PollRequest {
+    func readPoll(_ request: HTTPRequest) throws(ServerError) -> PollRequest? {
         let name = request.parameters["name"] ?? ""
-        let permissions: [TokenScope.Permission] = [.read, .trigger(name), .agent(name)]
-        if try authorizeWithoutStore(request, permissions) == nil {
-            // Not the shared secret: a token, looked up (the secret was checked already).
-            try admit(try await identifyToken(request), permissions, request, webhook: false)
-        }
+        guard try authorizeWithoutStore(request, Self.pollPermissions(name)) != nil else { return nil }
+        return try pollParams(request, name: name)
+    }
+
+    /// ``readPoll(_:)`` for a request that presents a token: looked up in the store, then let in as the secret is.
+    @inline(never)
+    func readTokenPoll(_ request: HTTPRequest) async throws(ServerError) -> PollRequest {
+        let name = request.parameters["name"] ?? ""
+        // The secret was checked already (readPoll).
+        try admit(try await identifyToken(request), Self.pollPermissions(name), request, webhook: false)
+        return try pollParams(request, name: name)
+    }
+
+    /// What lets a long poll of `name` in: any of these.
+    static func pollPermissions(_ name: String) -> [TokenScope.Permission] {
+        [.read, .trigger(name), .agent(name)]
+    }
+
+    /// A let-in long poll's params: 400/422 for bad ones.
+    func pollParams(_ request: HTTPRequest, name: String) throws(ServerError) -> PollRequest {
         try Validator.checkTriggerName(name)
         let after: Int64? = try request.query["after"].map { text throws(ServerError) in
             guard let value = Int64(text) else {
@@ -155,14 +200,18 @@ extension ServerRoutes {
     }
 
     /// Waits until `notifier` publishes after `seen`, the poll's deadline, graceful shutdown, or the client going
-    /// away; the agent counts as polling meanwhile.
-    @inline(never)
+    /// away, then answers as ``afterWait(_:)`` says; the agent counts as polling meanwhile. The router waits
+    /// (`HTTPResponse.afterWait`), so none of this route's frames are held while the poll waits.
     func waitForMove(
         _ poll: PollRequest, notifier: Notifier, since seen: Notifier.Generation, context: RequestContext
-    ) async {
+    ) -> HTTPResponse {
+        let components = self.components
         if let agent = poll.agent { components.agents.pollChanged(name: agent, delta: 1, now: components.now()) }
-        _ = await context.wait(for: notifier, since: seen, until: poll.deadline)
-        if let agent = poll.agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
+        return .afterWait(for: notifier, since: seen, until: poll.deadline) { _ throws(ServerError) in
+            // Runs once whatever ended the wait, so the count above always comes down.
+            if let agent = poll.agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
+            return try await finish(poll, try afterWait(poll), context: context)
+        }
     }
 
     /// The long poll of an agent on a trigger with a rollout: it shows the count the rollout admitted the agent to,

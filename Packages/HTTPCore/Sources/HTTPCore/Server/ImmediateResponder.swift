@@ -232,12 +232,7 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
     ) -> Bool {
         for (name, _) in headers where Self.isFraming(name) { return false }
         writeStatusLine(version: version, status: status, into: &buffer)
-        for (name, value) in headers {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
+        writeHeaderLines(headers, into: &buffer)
         // `setLength`, then NIO's encoder dropping it where no body may follow.
         if status.code >= 200, status != .noContent, status.mayHaveResponseBody {
             buffer.writeStaticString("content-length: ")
@@ -283,13 +278,18 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders, into buffer: inout ByteBuffer
     ) {
         writeStatusLine(version: version, status: status, into: &buffer)
+        writeHeaderLines(headers, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// `name: value` and CRLF for each header, in order.
+    private static func writeHeaderLines(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
         for (name, value) in headers {
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)
             buffer.writeStaticString("\r\n")
         }
-        buffer.writeStaticString("\r\n")
     }
 }
 

@@ -11,7 +11,7 @@ import Testing
     static let decoder = BodyDecoder()
 
     static func parse(_ text: String) -> OriginalAPI.TriggerRequest? {
-        OriginalTriggerJSON.parse(Array(text.utf8), maximumBytes: decoder.maximumBytes)
+        OriginalTriggerJSON.parse(ByteBuffer(string: text), maximumBytes: decoder.maximumBytes)
     }
 
     static func decode(_ text: String) -> OriginalAPI.TriggerRequest? {
@@ -58,8 +58,8 @@ import Testing
 
     @Test func aBodyOverTheLimitIsLeftToTheDecoderFor413() {
         let text = #"{"secret": "\#(String(repeating: "a", count: 100))", "trigger": "web"}"#
-        #expect(OriginalTriggerJSON.parse(Array(text.utf8), maximumBytes: 64) == nil)
-        #expect(OriginalTriggerJSON.parse(Array(text.utf8), maximumBytes: text.utf8.count) != nil)
+        #expect(OriginalTriggerJSON.parse(ByteBuffer(string: text), maximumBytes: 64) == nil)
+        #expect(OriginalTriggerJSON.parse(ByteBuffer(string: text), maximumBytes: text.utf8.count) != nil)
     }
 
     @Test(arguments: [("web", 0), ("a.b-c_D9", 1), ("x", 9_007_199_254_740_993), ("...x", Int64.max)])

@@ -95,12 +95,11 @@ final class OriginalTriggerBodyReader: Sendable {
         if let plain = OriginalTriggerJSON.parse(request.body.buffer, maximumBytes: decoder.maximumBytes) {
             return plain
         }
-        return try read(ServerRoutes.bytes(request), context: context)
+        return try decode(ServerRoutes.bytes(request), context: context)
     }
 
-    func read(_ bytes: [UInt8], context: RequestContext) throws(ServerError) -> OriginalAPI.TriggerRequest {
-        // The shape agents send, read without Foundation; anything else is the decoder's to judge.
-        if let plain = OriginalTriggerJSON.parse(bytes, maximumBytes: decoder.maximumBytes) { return plain }
+    /// A body the shortcut did not take: strict JSON, or with its bare keys quoted (warned once per address).
+    private func decode(_ bytes: [UInt8], context: RequestContext) throws(ServerError) -> OriginalAPI.TriggerRequest {
         do {
             return try decoder.decode(OriginalAPI.TriggerRequest.self, from: bytes)
         } catch {

@@ -11,12 +11,7 @@ enum OriginalTriggerJSON {
     /// `{"secret": "...", "trigger": "..."}`, the two keys once each in either order, with JSON whitespace anywhere
     /// it may go, and string values of printable ASCII without `"` or `\` (so no escape to decode); nil for any
     /// other body, which the full decoder then reads or refuses. Holds the body to `maximumBytes` as that decoder
-    /// does (a longer one is left to it, for its 413).
-    static func parse(_ bytes: [UInt8], maximumBytes: Int) -> OriginalAPI.TriggerRequest? {
-        bytes.withUnsafeBufferPointer { parse($0, maximumBytes: maximumBytes) }
-    }
-
-    /// ``parse(_:maximumBytes:)`` of a request's body as received, without copying it first.
+    /// does (a longer one is left to it, for its 413). Read where it was received, without a copy.
     static func parse(_ body: ByteBuffer?, maximumBytes: Int) -> OriginalAPI.TriggerRequest? {
         // No body is not the shape agents send.
         guard let body else { return nil }

@@ -1,6 +1,15 @@
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Reads a file (or a range of it) in chunks on NIO's blocking-I/O pool and hands them on, one at a time.
 enum FileBody {
@@ -43,21 +52,82 @@ enum FileBody {
             let upper = wanted.upperBound
             try await start(upper - wanted.lowerBound, size, partial)
             guard sendBody else { return 0 }
-            var offset = wanted.lowerBound
-            while offset < upper {
-                let count = Int(min(Int64(chunkSize), upper - offset))
-                let chunk = try await fileIO.read(
-                    fileHandle: handle,
-                    fromOffset: offset,
-                    byteCount: count,
-                    allocator: ByteBufferAllocator()
-                )
-                if chunk.readableBytes == 0 { break }  // the file shrank under us
-                offset += Int64(chunk.readableBytes)
-                try await body(chunk)
-            }
-            return offset - wanted.lowerBound
+            return try await sendChunks(of: handle, wanted, fileIO: fileIO, body: body)
         }
+    }
+}
+
+extension FileBody {
+    /// Reads `wanted` of `handle` in chunks on the blocking pool and hands each to `body`; returns the bytes sent,
+    /// fewer than asked only if the file ends first.
+    static func sendChunks(
+        of handle: NIOFileHandle,
+        _ wanted: Range<Int64>,
+        fileIO: NonBlockingFileIO,
+        body: (ByteBuffer) async throws -> Void
+    ) async throws -> Int64 {
+        var offset = wanted.lowerBound
+        while offset < wanted.upperBound {
+            let count = Int(min(Int64(chunkSize), wanted.upperBound - offset))
+            let chunk = try await fileIO.read(
+                fileHandle: handle,
+                fromOffset: offset,
+                byteCount: count,
+                allocator: ByteBufferAllocator()
+            )
+            if chunk.readableBytes == 0 { break }  // the file shrank under us
+            offset += Int64(chunk.readableBytes)
+            try await body(chunk)
+        }
+        return offset - wanted.lowerBound
+    }
+}
+
+/// A region of a file its owner keeps open (``ResponseBody/region(of:offset:length:keepingAlive:)``).
+struct OpenFileRegion: Sendable {
+    let descriptor: CInt
+    let offset: Int64
+    let length: Int64
+    /// Keeps `descriptor` open while the body exists.
+    let owner: (any Sendable)?
+
+    struct Shorter: Error, CustomStringConvertible {
+        let fileSize: Int64
+        let wanted: Range<Int64>
+        var description: String {
+            "the file has \(fileSize) bytes, fewer than the \(wanted.lowerBound)..<\(wanted.upperBound) to send"
+        }
+    }
+
+    var wanted: Range<Int64> { offset..<(offset + length) }
+
+    /// A handle of its own on the file (a duplicate of the descriptor, closed by whoever takes it), after checking
+    /// that the file still holds every byte of the region: `sendfile` past the end of a file would send nothing,
+    /// forever.
+    func duplicate() throws -> NIOFileHandle {
+        let copy = dup(descriptor)
+        guard copy >= 0 else { throw IOError(errnoCode: errno, reason: "dup") }
+        var status = stat()
+        guard fstat(copy, &status) == 0 else {
+            let code = errno
+            close(copy)
+            throw IOError(errnoCode: code, reason: "fstat")
+        }
+        guard Int64(status.st_size) >= wanted.upperBound else {
+            close(copy)
+            throw Shorter(fileSize: Int64(status.st_size), wanted: wanted)
+        }
+        return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
+    }
+
+    /// Reads the region in chunks on NIO's blocking pool (behind TLS, and for tests); throws if the file ends first.
+    func readChunks(_ body: (ByteBuffer) async throws -> Void) async throws {
+        let handle = try duplicate()
+        defer { try? handle.close() }
+        let sent = try await FileBody.sendChunks(
+            of: handle, wanted, fileIO: NonBlockingFileIO(threadPool: .singleton), body: body)
+        guard sent == length else { throw Shorter(fileSize: offset + sent, wanted: wanted) }
+        withExtendedLifetime(owner) {}
     }
 }
 

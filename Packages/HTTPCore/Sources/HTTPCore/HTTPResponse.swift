@@ -118,4 +118,20 @@ public struct HTTPResponse: Sendable {
     ) -> HTTPResponse {
         HTTPResponse(status: status, headers: headers, body: .stream(length: length, write))
     }
+
+    /// A response whose body is `length` bytes of the open file `descriptor` from `offset`, sent with `sendfile`
+    /// on a plain connection; `owner` keeps the descriptor open until the body is sent (see
+    /// ``ResponseBody/region(of:offset:length:keepingAlive:)``).
+    public static func region(
+        status: HTTPResponseStatus = .ok,
+        headers: HTTPHeaders = [:],
+        of descriptor: CInt,
+        offset: Int64 = 0,
+        length: Int64,
+        keepingAlive owner: (any Sendable)? = nil
+    ) -> HTTPResponse {
+        HTTPResponse(
+            status: status, headers: headers,
+            body: .region(of: descriptor, offset: offset, length: length, keepingAlive: owner))
+    }
 }

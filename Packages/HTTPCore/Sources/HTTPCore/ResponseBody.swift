@@ -1,12 +1,14 @@
 import NIOCore
 import NIOPosix
 
-/// The body of a response: bytes, a stream written with back-pressure, or (part of) a file.
+/// The body of a response: bytes, a stream written with back-pressure, (part of) a file, or a region of a file
+/// already open.
 public struct ResponseBody: Sendable {
     enum Storage: Sendable {
         case buffer(ByteBuffer)
         case stream(length: Int?, @Sendable (ResponseBodyWriter) async throws -> Void)
         case file(path: String, range: FileRange)
+        case region(OpenFileRegion)
         /// Not a body: the router waits, then the response is what the wait's answer makes
         /// (``HTTPResponse/afterWait(for:since:until:then:)``).
         case afterWait(PendingAnswer)
@@ -73,6 +75,22 @@ public struct ResponseBody: Sendable {
         ResponseBody(storage: .file(path: path, range: rangeHeader.map { .header($0) } ?? .whole))
     }
 
+    /// `length` bytes of the open file `descriptor`, from `offset`.
+    ///
+    /// On a plain connection the server sends them with `sendfile` (the kernel copies from the page cache to the
+    /// socket; nothing passes through the process); behind TLS, and in ``collect(upTo:)``, it reads them in chunks
+    /// on NIO's blocking pool. The descriptor is borrowed: `owner` is kept with the body until it is sent, and is
+    /// what must keep the descriptor open (e.g. the object that closes it when released). The server sends from a
+    /// duplicate of the descriptor, checks that the file still has the bytes before the head goes out (else it
+    /// answers 500), and never moves the descriptor's file position.
+    public static func region(
+        of descriptor: CInt, offset: Int64 = 0, length: Int64, keepingAlive owner: (any Sendable)? = nil
+    ) -> ResponseBody {
+        precondition(offset >= 0 && length >= 0, "a file region needs a non-negative offset and length")
+        return ResponseBody(
+            storage: .region(OpenFileRegion(descriptor: descriptor, offset: offset, length: length, owner: owner)))
+    }
+
     init(storage: Storage) {
         self.storage = storage
     }
@@ -82,6 +100,7 @@ public struct ResponseBody: Sendable {
         switch storage {
         case .buffer(let buffer): buffer.readableBytes
         case .stream(let length, _): length
+        case .region(let region): Int(region.length)
         case .file, .afterWait: nil
         }
     }
@@ -101,6 +120,10 @@ public struct ResponseBody: Sendable {
             } body: { chunk in
                 try collector.append(chunk, limit: maxBytes)
             }
+            return collector.buffer
+        case .region(let region):
+            let collector = ByteCollector()
+            try await region.readChunks { chunk in try collector.append(chunk, limit: maxBytes) }
             return collector.buffer
         case .afterWait:
             // The router completes such a response before anyone reads its body.

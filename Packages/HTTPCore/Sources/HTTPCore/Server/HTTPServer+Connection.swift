@@ -155,6 +155,7 @@ extension HTTPServer {
             keepAlive: keepAlive,
             outbound: outbound,
             channel: channel,
+            sendfile: configuration.tls == nil,
             logger: requestLogger
         )
         if let level = configuration.accessLogLevel {

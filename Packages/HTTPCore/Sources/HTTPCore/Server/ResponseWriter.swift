@@ -9,13 +9,15 @@ enum ResponseWriter {
     typealias Outbound = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
 
     /// Writes `response` to the request `head`; returns the status sent, the body bytes sent and whether the
-    /// connection may stay open.
+    /// connection may stay open. `sendfile` says whether the connection carries `FileRegion`s (plain TCP: no TLS
+    /// handler, which cannot).
     static func write(
         _ response: HTTPResponse,
         for head: HTTPRequestHead,
         keepAlive: Bool,
         outbound: Outbound,
         channel: any Channel,
+        sendfile: Bool,
         logger: Logger
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
         // One small function per kind of body: an async function's frame holds every value any of its branches
@@ -34,7 +36,11 @@ enum ResponseWriter {
         case .file(let path, let range):
             return try await writeFile(
                 path: path, range: range, response: response, for: head, keepAlive: keepAlive, outbound: outbound,
-                channel: channel, logger: logger)
+                channel: channel, sendfile: sendfile, logger: logger)
+        case .region(let region):
+            return try await writeRegion(
+                region, response: response, for: head, keepAlive: keepAlive, outbound: outbound, channel: channel,
+                sendfile: sendfile, logger: logger)
         case .afterWait:
             preconditionFailure("the router completes a response that waits before it is written")
         }
@@ -124,6 +130,7 @@ enum ResponseWriter {
         keepAlive: Bool,
         outbound: Outbound,
         channel: any Channel,
+        sendfile: Bool,
         logger: Logger
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
         let sendsBody = head.method != .HEAD && !bodyless(response.status)
@@ -164,14 +171,96 @@ enum ResponseWriter {
             )
             return try await write(
                 error.response, for: head, keepAlive: keepAlive, outbound: outbound, channel: channel,
-                logger: logger)
+                sendfile: sendfile, logger: logger)
         } catch  where !started {
             logger.debug("file response failed", metadata: ["path": "\(path)", "error": "\(error)"])
             let error = HTTPError(.notFound, error: "not_found", detail: "no such file")
             return try await write(
                 error.response, for: head, keepAlive: keepAlive, outbound: outbound, channel: channel,
-                logger: logger)
+                sendfile: sendfile, logger: logger)
         }
+    }
+
+    /// Writes a region of an open file: with `sendfile` on a plain connection, else in chunks read on the blocking
+    /// pool. A file that no longer holds the region is answered 500 before anything is sent.
+    @inline(never)
+    private static func writeRegion(
+        _ region: OpenFileRegion,
+        response: HTTPResponse,
+        for head: HTTPRequestHead,
+        keepAlive: Bool,
+        outbound: Outbound,
+        channel: any Channel,
+        sendfile: Bool,
+        logger: Logger
+    ) async throws -> (HTTPResponseStatus, Int, Bool) {
+        let sendsBody = head.method != .HEAD && !bodyless(response.status) && region.length > 0
+        var headers = response.headers
+        var keepAlive = keepAlive
+        setLength(Int(region.length), status: response.status, in: &headers)
+        setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
+        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+        guard sendsBody else {
+            try await outbound.write(.head(responseHead))
+            try await outbound.write(.end(nil))
+            return (response.status, 0, keepAlive)
+        }
+        let handle: NIOFileHandle
+        do {
+            handle = try region.duplicate()
+        } catch {
+            logger.error("file region response failed", metadata: ["error": "\(error)"])
+            let failure = HTTPError(.internalServerError, error: "internal", detail: "the file to send is unreadable")
+            return try await write(
+                failure.response, for: head, keepAlive: keepAlive, outbound: outbound, channel: channel,
+                sendfile: sendfile, logger: logger)
+        }
+        if sendfile {
+            try await sendRegion(handle, region.wanted, head: responseHead, channel: channel).get()
+        } else {
+            defer { try? handle.close() }
+            try await outbound.write(.head(responseHead))
+            let sent = try await FileBody.sendChunks(
+                of: handle, region.wanted, fileIO: NonBlockingFileIO(threadPool: .singleton)
+            ) { chunk in
+                try await outbound.write(.body(.byteBuffer(chunk)))
+                try await settle(channel.eventLoop)
+            }
+            guard sent == region.length else {
+                // The head is out: cutting the connection is the only honest signal left.
+                logger.error(
+                    "file region response ended early", metadata: ["sent": "\(sent)", "of": "\(region.length)"])
+                throw OpenFileRegion.Shorter(fileSize: region.offset + sent, wanted: region.wanted)
+            }
+            try await outbound.write(.end(nil))
+        }
+        withExtendedLifetime(region) {}
+        return (response.status, Int(region.length), keepAlive)
+    }
+
+    /// Writes the head and the region in one hop to the event loop (as ``sendWhole`` does; earlier writes of the
+    /// async writer were handed to the loop before it returned, so they go first), then the end once the kernel has
+    /// taken the last byte: the connection's idle timer starts at the end, so it must not run while a slow client
+    /// still reads a large file. The handle is closed when the region's write completes or fails.
+    private static func sendRegion(
+        _ handle: NIOFileHandle, _ wanted: Range<Int64>, head: HTTPResponseHead, channel: any Channel
+    ) -> EventLoopFuture<Void> {
+        let done = channel.eventLoop.makePromise(of: Void.self)
+        let region = FileRegion(
+            fileHandle: handle, readerIndex: Int(wanted.lowerBound), endIndex: Int(wanted.upperBound))
+        channel.eventLoop.execute {
+            channel.write(HTTPServerResponsePart.head(head), promise: nil)
+            let sent = channel.eventLoop.makePromise(of: Void.self)
+            channel.writeAndFlush(HTTPServerResponsePart.body(.fileRegion(region)), promise: sent)
+            sent.futureResult.whenComplete { result in
+                try? handle.close()
+                switch result {
+                case .success: channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: done)
+                case .failure(let error): done.fail(error)
+                }
+            }
+        }
+        return done.futureResult
     }
 
     /// Waits until the event loop has handed the chunks written so far to the socket.

@@ -51,8 +51,7 @@ extension ServerRoutes {
         if metadata.storedEncoding == .gzip, acceptsGzip, range == .full {
             headers.add(name: "etag", value: "\"\(metadata.sha256)-gzip\"")
             headers.add(name: "content-encoding", value: "gzip")
-            return streamed(
-                artifact.storedBytes(), length: metadata.storedSize, status: .ok, headers: headers, artifact)
+            return stored(artifact, 0..<metadata.storedSize, status: .ok, headers: headers)
         }
         headers.add(name: "etag", value: etag)
         switch range {
@@ -67,15 +66,33 @@ extension ServerRoutes {
         case .partial(let bytes):
             headers.add(
                 name: "content-range", value: "bytes \(bytes.lowerBound)-\(bytes.upperBound - 1)/\(metadata.size)")
+            if metadata.storedEncoding == .identity {
+                return stored(artifact, bytes, status: .partialContent, headers: headers)
+            }
             return streamed(
                 artifact.bytes(range: bytes), length: bytes.upperBound - bytes.lowerBound, status: .partialContent,
                 headers: headers, artifact)
         case .full:
+            if metadata.storedEncoding == .identity {
+                return stored(artifact, 0..<metadata.size, status: .ok, headers: headers)
+            }
             return streamed(artifact.bytes(), length: metadata.size, status: .ok, headers: headers, artifact)
         }
     }
 
-    /// Streams from the artifact's open descriptor: eviction or replacement meanwhile cannot cut the body.
+    /// Sends `bytes` of the blob as stored, from the artifact's open descriptor (with `sendfile` on a plain
+    /// listener): eviction or replacement meanwhile cannot cut the body, and the bytes never pass through the
+    /// server's memory.
+    private func stored(
+        _ artifact: CachedArtifact, _ bytes: Range<Int64>, status: HTTPResponseStatus, headers: HTTPHeaders
+    ) -> HTTPResponse {
+        .region(
+            status: status, headers: headers, of: artifact.fileDescriptor, offset: bytes.lowerBound,
+            length: bytes.upperBound - bytes.lowerBound, keepingAlive: artifact)
+    }
+
+    /// Streams the artifact's bytes inflated from its open descriptor (a gzip-stored blob for a client that does not
+    /// take gzip): eviction or replacement meanwhile cannot cut the body.
     private func streamed(
         _ bytes: ArtifactByteStream, length: Int64, status: HTTPResponseStatus, headers: HTTPHeaders,
         _ artifact: CachedArtifact

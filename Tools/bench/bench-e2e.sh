@@ -6,11 +6,11 @@
 #      several rounds (Tools/bench/e2e/waiters.py). Reference: the original agent polls every 5 s (0-5 s).
 #   2. artifact from the server's cache to an agent's disk (`prostagma-agent run --once`, one `download` step
 #      with `cache: true`) next to nginx -> `curl -o` of the same file on loopback, for ~200 MB of random
-#      bytes and ~200 MB of text; best of 3. Also `curl -o` from the server's cache, to split the agent's
+#      bytes and ~200 MB of text; best of 5 (the first run of each side often pays for a cold start). Also `curl -o` from the server's cache, to split the agent's
 #      share from the server's.
 #   3. the server's resident memory idle after start and with 1,000 polls waiting.
 # Every process started here runs in its own process group and is stopped on exit. Only 127.0.0.1.
-# Knobs: E2E_AGENT_ROUNDS (50), E2E_POLLS (1000), E2E_ROUNDS (20), E2E_MB (200), E2E_REPEAT (3);
+# Knobs: E2E_AGENT_ROUNDS (50), E2E_POLLS (1000), E2E_ROUNDS (20), E2E_MB (200), E2E_REPEAT (5);
 # E2E_AGENT_BIN (skip the agent's build and use that binary: for trying the script out, not for figures).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +20,7 @@ agent_rounds=${E2E_AGENT_ROUNDS:-50}
 polls=${E2E_POLLS:-1000}
 rounds=${E2E_ROUNDS:-20}
 size_mb=${E2E_MB:-200}
-repeat=${E2E_REPEAT:-3}
+repeat=${E2E_REPEAT:-5}
 out="$top/Tools/bench/out/e2e"
 rm -rf "$out"
 mkdir -p "$out"/{origin,dest,nginx,state}

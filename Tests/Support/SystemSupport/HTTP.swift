@@ -28,8 +28,10 @@ public enum HTTP {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         var arguments = [
             "curl", "--silent", "--show-error", "--http1.1", "--max-time", String(format: "%.1f", seconds),
-            "--dump-header", "-", "--request", method,
+            "--request", method,
         ]
+        // HEAD: `--head` writes the headers to stdout already; dumping them too would leave a second copy as the body.
+        arguments += method == "HEAD" ? ["--head"] : ["--dump-header", "-"]
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             arguments += ["--header", "\(name): \(value)"]
         }
@@ -41,7 +43,6 @@ public enum HTTP {
             arguments += ["--data-binary", "@" + file.path]
         }
         defer { if let bodyFile { try? FileManager.default.removeItem(at: bodyFile) } }
-        if method == "HEAD" { arguments += ["--head"] }
         arguments.append(url)
         let result = try await Command.run(arguments, timeout: timeout + .seconds(5))
         guard result.status == 0 else {

@@ -65,10 +65,10 @@ public final class AgentRegistry: Sendable {
     /// Marks a long poll of `name` open (`delta` 1) or closed (`delta` -1).
     public func pollChanged(name: String, delta: Int, now: Date) {
         state.withLock { state in
-            guard var entry = state.entries[name] else { return }
-            entry.openPolls = max(0, entry.openPolls + delta)
-            entry.record.lastSeen = max(entry.record.lastSeen, now)
-            state.entries[name] = entry
+            // In place: copying the entry out and back retains and releases every field of its record.
+            guard let index = state.entries.index(forKey: name) else { return }
+            state.entries.values[index].openPolls = max(0, state.entries.values[index].openPolls + delta)
+            state.entries.values[index].record.lastSeen = max(state.entries.values[index].record.lastSeen, now)
             state.dirty.insert(name)
         }
     }
@@ -83,11 +83,6 @@ public final class AgentRegistry: Sendable {
 
     /// Every agent with its liveness at `now`, sorted by name.
     public func snapshot(now: Date) -> [(record: AgentRecord, liveness: Liveness)] {
-        unsorted(now: now).sorted { $0.record.name < $1.record.name }
-    }
-
-    /// Every agent with its liveness at `now`, in no order (for counts and filters, which need no sort).
-    private func unsorted(now: Date) -> [(record: AgentRecord, liveness: Liveness)] {
         state.withLock { state in
             state.entries.values.map { entry in
                 (
@@ -97,13 +92,23 @@ public final class AgentRegistry: Sendable {
                         openPolls: entry.openPolls, now: now)
                 )
             }
-        }
+        }.sorted { $0.record.name < $1.record.name }
     }
 
     /// Names of live agents watching `trigger` at `now` (who a `?wait=` increment waits for), sorted.
     public func liveWatchers(of trigger: String, now: Date) -> [String] {
-        unsorted(now: now).filter { $0.liveness == .live && $0.record.triggers.contains(trigger) }.map(\.record.name)
-            .sorted()
+        // One pass under the lock, copying names only: it runs on every increment that waits or starts a rollout.
+        state.withLock { state in
+            var names: [String] = []
+            for index in state.entries.indices where state.entries.values[index].record.triggers.contains(trigger) {
+                let entry = state.entries.values[index]
+                let liveness = Self.liveness(
+                    lastSeen: entry.record.lastSeen, pollInterval: entry.record.pollIntervalSeconds,
+                    openPolls: entry.openPolls, now: now)
+                if liveness == .live { names.append(entry.record.name) }
+            }
+            return names
+        }.sorted()
     }
 
     /// When each of `names` was last seen, for those the registry knows (an agent holding a long poll here counts as
@@ -121,9 +126,15 @@ public final class AgentRegistry: Sendable {
 
     /// Counts per liveness (for `prostagma_agents{state}`).
     public func counts(now: Date) -> [Liveness: Int] {
-        var counts: [Liveness: Int] = [.live: 0, .stale: 0]
-        for entry in unsorted(now: now) { counts[entry.liveness, default: 0] += 1 }
-        return counts
+        let (live, all) = state.withLock { state in
+            let live = state.entries.values.count { entry in
+                Self.liveness(
+                    lastSeen: entry.record.lastSeen, pollInterval: entry.record.pollIntervalSeconds,
+                    openPolls: entry.openPolls, now: now) == .live
+            }
+            return (live, state.entries.count)
+        }
+        return [.live: live, .stale: all - live]
     }
 
     /// Records changed since the last call (to persist). Given `now`, agents with an open long poll count as seen then

@@ -122,7 +122,7 @@ public final class ServerComponents: Sendable {
         let (hub, rollouts, agents, now) = (self.hub, self.rollouts, self.agents, self.now)
         return { committed in
             let time = now()
-            rollouts.released(committed, liveAgents: agents.liveWatchers(of: name, now: time), now: time)
+            rollouts.released(committed, liveAgents: { agents.liveWatchers(of: name, now: time) }, now: time)
             hub.publish(committed)
         }
     }

@@ -254,12 +254,12 @@ extension ServerRoutes {
         _ name: String, wait: Double?, context: RequestContext,
         _ commit: () async throws(ServerError) -> TriggerState
     ) async throws(ServerError) -> HTTPResponse {
+        guard let wait else {
+            return try json(try await commit().with(epoch: components.store.epoch))
+        }
         // Who must report is fixed before the increment: agents that start watching later are not awaited.
         let watchers = components.agents.liveWatchers(of: name, now: components.now())
         let state = try await commit()
-        guard let wait else {
-            return try json(state.with(epoch: components.store.epoch))
-        }
         return try await awaitDeploy(state, watchers: watchers, wait: wait, context: context)
     }
 

@@ -105,8 +105,10 @@ public final class RolloutCoordinator: Sendable {
     }
 
     /// A new count was committed: starts its rollout when the trigger has a policy. Synchronous, so it can run
-    /// in the commit callback before the count is published; ``persist(_:)`` saves it afterwards.
-    public func released(_ committed: TriggerState, liveAgents: [String], now: Date) {
+    /// in the commit callback before the count is published; ``persist(_:)`` saves it afterwards. `liveAgents` (the
+    /// live watchers, a pass over every agent) is asked only when a rollout starts: a trigger without a policy
+    /// publishes without it.
+    public func released(_ committed: TriggerState, liveAgents: () -> [String], now: Date) {
         let shared = self.shared != nil
         state.withLock { state in
             let newest = state.machines[committed.trigger]
@@ -114,7 +116,7 @@ public final class RolloutCoordinator: Sendable {
                 return
             }
             state.machines[committed.trigger] = RolloutMachine(
-                trigger: committed.trigger, count: committed.count, policy: policy, agents: liveAgents,
+                trigger: committed.trigger, count: committed.count, policy: policy, agents: liveAgents(),
                 previous: Self.superseded(newest, by: committed.count), now: now, silenceDeadline: silenceDeadline)
             if shared { state.pending.insert(committed.trigger) }
         }

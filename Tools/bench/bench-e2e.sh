@@ -293,8 +293,8 @@ $(row "log-like text" text.log)
 
 ### Where the time goes when a budget is missed
 
-From diagnostic runs on 2026-11-25 (same machine, by hand, not repeated by this script; nothing in Apps/ or
-Packages/ was changed for them):
+From diagnostic runs on 2026-11-25 and later (same machine, by hand, not repeated by this script), with what
+issue 17 changed since:
 
 - **1,000 polls, p99 < 50 ms.** The fan-out is CPU-bound in the server: the server's CPU per round grows
   with the number of polls (see the breakdown above: tens of microseconds of server CPU per answered poll),
@@ -318,12 +318,14 @@ Packages/ was changed for them):
   part) on NIO's blocking pool: 44 % on the random file in the run above. A \`perf record\` of the agent on that
   file puts 38 % of its samples in the SHA-NI rounds and 12 % in the kernel copying into and out of the page
   cache: the agent is CPU-bound (its CPU time is its wall time), on 2 cores it shares with the server sending
-  the file, while nginx sends with \`sendfile\` and curl checks nothing. Hashing 200 MB alone takes about
-  0.17 s of CPU here, two thirds of nginx -> curl's whole transfer, so 80 % is out of reach on this machine
-  without dropping the check, which we keep (it catches a corrupt cache or a bad disk; a truncated body is
-  already caught by its length). On the text file the server's cache holds gzip, the agent asks for gzip and
-  inflates it (as the server does for curl, which does not ask: see \`curl -o\` from the server's cache), so
-  that row is bound by inflating at about 200 MB/s.
+  the file, while nginx sends with \`sendfile\` and curl checks nothing. That left 75–78 % on 2026-11-30. The
+  server then read the file in 64 KiB chunks on the blocking pool and wrote them through the connection's task:
+  150–170 ms of its CPU per 200 MB, taken from the same 2 cores. It now sends a raw blob with \`sendfile\`, as
+  nginx does (HTTPCore's \`ResponseBody.region\`, docs/decisions.md): 20–30 ms of server CPU for the same file,
+  and 89–93 % of nginx -> curl in three runs of this script. The check stays (it catches a corrupt cache or a
+  bad disk; a truncated body is already caught by its length). On the text file the server's cache holds gzip,
+  the agent asks for gzip and inflates it (as the server does for curl, which does not ask: see \`curl -o\`
+  from the server's cache), so that row is bound by inflating at 200–250 MB/s.
 
 ### Server memory (VmRSS from /proc/PID/status)
 

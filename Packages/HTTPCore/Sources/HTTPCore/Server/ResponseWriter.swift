@@ -60,11 +60,8 @@ enum ResponseWriter {
         channel: any Channel
     ) -> (status: HTTPResponseStatus, bytes: Int, keepAlive: Bool, written: EventLoopFuture<Void>) {
         let sendsBody = head.method != .HEAD && !bodyless(response.status) && buffer.readableBytes > 0
-        var headers = response.headers
         var keepAlive = keepAlive
-        setLength(buffer.readableBytes, status: response.status, in: &headers)
-        setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
-        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+        let responseHead = fixedLengthHead(response, length: buffer.readableBytes, for: head, keepAlive: &keepAlive)
         let written = channel.eventLoop.makePromise(of: Void.self)
         channel.eventLoop.execute {
             channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
@@ -195,11 +192,8 @@ enum ResponseWriter {
         logger: Logger
     ) async throws -> (HTTPResponseStatus, Int, Bool) {
         let sendsBody = head.method != .HEAD && !bodyless(response.status) && region.length > 0
-        var headers = response.headers
         var keepAlive = keepAlive
-        setLength(Int(region.length), status: response.status, in: &headers)
-        setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
-        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+        let responseHead = fixedLengthHead(response, length: Int(region.length), for: head, keepAlive: &keepAlive)
         guard sendsBody else {
             try await outbound.write(.head(responseHead))
             try await outbound.write(.end(nil))
@@ -270,6 +264,17 @@ enum ResponseWriter {
     /// writability is current, so the next write suspends if the peer is slow.
     private static func settle(_ eventLoop: any EventLoop) async throws {
         try await eventLoop.submit {}.get()
+    }
+
+    /// The head of `response` with a body of `length` bytes: `Content-Length` and `Connection` as the writer sets
+    /// them; `keepAlive` becomes false when the answer closes the connection.
+    private static func fixedLengthHead(
+        _ response: HTTPResponse, length: Int, for head: HTTPRequestHead, keepAlive: inout Bool
+    ) -> HTTPResponseHead {
+        var headers = response.headers
+        setLength(length, status: response.status, in: &headers)
+        setConnection(keepAlive: &keepAlive, version: head.version, hasLength: true, in: &headers)
+        return HTTPResponseHead(version: head.version, status: response.status, headers: headers)
     }
 
     static func bodyless(_ status: HTTPResponseStatus) -> Bool {

@@ -119,14 +119,20 @@ struct OpenFileRegion: Sendable {
         return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
     }
 
-    /// Reads the region in chunks on NIO's blocking pool (behind TLS, and for tests); throws if the file ends first.
+    /// Reads the region in chunks on NIO's blocking pool, from a duplicate of its own (for tests).
     func readChunks(_ body: (ByteBuffer) async throws -> Void) async throws {
         let handle = try duplicate()
         defer { try? handle.close() }
+        try await readChunks(from: handle, body)
+        withExtendedLifetime(owner) {}
+    }
+
+    /// Reads the region from `handle` (a ``duplicate()``) in chunks on NIO's blocking pool (behind TLS); throws
+    /// ``Shorter`` if the file ends first.
+    func readChunks(from handle: NIOFileHandle, _ body: (ByteBuffer) async throws -> Void) async throws {
         let sent = try await FileBody.sendChunks(
             of: handle, wanted, fileIO: NonBlockingFileIO(threadPool: .singleton), body: body)
         guard sent == length else { throw Shorter(fileSize: offset + sent, wanted: wanted) }
-        withExtendedLifetime(owner) {}
     }
 }
 

@@ -19,6 +19,11 @@ public final class AgentRegistry: Sendable {
     private struct Entry {
         var record: AgentRecord
         var openPolls: Int
+
+        func liveness(at now: Date) -> Liveness {
+            AgentRegistry.liveness(
+                lastSeen: record.lastSeen, pollInterval: record.pollIntervalSeconds, openPolls: openPolls, now: now)
+        }
     }
 
     private struct State {
@@ -84,14 +89,7 @@ public final class AgentRegistry: Sendable {
     /// Every agent with its liveness at `now`, sorted by name.
     public func snapshot(now: Date) -> [(record: AgentRecord, liveness: Liveness)] {
         state.withLock { state in
-            state.entries.values.map { entry in
-                (
-                    entry.record,
-                    Self.liveness(
-                        lastSeen: entry.record.lastSeen, pollInterval: entry.record.pollIntervalSeconds,
-                        openPolls: entry.openPolls, now: now)
-                )
-            }
+            state.entries.values.map { ($0.record, $0.liveness(at: now)) }
         }.sorted { $0.record.name < $1.record.name }
     }
 
@@ -100,12 +98,9 @@ public final class AgentRegistry: Sendable {
         // One pass under the lock, copying names only: it runs on every increment that waits or starts a rollout.
         state.withLock { state in
             var names: [String] = []
-            for index in state.entries.indices where state.entries.values[index].record.triggers.contains(trigger) {
-                let entry = state.entries.values[index]
-                let liveness = Self.liveness(
-                    lastSeen: entry.record.lastSeen, pollInterval: entry.record.pollIntervalSeconds,
-                    openPolls: entry.openPolls, now: now)
-                if liveness == .live { names.append(entry.record.name) }
+            for entry in state.entries.values
+            where entry.record.triggers.contains(trigger) && entry.liveness(at: now) == .live {
+                names.append(entry.record.name)
             }
             return names
         }.sorted()
@@ -127,11 +122,7 @@ public final class AgentRegistry: Sendable {
     /// Counts per liveness (for `prostagma_agents{state}`).
     public func counts(now: Date) -> [Liveness: Int] {
         let (live, all) = state.withLock { state in
-            let live = state.entries.values.count { entry in
-                Self.liveness(
-                    lastSeen: entry.record.lastSeen, pollInterval: entry.record.pollIntervalSeconds,
-                    openPolls: entry.openPolls, now: now) == .live
-            }
+            let live = state.entries.values.count { $0.liveness(at: now) == .live }
             return (live, state.entries.count)
         }
         return [.live: live, .stale: all - live]

@@ -66,18 +66,23 @@ extension ServerRoutes {
         case .partial(let bytes):
             headers.add(
                 name: "content-range", value: "bytes \(bytes.lowerBound)-\(bytes.upperBound - 1)/\(metadata.size)")
-            if metadata.storedEncoding == .identity {
-                return stored(artifact, bytes, status: .partialContent, headers: headers)
-            }
-            return streamed(
-                artifact.bytes(range: bytes), length: bytes.upperBound - bytes.lowerBound, status: .partialContent,
-                headers: headers, artifact)
+            return original(artifact, bytes, status: .partialContent, headers: headers)
         case .full:
-            if metadata.storedEncoding == .identity {
-                return stored(artifact, 0..<metadata.size, status: .ok, headers: headers)
-            }
-            return streamed(artifact.bytes(), length: metadata.size, status: .ok, headers: headers, artifact)
+            return original(artifact, 0..<metadata.size, status: .ok, headers: headers)
         }
+    }
+
+    /// Sends `bytes` of the artifact's original content: straight from the blob when it is stored raw, else
+    /// inflated on the fly.
+    private func original(
+        _ artifact: CachedArtifact, _ bytes: Range<Int64>, status: HTTPResponseStatus, headers: HTTPHeaders
+    ) -> HTTPResponse {
+        guard artifact.metadata.storedEncoding == .gzip else {
+            return stored(artifact, bytes, status: status, headers: headers)
+        }
+        return streamed(
+            artifact.bytes(range: bytes), length: bytes.upperBound - bytes.lowerBound, status: status,
+            headers: headers, artifact)
     }
 
     /// Sends `bytes` of the blob as stored, from the artifact's open descriptor (with `sendfile` on a plain

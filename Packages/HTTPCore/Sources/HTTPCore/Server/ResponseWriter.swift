@@ -98,8 +98,7 @@ enum ResponseWriter {
             try await produce(
                 ResponseBodyWriter { chunk in
                     counter.add(chunk.readableBytes)
-                    try await outbound.write(.body(.byteBuffer(chunk)))
-                    try await settle(eventLoop)
+                    try await writeChunk(chunk, outbound: outbound, eventLoop: eventLoop)
                 }
             )
         } catch {
@@ -154,8 +153,7 @@ enum ResponseWriter {
                 try await outbound.write(
                     .head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
             } body: { chunk in
-                try await outbound.write(.body(.byteBuffer(chunk)))
-                try await settle(channel.eventLoop)
+                try await writeChunk(chunk, outbound: outbound, eventLoop: channel.eventLoop)
             }
             try await outbound.write(.end(nil))
             return (status, Int(sent), keepAlive)
@@ -214,17 +212,14 @@ enum ResponseWriter {
         } else {
             defer { try? handle.close() }
             try await outbound.write(.head(responseHead))
-            let sent = try await FileBody.sendChunks(
-                of: handle, region.wanted, fileIO: NonBlockingFileIO(threadPool: .singleton)
-            ) { chunk in
-                try await outbound.write(.body(.byteBuffer(chunk)))
-                try await settle(channel.eventLoop)
-            }
-            guard sent == region.length else {
+            do {
+                try await region.readChunks(from: handle) { chunk in
+                    try await writeChunk(chunk, outbound: outbound, eventLoop: channel.eventLoop)
+                }
+            } catch let shorter as OpenFileRegion.Shorter {
                 // The head is out: cutting the connection is the only honest signal left.
-                logger.error(
-                    "file region response ended early", metadata: ["sent": "\(sent)", "of": "\(region.length)"])
-                throw OpenFileRegion.Shorter(fileSize: region.offset + sent, wanted: region.wanted)
+                logger.error("file region response ended early", metadata: ["error": "\(shorter)"])
+                throw shorter
             }
             try await outbound.write(.end(nil))
         }
@@ -255,6 +250,12 @@ enum ResponseWriter {
             }
         }
         return done.futureResult
+    }
+
+    /// Writes one chunk of a body through the async writer, then lets the event loop catch up (``settle(_:)``).
+    private static func writeChunk(_ chunk: ByteBuffer, outbound: Outbound, eventLoop: any EventLoop) async throws {
+        try await outbound.write(.body(.byteBuffer(chunk)))
+        try await settle(eventLoop)
     }
 
     /// Waits until the event loop has handed the chunks written so far to the socket.

@@ -64,7 +64,30 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(
             body: ResponseBody(
                 storage: .afterWait(
-                    PendingAnswer(notifier: notifier, since: since, deadline: deadline, answer: answer))))
+                    PendingAnswer(notifier: notifier, since: since, deadline: deadline, kind: .async(answer)))))
+    }
+
+    /// A long poll's answer that a route added with ``Router/immediate(_:_:maxBodyBytes:_:otherwise:)`` can give: the
+    /// wait as ``afterWait(for:since:until:then:)`` does, then `immediately` makes the response without suspending,
+    /// or returns nil and `otherwise` makes it (on a task).
+    ///
+    /// Answered on the connection's event loop, such a poll holds no task while it waits: only its request and a
+    /// waiter. `immediately` runs exactly once, whatever ends the wait (its response is dropped when the client went
+    /// away), on the connection's event loop or its task; it must not block. `otherwise` runs only after it
+    /// returned nil.
+    public static func afterWait(
+        for notifier: Notifier,
+        since: Notifier.Generation,
+        until deadline: ContinuousClock.Instant,
+        immediately: @escaping @Sendable (WakeReason) throws -> HTTPResponse?,
+        otherwise: @escaping @Sendable () async throws -> HTTPResponse
+    ) -> HTTPResponse {
+        HTTPResponse(
+            body: ResponseBody(
+                storage: .afterWait(
+                    PendingAnswer(
+                        notifier: notifier, since: since, deadline: deadline,
+                        kind: .immediate(now: immediately, later: otherwise)))))
     }
 
     /// A response that serves the file at `path` (or the byte `range` of it) in chunks read off the event loop.

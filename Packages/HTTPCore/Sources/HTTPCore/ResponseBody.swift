@@ -134,19 +134,39 @@ public struct ResponseBody: Sendable {
 
 /// A long poll's answer to come: what it waits for, and what makes the response once the wait ends.
 final class PendingAnswer: Sendable {
+    /// How the response is made once the wait ends.
+    enum Answer: Sendable {
+        /// On the connection's task (``HTTPResponse/afterWait(for:since:until:then:)``).
+        case async(@Sendable (WakeReason) async throws -> HTTPResponse)
+        /// Without suspending, where it can (on the connection's event loop, when the request was answered there);
+        /// `later` answers on a task when `now` returns nil
+        /// (``HTTPResponse/afterWait(for:since:until:immediately:otherwise:)``).
+        case immediate(
+            now: @Sendable (WakeReason) throws -> HTTPResponse?,
+            later: @Sendable () async throws -> HTTPResponse)
+    }
+
     let notifier: Notifier
     let since: Notifier.Generation
     let deadline: ContinuousClock.Instant
-    let answer: @Sendable (WakeReason) async throws -> HTTPResponse
+    let kind: Answer
 
-    init(
-        notifier: Notifier, since: Notifier.Generation, deadline: ContinuousClock.Instant,
-        answer: @escaping @Sendable (WakeReason) async throws -> HTTPResponse
-    ) {
+    init(notifier: Notifier, since: Notifier.Generation, deadline: ContinuousClock.Instant, kind: Answer) {
         self.notifier = notifier
         self.since = since
         self.deadline = deadline
-        self.answer = answer
+        self.kind = kind
+    }
+
+    /// The response once the wait ended with `reason`, made on a task.
+    func answer(_ reason: WakeReason) async throws -> HTTPResponse {
+        switch kind {
+        case .async(let answer):
+            return try await answer(reason)
+        case .immediate(let now, let later):
+            if let response = try now(reason) { return response }
+            return try await later()
+        }
     }
 }
 

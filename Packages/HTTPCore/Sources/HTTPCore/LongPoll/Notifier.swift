@@ -76,21 +76,38 @@ public final class Notifier: Sendable {
         on eventLoop: any EventLoop
     ) async -> WakeReason {
         let waiter = Waiter()
-        guard register(waiter, since: since) else { return .event }
-        defer { remove(waiter) }
-        if let shutdown {
-            guard shutdown.register(waiter) else { return .shutdown }
-        }
-        defer { shutdown?.remove(waiter) }
-        guard ContinuousClock.now < deadline else { return .deadline }
-        addDeadline(deadline, for: waiter, on: eventLoop)
-        defer { removeDeadline(deadline, for: waiter) }
+        defer { disarm(waiter, until: deadline, shutdown: shutdown) }
+        if let early = arm(waiter, since: since, until: deadline, shutdown: shutdown, on: eventLoop) { return early }
         closed?.whenComplete { _ in waiter.resume(.cancelled) }
         return await withTaskCancellationHandler {
             await waiter.wait()
         } onCancel: {
             waiter.resume(.cancelled)
         }
+    }
+
+    /// Starts `waiter` waiting for the next publish (or one after `since`), the deadline or `shutdown`, without a
+    /// task: whichever comes first resumes it. Returns the reason when the wait is over before it began (nothing
+    /// resumes `waiter` then). Either way the caller calls ``disarm(_:until:shutdown:)`` once the wait is over.
+    func arm(
+        _ waiter: Waiter,
+        since: Generation?,
+        until deadline: ContinuousClock.Instant,
+        shutdown: ShutdownSignal?,
+        on eventLoop: any EventLoop
+    ) -> WakeReason? {
+        guard register(waiter, since: since) else { return .event }
+        if let shutdown, !shutdown.register(waiter) { return .shutdown }
+        guard ContinuousClock.now < deadline else { return .deadline }
+        addDeadline(deadline, for: waiter, on: eventLoop)
+        return nil
+    }
+
+    /// Forgets `waiter` (its entry, its deadline, its place in `shutdown`); harmless for what is gone already.
+    func disarm(_ waiter: Waiter, until deadline: ContinuousClock.Instant, shutdown: ShutdownSignal?) {
+        remove(waiter)
+        shutdown?.remove(waiter)
+        removeDeadline(deadline, for: waiter)
     }
 
     private func addDeadline(_ deadline: ContinuousClock.Instant, for waiter: Waiter, on eventLoop: any EventLoop) {

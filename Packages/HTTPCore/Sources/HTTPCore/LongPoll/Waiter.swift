@@ -1,6 +1,9 @@
 import Synchronization
 
 /// One suspended long-poll request; whichever of event, deadline, shutdown or cancellation comes first resumes it.
+///
+/// It resumes a task's continuation (``wait()``), or calls a closure (``init(then:)``, for a request answered on its
+/// connection's event loop, which has no task to suspend).
 final class Waiter: Sendable {
     private struct State {
         var continuation: CheckedContinuation<WakeReason, Never>?
@@ -9,20 +12,37 @@ final class Waiter: Sendable {
 
     let id: UInt64
     private let state = Mutex(State())
+    /// Called once, with the first reason, instead of resuming a continuation.
+    private let then: (@Sendable (WakeReason) -> Void)?
 
     private static let nextID = Atomic<UInt64>(0)
 
     init() {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        then = nil
+    }
+
+    /// A waiter that calls `then` with the first reason it is resumed with (on the thread that resumes it).
+    init(then: @escaping @Sendable (WakeReason) -> Void) {
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        self.then = then
     }
 
     /// Resumes the waiter with `reason` unless something resumed it already.
     func resume(_ reason: WakeReason) {
-        let continuation: CheckedContinuation<WakeReason, Never>? = state.withLock { state in
-            guard state.result == nil else { return nil }
-            state.result = reason
-            defer { state.continuation = nil }
-            return state.continuation
+        let continuation: CheckedContinuation<WakeReason, Never>?
+        do {
+            let first: Bool
+            (first, continuation) = state.withLock { state in
+                guard state.result == nil else { return (false, nil) }
+                state.result = reason
+                defer { state.continuation = nil }
+                return (true, state.continuation)
+            }
+            if first, let then {
+                then(reason)
+                return
+            }
         }
         continuation?.resume(returning: reason)
     }

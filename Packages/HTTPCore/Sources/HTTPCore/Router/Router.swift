@@ -21,6 +21,9 @@ public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
     /// A handler that answers without suspending (see ``synchronous(_:_:maxBodyBytes:_:)``).
     public typealias SynchronousHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
+    /// A handler that answers without suspending when it can, and returns nil when the route's async handler must
+    /// (see ``immediate(_:_:maxBodyBytes:_:otherwise:)``).
+    public typealias ImmediateHandler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse?
 
     struct Route: Sendable {
         let template: String
@@ -28,6 +31,11 @@ public struct Router: Sendable {
         let handler: Handler
         /// Set for routes added with `synchronous(_:_:maxBodyBytes:_:)`; `handler` then runs it too.
         var synchronous: SynchronousHandler? = nil
+        /// Set for routes added with `immediate(_:_:maxBodyBytes:_:otherwise:)`; `handler` then tries it first.
+        var immediate: ImmediateHandler? = nil
+
+        /// Whether the event loop may answer it (with every middleware synchronous, or for `immediate` an observer).
+        var answersWithoutTask: Bool { synchronous != nil || immediate != nil }
     }
 
     /// The outcome of matching a method and path.
@@ -73,12 +81,12 @@ public struct Router: Sendable {
         if !isKnownUniquelyReferenced(&root) { root = root.copy() }
         root.insert(route, method: method.rawValue, segments: segments[...])
         guard !segments.contains(where: { $0.hasPrefix(":") || $0 == "*" || $0 == "**" || $0.contains("%") }) else {
-            if route.synchronous != nil { hasPatternedSynchronous = true }
+            if route.answersWithoutTask { hasPatternedSynchronous = true }
             return
         }
         // The trie's rule (a later route for the same method and template wins) holds here too.
         let path = "/" + segments.joined(separator: "/")
-        literalSynchronous[path, default: [:]][method.rawValue] = route.synchronous == nil ? nil : route
+        literalSynchronous[path, default: [:]][method.rawValue] = route.answersWithoutTask ? route : nil
     }
 
     /// Adds a route (the same as `on(_:_:body:_:)`, with a labelled method).
@@ -114,6 +122,35 @@ public struct Router: Sendable {
                 try Self.checkedBody(handler(request, context), request: request, context: context)
             })
         route.synchronous = handler
+        insert(route, method: method)
+    }
+
+    /// Adds a route whose handler answers without suspending when it can (nil otherwise: `otherwise` answers), and
+    /// whose answer may be a long poll's wait (``HTTPResponse/afterWait(for:since:until:immediately:otherwise:)``).
+    ///
+    /// When every middleware is an ``HTTPResponseObserver``, the server runs `handler` on the connection's event
+    /// loop, as for ``synchronous(_:_:maxBodyBytes:_:)``, and a long poll it answers waits there too: a connection
+    /// that only makes such requests never has a task. When `handler` returns nil, the request goes to the
+    /// connection's task and the route answers it as an async route: `handler` runs again there, then `otherwise`
+    /// (so `handler` must be safe to run twice for a request it declines). Without a socket, or with other
+    /// middleware, the route is an async route that tries `handler` first. A stream or file body from `handler`
+    /// is a bug; it answers 500.
+    public mutating func immediate(
+        _ method: HTTPMethod,
+        _ template: String,
+        maxBodyBytes: Int = RequestBody.defaultLimit,
+        _ handler: @escaping ImmediateHandler,
+        otherwise: @escaping Handler
+    ) {
+        var route = Route(
+            template: template, policy: .collect(maxBytes: maxBodyBytes),
+            handler: { request, context in
+                if let response = try handler(request, context) {
+                    return Self.checkedBody(response, request: request, context: context, waitAllowed: true)
+                }
+                return try await otherwise(request, context)
+            })
+        route.immediate = handler
         insert(route, method: method)
     }
 
@@ -321,12 +358,98 @@ public struct Router: Sendable {
     /// for each request head.
     func immediateRoute(method: HTTPMethod, path: String) -> (route: Route, parameters: RouteParameters)? {
         guard synchronousMiddlewares != nil else { return nil }
-        if let route = literalSynchronous[path]?[method.rawValue] { return (route, RouteParameters()) }
+        if let route = literalSynchronous[path]?[method.rawValue] {
+            return answersImmediately(route) ? (route, RouteParameters()) : nil
+        }
         // With only literal synchronous routes, a miss is final for a path written as the table writes it.
         guard hasPatternedSynchronous || method == .HEAD || !Self.isWrittenAsTemplate(path) else { return nil }
-        guard case .found(let route, let parameters) = match(method: method, path: path), route.synchronous != nil
+        guard case .found(let route, let parameters) = match(method: method, path: path), answersImmediately(route)
         else { return nil }
         return (route, parameters)
+    }
+
+    /// Whether the event loop can answer `route`: a synchronous route when every middleware is synchronous, an
+    /// immediate one when every middleware only observes (its answer may come after a wait, when it is observed).
+    private func answersImmediately(_ route: Route) -> Bool {
+        if route.synchronous != nil { return true }
+        return route.immediate != nil && observersInnermostFirst != nil
+    }
+
+    /// What the event loop does with a request for an immediate route.
+    enum ImmediateOutcome {
+        /// Write this response (observed already).
+        case response(HTTPResponse)
+        /// The route's handler declined: the connection's task answers the request as an async route.
+        case declined
+        /// Wait as `PendingAnswer` says, then ``answerAfterWait(_:reason:request:context:since:)``.
+        case waiting(PendingAnswer)
+    }
+
+    /// What comes of a long poll's wait on the event loop.
+    enum AfterWait {
+        /// Write this response (observed already).
+        case response(HTTPResponse)
+        /// Wait again.
+        case waiting(PendingAnswer)
+        /// The connection's task makes the response with this (observed when it returns).
+        case later(@Sendable () async -> HTTPResponse)
+    }
+
+    /// Answers `request` for an immediate route (see ``immediateRoute(method:path:)``) without suspending, as far as
+    /// its handler can; a response is observed by the middleware (every one an observer) before it is returned.
+    func respondImmediately(
+        _ request: HTTPRequest, route: Route, context: RequestContext, since start: ContinuousClock.Instant
+    ) -> ImmediateOutcome {
+        guard let handler = route.immediate else {
+            return .response(respondImmediately(request, route: route, context: context))
+        }
+        let response: HTTPResponse
+        do {
+            guard let answered = try handler(request, context) else { return .declined }
+            response = Self.checkedBody(answered, request: request, context: context, waitAllowed: true)
+        } catch {
+            response = Self.render(error, request: request, context: context)
+        }
+        if case .afterWait(let pending) = response.body.storage { return .waiting(pending) }
+        observe(request, response, since: start)
+        return .response(response)
+    }
+
+    /// The step after an event-loop long poll's wait ended with `reason`.
+    func answerAfterWait(
+        _ pending: PendingAnswer, reason: WakeReason, request: HTTPRequest, context: RequestContext,
+        since start: ContinuousClock.Instant
+    ) -> AfterWait {
+        guard case .immediate(let now, let later) = pending.kind else {
+            preconditionFailure("an immediate route waits with afterWait(for:since:until:immediately:otherwise:)")
+        }
+        let response: HTTPResponse
+        do {
+            guard let answered = try now(reason) else {
+                return .later {
+                    var response: HTTPResponse
+                    do {
+                        response = try await later()
+                    } catch {
+                        response = Self.render(error, request: request, context: context)
+                    }
+                    response = await Self.completed(response, request: request, context: context)
+                    self.observe(request, response, since: start)
+                    return response
+                }
+            }
+            response = Self.checkedBody(answered, request: request, context: context, waitAllowed: true)
+        } catch {
+            response = Self.render(error, request: request, context: context)
+        }
+        if case .afterWait(let next) = response.body.storage { return .waiting(next) }
+        observe(request, response, since: start)
+        return .response(response)
+    }
+
+    /// Calls the observers with an answer made on the event loop, innermost first, as the chain would.
+    private func observe(_ request: HTTPRequest, _ response: HTTPResponse, since start: ContinuousClock.Instant) {
+        for observer in observersInnermostFirst ?? [] { observer.observe(request, response, since: start) }
     }
 
     /// Answers `request` (its route, parameters and collected body already set) through the synchronous middleware
@@ -364,8 +487,15 @@ public struct Router: Sendable {
 
     /// `response` when its body is bytes; a synchronous handler that answers with a stream or a file is a bug of
     /// the app, answered 500 (the same on both paths, so tests without a socket catch it).
-    static func checkedBody(_ response: HTTPResponse, request: HTTPRequest, context: RequestContext) -> HTTPResponse {
-        if case .buffer = response.body.storage { return response }
+    static func checkedBody(
+        _ response: HTTPResponse, request: HTTPRequest, context: RequestContext, waitAllowed: Bool = false
+    ) -> HTTPResponse {
+        switch response.body.storage {
+        case .buffer: return response
+        case .afterWait(let pending) where waitAllowed:
+            if case .immediate = pending.kind { return response }
+        default: break
+        }
         context.logger.error(
             "a synchronous route answered with a stream, a file or a wait",
             metadata: ["route": "\(request.route ?? "-")"])

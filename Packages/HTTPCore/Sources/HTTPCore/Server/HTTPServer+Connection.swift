@@ -8,17 +8,13 @@ extension HTTPServer {
     ///
     /// This frame and the ones below it stay allocated for the life of the connection (a task keeps its deepest
     /// task-allocator slabs), so the work is split into small functions.
-    func serve(_ connection: Connection) async {
+    func serve(_ connection: Connection, handoff: ConnectionHandoff) async {
         let channel = connection.channel
-        guard register(channel) else {
-            await reject(channel)
-            return
-        }
-        defer { unregister(channel) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 try await answerRequests(
-                    RequestPartReader(inbound.makeAsyncIterator()), outbound: outbound, channel: channel)
+                    RequestPartReader(inbound.makeAsyncIterator()), outbound: outbound, channel: channel,
+                    handoff: handoff)
             }
         } catch {
             logConnectionError(error)
@@ -30,22 +26,17 @@ extension HTTPServer {
     private func answerRequests(
         _ reader: RequestPartReader,
         outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
-        channel: any Channel
+        channel: any Channel,
+        handoff: ConnectionHandoff
     ) async throws {
         while let head = try await reader.nextHead() {
-            let keepAlive = try await answer(head, reader: reader, outbound: outbound, channel: channel)
+            let keepAlive = try await answer(
+                head, reader: reader, outbound: outbound, channel: channel, handoff: handoff)
             if !keepAlive {
                 if !reader.bodyFinished { try await lingeringClose(channel, reader: reader) }
                 break
             }
         }
-    }
-
-    /// Closes a connection accepted while the server stops.
-    @inline(never)
-    private func reject(_ channel: any Channel) async {
-        unregister(channel)
-        try? await channel.close()
     }
 
     @inline(never)
@@ -71,11 +62,18 @@ extension HTTPServer {
         _ head: HTTPRequestHead,
         reader: RequestPartReader,
         outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
-        channel: any Channel
+        channel: any Channel,
+        handoff: ConnectionHandoff
     ) async throws -> Bool {
         let start = ContinuousClock.now
         let (request, context) = makeRequest(head, reader: reader, outbound: outbound, channel: channel)
-        let (response, route) = await router.dispatch(request, context: context)
+        let (response, route): (HTTPResponse, String?)
+        if let handed = handoff.take() {
+            // A long poll the event loop waited for: its answer is made here (see ConnectionHandoff).
+            (response, route) = (await handed.make(), handed.route)
+        } else {
+            (response, route) = await router.dispatch(request, context: context)
+        }
         return try await finish(
             head, response: response, route: route, start: start, logger: context.logger, reader: reader,
             outbound: outbound, channel: channel)

@@ -32,6 +32,8 @@ public final class HTTPServer: Service, Sendable {
         var addressWaiters: [CheckedContinuation<SocketAddress, any Error>] = []
         var connections: [ObjectIdentifier: any Channel] = [:]
         var forceClose: Scheduled<Void>?
+        /// The listener closed: once `connections` is empty, no task can be started any more.
+        var acceptEnded = false
     }
 
     /// The router that answers requests.
@@ -45,6 +47,11 @@ public final class HTTPServer: Service, Sendable {
     private let onServerRunning: (@Sendable (SocketAddress) async -> Void)?
     private let state = Mutex(State())
     let requestCounter = Atomic<UInt64>(0)
+    /// How many connections were given a task so far (for tests: a connection answered on its event loop has none).
+    let startedTasks = Atomic<Int>(0)
+    /// Connections whose event loop asked for a task (see `startTask`), for `run()` to start it.
+    private let taskRequests: AsyncStream<(Connection, ConnectionHandoff)>
+    private let taskRequester: AsyncStream<(Connection, ConnectionHandoff)>.Continuation
 
     /// Creates a server; nothing listens until `run()`.
     ///
@@ -62,6 +69,7 @@ public final class HTTPServer: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.onServerRunning = onServerRunning
         self.shutdownSignal = ShutdownSignal()
+        (taskRequests, taskRequester) = AsyncStream.makeStream()
     }
 
     /// The bound address; waits until the server listens, throws if it stopped or failed to bind.
@@ -90,8 +98,11 @@ public final class HTTPServer: Service, Sendable {
     }
 
     /// Listens and serves until a graceful shutdown completes (or the task is cancelled).
+    ///
+    /// A connection gets a task only when a request needs one (see ``ImmediateResponder``); `run()` returns once every
+    /// connection has closed.
     public func run() async throws {
-        let serverChannel: NIOAsyncChannel<Connection, Never>
+        let serverChannel: NIOAsyncChannel<any Channel, Never>
         do {
             serverChannel = try await bind()
         } catch {
@@ -113,18 +124,19 @@ public final class HTTPServer: Service, Sendable {
         if let address, let onServerRunning { await onServerRunning(address) }
 
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                do {
-                    try await serverChannel.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
-                        }
+            await withTaskCancellationHandler {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.accept(serverChannel) }
+                    // Ends once the listener closed and every connection with it (or when cancelled).
+                    for await (connection, handoff) in taskRequests {
+                        group.addTask { await self.serve(connection, handoff: handoff) }
                     }
-                } catch is CancellationError {
-                    // The task running the server was cancelled (a ServiceGroup stopping it): a normal end.
-                    logger.debug("HTTP server stopped accepting: cancelled")
-                } catch {
-                    logger.error("HTTP server stopped accepting", metadata: ["error": "\(error)"])
+                }
+            } onCancel: {
+                // Connections without a task have nobody to cancel: closed here (the others' tasks close theirs).
+                self.taskRequester.finish()
+                for connection in self.state.withLock({ Array($0.connections.values) }) {
+                    connection.close(promise: nil)
                 }
             }
         } onGracefulShutdown: {
@@ -164,6 +176,40 @@ public final class HTTPServer: Service, Sendable {
         state.withLock { $0.forceClose = timer }
     }
 
+    /// Accepts connections until the listener closes (each is registered as its pipeline is made), then lets `run()`
+    /// end once every connection has closed.
+    private func accept(_ serverChannel: NIOAsyncChannel<any Channel, Never>) async {
+        do {
+            try await serverChannel.executeThenClose { inbound in
+                for try await _ in inbound {}
+            }
+        } catch is CancellationError {
+            // The task running the server was cancelled (a ServiceGroup stopping it): a normal end.
+            logger.debug("HTTP server stopped accepting: cancelled")
+        } catch {
+            logger.error("HTTP server stopped accepting", metadata: ["error": "\(error)"])
+        }
+        let drained = state.withLock { state in
+            state.acceptEnded = true
+            return state.connections.isEmpty
+        }
+        if drained { taskRequester.finish() }
+    }
+
+    /// Starts the task that answers `channel`'s requests from now on (with those of its requests the event loop
+    /// hands it); called on the channel's event loop, once per connection, before the first such request is passed
+    /// on. The task then answers through the async channel made here.
+    func startTask(for channel: any Channel, handoff: ConnectionHandoff) {
+        do {
+            let connection = try Connection(wrappingChannelSynchronously: channel)
+            startedTasks.add(1, ordering: .relaxed)
+            if case .terminated = taskRequester.yield((connection, handoff)) { channel.close(promise: nil) }
+        } catch {
+            logger.debug("connection could not start its task", metadata: ["error": "\(error)"])
+            channel.close(promise: nil)
+        }
+    }
+
     private func finishWaiters(with result: Result<SocketAddress, any Error>) {
         let waiters = state.withLock { state in
             if case .success(let address) = result { state.address = address }
@@ -173,22 +219,30 @@ public final class HTTPServer: Service, Sendable {
         for waiter in waiters { waiter.resume(with: result) }
     }
 
-    func register(_ channel: any Channel) -> Bool {
-        state.withLock { state in
+    /// Counts `channel` among the open connections until it closes; false (and it is closed) when the server no
+    /// longer runs.
+    private func register(_ channel: any Channel) {
+        let running = state.withLock { state in
             state.connections[ObjectIdentifier(channel)] = channel
             if case .running = state.phase { return true }
             return false
         }
+        channel.closeFuture.whenComplete { _ in self.unregister(channel) }
+        if !running { channel.close(promise: nil) }
     }
 
-    func unregister(_ channel: any Channel) {
-        _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+    private func unregister(_ channel: any Channel) {
+        let drained = state.withLock { state in
+            state.connections.removeValue(forKey: ObjectIdentifier(channel))
+            return state.acceptEnded && state.connections.isEmpty
+        }
+        if drained { taskRequester.finish() }
     }
 
     /// Receive buffer sizes for connections: 512 bytes first (a request head fits), growing for bodies.
     static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
 
-    private func bind() async throws -> NIOAsyncChannel<Connection, Never> {
+    private func bind() async throws -> NIOAsyncChannel<any Channel, Never> {
         let sslContext = try configuration.tls.map { tls in
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map {
                 NIOSSLCertificateSource.certificate($0)
@@ -237,12 +291,16 @@ public final class HTTPServer: Service, Sendable {
                     // (see ImmediateResponder); everything it passes on meets NIO's HTTP handlers as before. The
                     // decoder must stay unpaired with the encoder (no `HTTPRequestDecoder(responseEncoder:)`): a
                     // paired encoder queues every request's method and would match it to the wrong answer.
-                    try sync.addHandler(ImmediateResponder(server: self, guardian: guardian))
+                    try sync.addHandler(
+                        ImmediateResponder(server: self, guardian: guardian, handoff: ConnectionHandoff()))
                     try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
                     try sync.addHandler(guardian.partsHandler)
                     try sync.addHandler(HTTPServerPipelineHandler())
                     try sync.addHandler(HTTPServerProtocolErrorHandler())
-                    return try Connection(wrappingChannelSynchronously: channel)
+                    try sync.addHandler(ConnectionErrorCloser())
+                    // The async channel comes when a request needs the connection's task (`startTask`).
+                    self.register(channel)
+                    return channel
                 }
             }
     }

@@ -16,9 +16,19 @@ import NIOHTTP1
 /// goes on unchanged. The answer is what the task would have written: the same response and headers (framed as
 /// NIO's encoder frames them), keep-alive rule, access-log line and timeouts (the connection guard is told of the
 /// request and the answer as `Parts` would have seen them).
-final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// A route added with ``Router/immediate(_:_:maxBodyBytes:_:otherwise:)`` is answered here too, and so is its long
+/// poll's wait: the request waits as a ``Waiter`` that calls back on this event loop, with no task. Requests
+/// pipelined behind it are held (and reads withheld) until its answer is out. Such a route's request goes to the task
+/// when its handler declines it, and its answer does when the wait's answer needs to suspend
+/// (``ConnectionHandoff``).
+///
+/// The connection's task is started the first time a request must go to it: a connection that only makes requests
+/// answered here never has one.
+final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = IOData
     typealias OutboundOut = IOData
 
     private struct Pending {
@@ -37,8 +47,18 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         case forwarding
         /// The current request (`pending`) is answered here once its body is in.
         case collecting
+        /// The current request's long poll waits (`waiting`); parts that come meanwhile are held.
+        case waiting
         /// An answer here ended the connection (`Connection: close`), or it closed: nothing more is read.
         case closing
+
+        /// Whether a part read now is handled at once (not held, not dropped).
+        var readsParts: Bool {
+            switch self {
+            case .idle, .forwarding, .collecting: true
+            case .waiting, .closing: false
+            }
+        }
     }
 
     private var state = State.idle
@@ -50,16 +70,47 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
     /// A graceful shutdown began: later requests go to the task's side, where NIO's pipeline handler ends the
     /// connection; one being collected here is answered first, with `Connection: close`.
     private var quiescing = false
+    /// A long poll answered here, while it waits.
+    private struct Waiting {
+        var head: HTTPRequestHead
+        var request: HTTPRequest
+        var requestContext: RequestContext
+        var route: String
+        var start: ContinuousClock.Instant
+    }
+
+    /// Set exactly while `state` is `waiting`, with what it waits for and its waiter.
+    private var waiting: (request: Waiting, pending: PendingAnswer, waiter: Waiter)?
+    /// Request parts that came while a long poll waited here, in order; read again once it is answered.
+    private var held: [HTTPServerRequestPart] = []
+    /// A `read` withheld while a long poll waits here.
+    private var readPending = false
+    /// Whether the connection's task was started.
+    private var hasTask = false
     private let server: HTTPServer
     private let guardian: ConnectionGuard
+    private let handoff: ConnectionHandoff
 
-    init(server: HTTPServer, guardian: ConnectionGuard) {
+    init(server: HTTPServer, guardian: ConnectionGuard, handoff: ConnectionHandoff) {
         self.server = server
         self.guardian = guardian
+        self.handoff = handoff
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // While a long poll waits here, no more requests are read (those already read are held); the peer closing
+        // is still seen (NIO reads to the end on a hang-up).
+        if case .waiting = state {
+            readPending = true
+            return
+        }
+        context.read()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch state {
+        case .waiting:
+            held.append(unwrapInboundIn(data))
         case .forwarding:
             if case .end = unwrapInboundIn(data) { state = .idle }
             context.fireChannelRead(data)
@@ -75,6 +126,7 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
                 state = .collecting
             } else {
                 state = .forwarding
+                startTask(context: context)
                 context.fireChannelRead(data)
             }
         case .collecting:
@@ -104,19 +156,28 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            // The request being collected is answered (and the connection closed) first; otherwise the pipeline
-            // handler closes an idle connection, or the task's side once its answer is out.
-            let collecting: Bool
-            if case .collecting = state { collecting = true } else { collecting = false }
+            // The request being collected or waiting here is answered (and the connection closed) first; otherwise
+            // the pipeline handler closes an idle connection, or the task's side once its answer is out.
+            let answering: Bool
+            switch state {
+            case .collecting, .waiting: answering = true
+            default: answering = false
+            }
             quiescing = true
-            if collecting { return }
+            if answering { return }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        state = .closing
+        if case .waiting = state, let waiting {
+            // Its answer is made (whatever it counted is uncounted) and dropped: see `woke`.
+            waiting.waiter.resume(.cancelled)
+        } else {
+            state = .closing
+        }
         pending = nil
+        held = []
         context.fireChannelInactive()
     }
 
@@ -175,13 +236,127 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
             remoteIP: peer.ip,
             connectionClosed: channel.closeFuture
         )
-        var response: HTTPResponse
+        let response: HTTPResponse
         if (pending.body?.readableBytes ?? 0) > pending.limit {
             // Cannot happen within a Content-Length checked against the limit; kept as the task's rule.
             response = HTTPError.payloadTooLarge(limit: pending.limit).response
+        } else if pending.route.immediate != nil {
+            switch server.router.respondImmediately(
+                request, route: pending.route, context: requestContext, since: pending.start)
+            {
+            case .response(let answered):
+                response = answered
+            case .declined:
+                forward(head, body: pending.body, context: context)
+                return
+            case .waiting(let answer):
+                wait(
+                    Waiting(
+                        head: head, request: request, requestContext: requestContext, route: pending.route.template,
+                        start: pending.start),
+                    for: answer, context: context)
+                return
+            }
         } else {
             response = server.router.respondImmediately(request, route: pending.route, context: requestContext)
         }
+        write(
+            response, for: head, route: pending.route.template, start: pending.start, logger: requestContext.logger,
+            context: context)
+    }
+
+    /// Starts `request`'s wait for `pending`: its waiter calls `woke` on this event loop.
+    private func wait(_ request: Waiting, for pending: PendingAnswer, context: ChannelHandlerContext) {
+        let eventLoop = context.eventLoop
+        // The channel itself is held too: the context does not keep it alive.
+        let target = NIOLoopBound((handler: self, context: context, channel: context.channel), eventLoop: eventLoop)
+        let waiter = Waiter { reason in
+            eventLoop.execute {
+                let (handler, context, channel) = target.value
+                handler.woke(reason, pending: pending, context: context, channel: channel)
+            }
+        }
+        waiting = (request, pending, waiter)
+        state = .waiting
+        if let early = pending.notifier.arm(
+            waiter, since: pending.since, until: pending.deadline, shutdown: server.shutdownSignal, on: eventLoop)
+        {
+            waiter.resume(early)
+        }
+    }
+
+    /// The long poll waiting here for `pending` ended with `reason`: answers it, waits again, or hands its answer to
+    /// the task. When the connection closed meanwhile, the answer is made (the route uncounts what it counted) and
+    /// dropped.
+    private func woke(
+        _ reason: WakeReason, pending: PendingAnswer, context: ChannelHandlerContext, channel: any Channel
+    ) {
+        guard case .waiting = state, let (current, waited, waiter) = waiting, waited === pending else { return }
+        pending.notifier.disarm(waiter, until: pending.deadline, shutdown: server.shutdownSignal)
+        waiting = nil
+        let step = server.router.answerAfterWait(
+            pending, reason: reason, request: current.request, context: current.requestContext, since: current.start)
+        guard channel.isActive else {
+            state = .closing
+            return
+        }
+        state = .idle
+        switch step {
+        case .response(let response):
+            write(
+                response, for: current.head, route: current.route, start: current.start,
+                logger: current.requestContext.logger, context: context)
+        case .waiting(let next):
+            wait(current, for: next, context: context)
+            return
+        case .later(let answer):
+            handoff.put(answer, route: current.route)
+            forward(current.head, body: nil, context: context)
+        }
+        readHeld(context: context)
+    }
+
+    /// Passes a request answered here so far to the connection's task (starting it), as the decoder gave it.
+    private func forward(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+        // The task's side counts the request again (`Parts`): this side's count ends here.
+        guardian.responseEnded()
+        state = .forwarding
+        startTask(context: context)
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        if let body, body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
+        // The end switches `state` back to idle, as the decoder's end would.
+        channelRead(context: context, data: wrapInboundOut(.end(nil)))
+        context.fireChannelReadComplete()
+    }
+
+    /// Reads the parts held while a long poll waited, until one waits again; then the read that was withheld.
+    private func readHeld(context: ChannelHandlerContext) {
+        var read = false
+        while !held.isEmpty, state.readsParts {
+            read = true
+            channelRead(context: context, data: wrapInboundOut(held.removeFirst()))
+        }
+        if read { context.fireChannelReadComplete() }
+        if readPending, state.readsParts {
+            readPending = false
+            context.read()
+        }
+    }
+
+    private func startTask(context: ChannelHandlerContext) {
+        guard !hasTask else { return }
+        hasTask = true
+        server.startTask(for: context.channel, handoff: handoff)
+    }
+
+    /// Writes `response` (bytes) as one buffer, logs it, and ends the connection when it does not stay open.
+    private func write(
+        _ response: HTTPResponse, for head: HTTPRequestHead, route: String, start: ContinuousClock.Instant,
+        logger: Logger, context: ChannelHandlerContext
+    ) {
+        var response = response
+        let server = self.server
+        let channel = context.channel
         guard case .buffer(let body) = response.body.storage else {
             preconditionFailure("respondImmediately answers with bytes")
         }
@@ -206,8 +381,8 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
         }
         if let level = server.configuration.accessLogLevel, server.logger.logLevel <= level {
             server.logAccess(
-                head, status: status, bytes: sendsBody ? body.readableBytes : 0, route: pending.route.template,
-                start: pending.start, level: level, logger: requestContext.logger, channel: channel)
+                head, status: status, bytes: sendsBody ? body.readableBytes : 0, route: route, start: start,
+                level: level, logger: logger, channel: channel)
         }
         if sendsBody {
             var body = body
@@ -218,6 +393,7 @@ final class ImmediateResponder: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
         } else {
             state = .closing
+            held = []
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes))).whenComplete { _ in channel.close(promise: nil) }
         }
     }

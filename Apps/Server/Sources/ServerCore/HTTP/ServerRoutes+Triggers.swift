@@ -27,8 +27,15 @@ extension ServerRoutes {
                 }
             })
 
-        router.get(
-            "/v1/triggers/:name", { request, context throws(ServerError) in try await longPoll(request, context) })
+        // The shared secret's poll is answered, and waits, on the connection's event loop (no task per waiting
+        // poll); a token's, or one a rollout gates, declines there and is answered by `longPoll`.
+        router.immediate(
+            .GET, "/v1/triggers/:name",
+            { request, context throws(ServerError) in
+                guard case .answer(let response) = try pollWithoutStore(request, context: context) else { return nil }
+                return response
+            },
+            otherwise: { request, context throws(ServerError) in try await longPoll(request, context) })
 
         router.get(
             "/v1/triggers",
@@ -200,18 +207,25 @@ extension ServerRoutes {
     }
 
     /// Waits until `notifier` publishes after `seen`, the poll's deadline, graceful shutdown, or the client going
-    /// away, then answers as ``afterWait(_:)`` says; the agent counts as polling meanwhile. The router waits
-    /// (`HTTPResponse.afterWait`), so none of this route's frames are held while the poll waits.
+    /// away, then answers as ``afterWait(_:)`` says; the agent counts as polling meanwhile. The router or the
+    /// connection's event loop waits (`HTTPResponse.afterWait`), so none of this route's frames are held while the
+    /// poll waits; the answer is made without suspending unless the rollout gates it.
     func waitForMove(
         _ poll: PollRequest, notifier: Notifier, since seen: Notifier.Generation, context: RequestContext
     ) -> HTTPResponse {
         let components = self.components
         if let agent = poll.agent { components.agents.pollChanged(name: agent, delta: 1, now: components.now()) }
-        return .afterWait(for: notifier, since: seen, until: poll.deadline) { _ throws(ServerError) in
-            // Runs once whatever ended the wait, so the count above always comes down.
-            if let agent = poll.agent { components.agents.pollChanged(name: agent, delta: -1, now: components.now()) }
-            return try await finish(poll, try afterWait(poll), context: context)
-        }
+        return .afterWait(
+            for: notifier, since: seen, until: poll.deadline,
+            immediately: { _ throws(ServerError) in
+                // Runs once whatever ended the wait, so the count above always comes down.
+                if let agent = poll.agent {
+                    components.agents.pollChanged(name: agent, delta: -1, now: components.now())
+                }
+                guard case .answer(let response) = try afterWait(poll) else { return nil }
+                return response
+            },
+            otherwise: { () throws(ServerError) in try await finish(poll, try afterWait(poll), context: context) })
     }
 
     /// The long poll of an agent on a trigger with a rollout: it shows the count the rollout admitted the agent to,

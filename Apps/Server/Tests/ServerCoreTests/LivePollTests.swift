@@ -8,15 +8,6 @@ import Testing
 /// The v1 long poll over a real socket, where the shared secret's poll waits on the connection's event loop (no
 /// task) and an answer the rollout gates is made by the connection's task: what `TestServer` (no socket) cannot see.
 @Suite(.timeLimit(.minutes(2))) struct LivePollTests {
-    static func poll(_ server: LiveServer, _ agent: String, after: Int64, wait: Double = 0) async throws -> Int64 {
-        let epoch = server.components.store.epoch
-        let response = try await server.send(
-            .GET, "/v1/triggers/app?after=\(after)&epoch=\(epoch)&wait=\(wait)",
-            headers: [(HeaderName.agent, agent)], bearer: true)
-        #expect(response.status == 200, "\(response.text)")
-        return try JSONDecoder().decode(TriggerState.self, from: Data(response.body)).count
-    }
-
     static func rolloutPlaces(_ server: LiveServer) async throws -> [RolloutPlace] {
         let response = try await server.send(.GET, "/v1/triggers/app/rollout", bearer: true)
         return try JSONDecoder().decode(Rollout.self, from: Data(response.body)).agents.map(\.place)
@@ -31,7 +22,7 @@ import Testing
     /// polls comes down again.
     @Test func aWaitingPollCountsItsAgentAndAnIncrementAnswersIt() async throws {
         try await withLiveServer { server in
-            async let woken = Self.poll(server, "a", after: 0, wait: 30)
+            async let woken = server.poll("a", after: 0, wait: 30)
             try await eventually("a's poll waits") {
                 server.components.hub.notifier(for: "app").waiterCount == 1 && Self.polling(server) == ["a"]
             }
@@ -45,7 +36,7 @@ import Testing
     /// A client that goes away during the wait ends it: the agent no longer counts as polling.
     @Test func aPollWhoseClientGoesAwayStopsCounting() async throws {
         try await withLiveServer { server in
-            let waiting = Task { try await Self.poll(server, "a", after: 0, wait: 30) }
+            let waiting = Task { try await server.poll("a", after: 0, wait: 30) }
             try await eventually("a's poll waits") { Self.polling(server) == ["a"] }
             waiting.cancel()
             _ = await waiting.result
@@ -62,11 +53,11 @@ import Testing
             let policy = try await server.send(
                 .PUT, "/v1/triggers/app/policy", body: #"{"max_parallel": 1}"#, bearer: true)
             #expect(policy.status == 200, "\(policy.text)")
-            for agent in ["a", "b"] { _ = try await Self.poll(server, agent, after: 0) }
-            async let woken = Self.poll(server, "b", after: 0, wait: 30)
+            for agent in ["a", "b"] { _ = try await server.poll(agent, after: 0) }
+            async let woken = server.poll("b", after: 0, wait: 30)
             try await eventually("b's poll waits") { server.components.hub.notifier(for: "app").waiterCount >= 1 }
             #expect(try await server.send(.POST, "/v1/triggers/app", bearer: true).status == 200)
-            #expect(try await Self.poll(server, "a", after: 0) == 1)
+            #expect(try await server.poll("a", after: 0) == 1)
             try await eventually("b's poll to wait on, not answer, the release") {
                 try await Self.rolloutPlaces(server) == [.admitted, .waiting]
                     && server.components.hub.notifier(for: "app").waiterCount >= 1

@@ -10,16 +10,6 @@ import Testing
 /// Rollouts with agents spread over two replicas of one PostgreSQL database: admission is decided on the stored
 /// rollout, so `max_parallel`, halts and the operator's controls hold across replicas as in one process.
 @Suite(.postgresCluster, .timeLimit(.minutes(3))) struct RolloutReplicaTests {
-    /// One long poll of `agent` on `server`, saying it has `after`; answers at once unless `wait` is given.
-    static func poll(_ server: LiveServer, _ agent: String, after: Int64, wait: Double = 0) async throws -> Int64 {
-        let epoch = server.components.store.epoch
-        let response = try await server.send(
-            .GET, "/v1/triggers/app?after=\(after)&epoch=\(epoch)&wait=\(wait)",
-            headers: [(HeaderName.agent, agent)], bearer: true)
-        #expect(response.status == 200, "\(response.text)")
-        return try JSONDecoder().decode(TriggerState.self, from: Data(response.body)).count
-    }
-
     static func report(_ server: LiveServer, agent: String, count: Int64, status: String) async throws {
         let epoch = server.components.store.epoch
         let run =
@@ -95,14 +85,14 @@ import Testing
             // rollout admitting two agents of its own.
             let agents = (1...8).map { "agent-\($0)" }
             let home: @Sendable (Int) -> LiveServer = { index in index % 2 == 0 ? a : b }
-            for (index, agent) in agents.enumerated() { _ = try await Self.poll(home(index), agent, after: 0) }
+            for (index, agent) in agents.enumerated() { _ = try await home(index).poll(agent, after: 0) }
             try await Self.release(on: a, seenBy: b)
             let running = RunningAgents()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, agent) in agents.enumerated() {
                     group.addTask {
                         let deadline = ContinuousClock.now + .seconds(90)
-                        while try await Self.poll(home(index), agent, after: 0, wait: 5) != 1 {
+                        while try await home(index).poll(agent, after: 0, wait: 5) != 1 {
                             try #require(ContinuousClock.now < deadline, "\(agent) was never admitted")
                         }
                         running.state.withLock {
@@ -134,13 +124,13 @@ import Testing
     @Test func aFailureReportedToOneReplicaHaltsAdmissionOnTheOther() async throws {
         try await ReplicaTests().withReplicas { a, b in
             try await Self.setPolicy(#"{"max_parallel": 1}"#, on: a, seenBy: b)
-            _ = try await Self.poll(a, "on-a", after: 0)
-            _ = try await Self.poll(b, "on-b", after: 0)
+            _ = try await a.poll("on-a", after: 0)
+            _ = try await b.poll("on-b", after: 0)
             try await Self.release(on: a, seenBy: b)
             // Exactly one is admitted, whichever replica's start of the rollout was stored first.
             let shown = [
-                (name: "on-a", server: a, count: try await Self.poll(a, "on-a", after: 0)),
-                (name: "on-b", server: b, count: try await Self.poll(b, "on-b", after: 0)),
+                (name: "on-a", server: a, count: try await a.poll("on-a", after: 0)),
+                (name: "on-b", server: b, count: try await b.poll("on-b", after: 0)),
             ]
             #expect(shown.map(\.count).sorted() == [0, 1], "\(shown.map(\.count))")
             let first = try #require(shown.first { $0.count == 1 })
@@ -150,8 +140,8 @@ import Testing
                 let rollout = try await Self.rollout(second.server)
                 return rollout.state == .halted && rollout.haltedBy == first.name
             }
-            #expect(try await Self.poll(second.server, second.name, after: 0) == 0, "a halt admits nobody")
-            #expect(try await Self.poll(second.server, second.name, after: 0, wait: 1) == 0)
+            #expect(try await second.server.poll(second.name, after: 0) == 0, "a halt admits nobody")
+            #expect(try await second.server.poll(second.name, after: 0, wait: 1) == 0)
             // The operator resumes on the replica that did not see the failure; the other admits on it.
             let resumed = try await second.server.send(.POST, "/v1/triggers/app/rollout/resume", bearer: true)
             #expect(resumed.status == 200, "\(resumed.text)")
@@ -160,7 +150,7 @@ import Testing
             try await eventually("the first replica sees the resume") {
                 try await Self.rollout(first.server).state == .running
             }
-            #expect(try await Self.poll(second.server, second.name, after: 0) == 1)
+            #expect(try await second.server.poll(second.name, after: 0) == 1)
         }
     }
 }

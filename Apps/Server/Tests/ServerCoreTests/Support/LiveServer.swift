@@ -3,6 +3,8 @@ import Foundation
 import HTTPCore
 import Logging
 import NIOCore
+import ProstagmaProtocol
+import Testing
 
 @testable import ServerCore
 
@@ -36,6 +38,18 @@ struct LiveServer: Sendable {
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Response(
             status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+    }
+}
+
+extension LiveServer {
+    /// One v1 long poll of trigger `app` by `agent`, saying it has `after`; answers at once unless `wait` is given.
+    func poll(_ agent: String, after: Int64, wait: Double = 0) async throws -> Int64 {
+        let epoch = components.store.epoch
+        let response = try await send(
+            .GET, "/v1/triggers/app?after=\(after)&epoch=\(epoch)&wait=\(wait)",
+            headers: [(HeaderName.agent, agent)], bearer: true)
+        #expect(response.status == 200, "\(response.text)")
+        return try JSONDecoder().decode(TriggerState.self, from: Data(response.body)).count
     }
 }
 

@@ -375,23 +375,16 @@ public struct Router: Sendable {
         return route.immediate != nil && observersInnermostFirst != nil
     }
 
-    /// What the event loop does with a request for an immediate route.
-    enum ImmediateOutcome {
+    /// What the event loop does next with a request for an immediate route.
+    enum ImmediateStep {
         /// Write this response (observed already).
         case response(HTTPResponse)
         /// The route's handler declined: the connection's task answers the request as an async route.
         case declined
         /// Wait as `PendingAnswer` says, then ``answerAfterWait(_:reason:request:context:since:)``.
         case waiting(PendingAnswer)
-    }
-
-    /// What comes of a long poll's wait on the event loop.
-    enum AfterWait {
-        /// Write this response (observed already).
-        case response(HTTPResponse)
-        /// Wait again.
-        case waiting(PendingAnswer)
-        /// The connection's task makes the response with this (observed when it returns).
+        /// The wait's answer must suspend: the connection's task makes the response with this (observed when it
+        /// returns).
         case later(@Sendable () async -> HTTPResponse)
     }
 
@@ -399,50 +392,56 @@ public struct Router: Sendable {
     /// its handler can; a response is observed by the middleware (every one an observer) before it is returned.
     func respondImmediately(
         _ request: HTTPRequest, route: Route, context: RequestContext, since start: ContinuousClock.Instant
-    ) -> ImmediateOutcome {
+    ) -> ImmediateStep {
         guard let handler = route.immediate else {
             return .response(respondImmediately(request, route: route, context: context))
         }
-        let response: HTTPResponse
-        do {
-            guard let answered = try handler(request, context) else { return .declined }
-            response = Self.checkedBody(answered, request: request, context: context, waitAllowed: true)
-        } catch {
-            response = Self.render(error, request: request, context: context)
-        }
-        if case .afterWait(let pending) = response.body.storage { return .waiting(pending) }
-        observe(request, response, since: start)
-        return .response(response)
+        guard let response = Self.checked({ try handler(request, context) }, request: request, context: context)
+        else { return .declined }
+        return settled(response, request: request, since: start)
     }
 
     /// The step after an event-loop long poll's wait ended with `reason`.
     func answerAfterWait(
         _ pending: PendingAnswer, reason: WakeReason, request: HTTPRequest, context: RequestContext,
         since start: ContinuousClock.Instant
-    ) -> AfterWait {
+    ) -> ImmediateStep {
         guard case .immediate(let now, let later) = pending.kind else {
             preconditionFailure("an immediate route waits with afterWait(for:since:until:immediately:otherwise:)")
         }
-        let response: HTTPResponse
-        do {
-            guard let answered = try now(reason) else {
-                return .later {
-                    var response: HTTPResponse
-                    do {
-                        response = try await later()
-                    } catch {
-                        response = Self.render(error, request: request, context: context)
-                    }
-                    response = await Self.completed(response, request: request, context: context)
-                    self.observe(request, response, since: start)
-                    return response
+        guard let response = Self.checked({ try now(reason) }, request: request, context: context) else {
+            return .later {
+                var response: HTTPResponse
+                do {
+                    response = try await later()
+                } catch {
+                    response = Self.render(error, request: request, context: context)
                 }
+                response = await Self.completed(response, request: request, context: context)
+                self.observe(request, response, since: start)
+                return response
             }
-            response = Self.checkedBody(answered, request: request, context: context, waitAllowed: true)
-        } catch {
-            response = Self.render(error, request: request, context: context)
         }
-        if case .afterWait(let next) = response.body.storage { return .waiting(next) }
+        return settled(response, request: request, since: start)
+    }
+
+    /// What `make` (an immediate handler, or its wait's answer) answers, its errors rendered; nil when it declined.
+    private static func checked(
+        _ make: () throws -> HTTPResponse?, request: HTTPRequest, context: RequestContext
+    ) -> HTTPResponse? {
+        do {
+            guard let answered = try make() else { return nil }
+            return checkedBody(answered, request: request, context: context, waitAllowed: true)
+        } catch {
+            return render(error, request: request, context: context)
+        }
+    }
+
+    /// `response` observed and to be written, or the wait it is.
+    private func settled(
+        _ response: HTTPResponse, request: HTTPRequest, since start: ContinuousClock.Instant
+    ) -> ImmediateStep {
+        if case .afterWait(let pending) = response.body.storage { return .waiting(pending) }
         observe(request, response, since: start)
         return .response(response)
     }

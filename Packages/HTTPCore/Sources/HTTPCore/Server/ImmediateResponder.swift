@@ -70,8 +70,8 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     /// A graceful shutdown began: later requests go to the task's side, where NIO's pipeline handler ends the
     /// connection; one being collected here is answered first, with `Connection: close`.
     private var quiescing = false
-    /// A long poll answered here, while it waits.
-    private struct Waiting {
+    /// A request for an immediate route, answered here (while its long poll waits, too).
+    private struct Exchange {
         var head: HTTPRequestHead
         var request: HTTPRequest
         var requestContext: RequestContext
@@ -80,7 +80,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Set exactly while `state` is `waiting`, with what it waits for and its waiter.
-    private var waiting: (request: Waiting, pending: PendingAnswer, waiter: Waiter)?
+    private var waiting: (request: Exchange, pending: PendingAnswer, waiter: Waiter)?
     /// Request parts that came while a long poll waited here, in order; read again once it is answered.
     private var held: [HTTPServerRequestPart] = []
     /// A `read` withheld while a long poll waits here.
@@ -241,22 +241,13 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             // Cannot happen within a Content-Length checked against the limit; kept as the task's rule.
             response = HTTPError.payloadTooLarge(limit: pending.limit).response
         } else if pending.route.immediate != nil {
-            switch server.router.respondImmediately(
+            let exchange = Exchange(
+                head: head, request: request, requestContext: requestContext, route: pending.route.template,
+                start: pending.start)
+            let step = server.router.respondImmediately(
                 request, route: pending.route, context: requestContext, since: pending.start)
-            {
-            case .response(let answered):
-                response = answered
-            case .declined:
-                forward(head, body: pending.body, context: context)
-                return
-            case .waiting(let answer):
-                wait(
-                    Waiting(
-                        head: head, request: request, requestContext: requestContext, route: pending.route.template,
-                        start: pending.start),
-                    for: answer, context: context)
-                return
-            }
+            proceed(step, exchange, body: pending.body, context: context)
+            return
         } else {
             response = server.router.respondImmediately(request, route: pending.route, context: requestContext)
         }
@@ -265,8 +256,28 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             context: context)
     }
 
+    /// Does what the router said comes next for `exchange`: write its answer, pass it to the connection's task
+    /// (to be routed again, or with the answer to make), or wait. `body` is its body, for routing it again.
+    private func proceed(
+        _ step: Router.ImmediateStep, _ exchange: Exchange, body: ByteBuffer?, context: ChannelHandlerContext
+    ) {
+        switch step {
+        case .response(let response):
+            write(
+                response, for: exchange.head, route: exchange.route, start: exchange.start,
+                logger: exchange.requestContext.logger, context: context)
+        case .declined:
+            forward(exchange.head, body: body, context: context)
+        case .waiting(let pending):
+            wait(exchange, for: pending, context: context)
+        case .later(let answer):
+            handoff.put(answer, route: exchange.route)
+            forward(exchange.head, body: nil, context: context)
+        }
+    }
+
     /// Starts `request`'s wait for `pending`: its waiter calls `woke` on this event loop.
-    private func wait(_ request: Waiting, for pending: PendingAnswer, context: ChannelHandlerContext) {
+    private func wait(_ request: Exchange, for pending: PendingAnswer, context: ChannelHandlerContext) {
         let eventLoop = context.eventLoop
         // The channel itself is held too: the context does not keep it alive.
         let target = NIOLoopBound((handler: self, context: context, channel: context.channel), eventLoop: eventLoop)
@@ -301,18 +312,8 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         state = .idle
-        switch step {
-        case .response(let response):
-            write(
-                response, for: current.head, route: current.route, start: current.start,
-                logger: current.requestContext.logger, context: context)
-        case .waiting(let next):
-            wait(current, for: next, context: context)
-            return
-        case .later(let answer):
-            handoff.put(answer, route: current.route)
-            forward(current.head, body: nil, context: context)
-        }
+        // The body is not kept while a poll waits: a step after the wait never routes the request again.
+        proceed(step, current, body: nil, context: context)
         readHeld(context: context)
     }
 

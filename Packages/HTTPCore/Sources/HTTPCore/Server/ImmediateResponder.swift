@@ -252,7 +252,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             response = server.router.respondImmediately(request, route: pending.route, context: requestContext)
         }
         write(
-            response, for: head, route: pending.route.template, start: pending.start, logger: requestContext.logger,
+            response, for: head, route: pending.route.template, start: pending.start, requestContext: requestContext,
             context: context)
     }
 
@@ -265,7 +265,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
         case .response(let response):
             write(
                 response, for: exchange.head, route: exchange.route, start: exchange.start,
-                logger: exchange.requestContext.logger, context: context)
+                requestContext: exchange.requestContext, context: context)
         case .declined:
             forward(exchange.head, body: body, context: context)
         case .waiting(let pending):
@@ -353,7 +353,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes `response` (bytes) as one buffer, logs it, and ends the connection when it does not stay open.
     private func write(
         _ response: HTTPResponse, for head: HTTPRequestHead, route: String, start: ContinuousClock.Instant,
-        logger: Logger, context: ChannelHandlerContext
+        requestContext: RequestContext, context: ChannelHandlerContext
     ) {
         var response = response
         let server = self.server
@@ -383,7 +383,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
         if let level = server.configuration.accessLogLevel, server.logger.logLevel <= level {
             server.logAccess(
                 head, status: status, bytes: sendsBody ? body.readableBytes : 0, route: route, start: start,
-                level: level, logger: logger, channel: channel)
+                level: level, logger: requestContext.logger, channel: channel)
         }
         if sendsBody {
             var body = body

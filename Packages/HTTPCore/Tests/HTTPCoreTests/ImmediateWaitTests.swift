@@ -220,6 +220,48 @@ import Testing
         #expect(setup.observed.entries == ["/poll/:ms 200", "/plain 200", "/declines 200"])
     }
 
+    /// A connection without a task has none of NIO's HTTP handlers behind the event loop's: a malformed request is
+    /// still answered 400, after the answers before it, and the connection closes.
+    @Test func aMalformedRequestOnAConnectionWithoutATaskIs400() async throws {
+        let setup = Setup()
+        try await withTestServer(Self.makeRouter(setup)) { server, port in
+            let (text, closed) = try await RawConnection.exchange(
+                port: port, sending: "GET /plain HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n"
+            ) { _ in false }
+            #expect(closed)
+            let answers = completeResponses(in: text)
+            #expect(answers.count == 2)
+            #expect(answers.first?.hasSuffix("plain") == true)
+            #expect(answers.last?.hasPrefix("HTTP/1.1 400 Bad Request\r\n") == true)
+            #expect(answers.last?.lowercased().contains("connection: close") == true)
+            #expect(server.startedTasks.load(ordering: .relaxed) == 0)
+        }
+    }
+
+    /// An idle keep-alive connection without a task is closed at a graceful shutdown, as NIO's pipeline handler
+    /// closes one with a task (the shutdown and idle timeouts are long here: only that close can end the test within
+    /// its time limit).
+    @Test func anIdleConnectionWithoutATaskClosesAtAShutdown() async throws {
+        let setup = Setup()
+        let patient: (inout HTTPServer.Configuration) -> Void = {
+            $0.shutdownTimeout = .seconds(600)
+            $0.idleTimeout = .seconds(600)
+        }
+        try await withTestServer(Self.makeRouter(setup), configure: patient) { server, port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.channel.executeThenClose { inbound, outbound in
+                var iterator = inbound.makeAsyncIterator()
+                var text = ""
+                try await outbound.write(ByteBuffer(string: "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n"))
+                try await readResponses(1, from: &iterator, into: &text)
+                server.triggerGracefulShutdown()
+                try await readToEnd(from: &iterator, into: &text)
+                #expect(completeResponses(in: text).count == 1)
+            }
+            #expect(server.startedTasks.load(ordering: .relaxed) == 0)
+        }
+    }
+
     /// Without a socket (or with middleware that is not an observer) the route is an async route: the same answers.
     @Test func withoutASocketTheRouteAnswersTheSame() async throws {
         let setup = Setup()

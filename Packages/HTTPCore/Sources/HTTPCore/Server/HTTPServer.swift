@@ -198,9 +198,20 @@ public final class HTTPServer: Service, Sendable {
 
     /// Starts the task that answers `channel`'s requests from now on (with those of its requests the event loop
     /// hands it); called on the channel's event loop, once per connection, before the first such request is passed
-    /// on. The task then answers through the async channel made here.
-    func startTask(for channel: any Channel, handoff: ConnectionHandoff) {
+    /// on. NIO's HTTP handlers for the task's side go in after `responder` (a connection answered only on its event
+    /// loop has none: fewer handlers for each read and write to pass, and less memory), and the task answers through
+    /// the async channel made here.
+    func startTask(
+        for channel: any Channel, after responder: ImmediateResponder, guardian: ConnectionGuard,
+        handoff: ConnectionHandoff
+    ) {
         do {
+            try channel.pipeline.syncOperations.addHandlers(
+                [
+                    HTTPResponseEncoder(configuration: .init()), guardian.partsHandler, HTTPServerPipelineHandler(),
+                    HTTPServerProtocolErrorHandler(),
+                ],
+                position: .after(responder))
             let connection = try Connection(wrappingChannelSynchronously: channel)
             startedTasks.add(1, ordering: .relaxed)
             if case .terminated = taskRequester.yield((connection, handoff)) { channel.close(promise: nil) }
@@ -287,18 +298,15 @@ public final class HTTPServer: Service, Sendable {
                     let guardian = ConnectionGuard(limits: limits)
                     try sync.addHandler(guardian.rawBytesHandler)
                     try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                    // Between the decoder and the encoder: it reads request parts and writes whole answers as bytes
-                    // (see ImmediateResponder); everything it passes on meets NIO's HTTP handlers as before. The
-                    // decoder must stay unpaired with the encoder (no `HTTPRequestDecoder(responseEncoder:)`): a
-                    // paired encoder queues every request's method and would match it to the wrong answer.
+                    // After the decoder: it reads request parts and writes whole answers as bytes (see
+                    // ImmediateResponder); what it passes on meets NIO's HTTP handlers (encoder, pipeline and protocol
+                    // error handlers, added with the connection's task by `startTask`) as before. The decoder must
+                    // stay unpaired with the encoder (no `HTTPRequestDecoder(responseEncoder:)`): a paired encoder
+                    // queues every request's method and would match it to the wrong answer.
                     try sync.addHandler(
                         ImmediateResponder(server: self, guardian: guardian, handoff: ConnectionHandoff()))
-                    try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
-                    try sync.addHandler(guardian.partsHandler)
-                    try sync.addHandler(HTTPServerPipelineHandler())
-                    try sync.addHandler(HTTPServerProtocolErrorHandler())
                     try sync.addHandler(ConnectionErrorCloser())
-                    // The async channel comes when a request needs the connection's task (`startTask`).
+                    // The task's handlers and the async channel come when a request needs the task (`startTask`).
                     self.register(channel)
                     return channel
                 }

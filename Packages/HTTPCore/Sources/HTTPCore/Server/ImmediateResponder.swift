@@ -5,9 +5,11 @@ import NIOHTTP1
 /// Answers requests for synchronous routes on the connection's event loop; passes every other request on, whole,
 /// through NIO's HTTP handlers to the connection's task.
 ///
-/// Sits right after the request decoder and before the response encoder, so a request answered here costs one
-/// handler on the way in and one write of the whole answer (status line, headers and body in one buffer) on the
-/// way out, instead of three request parts and three response parts through five handlers each. A request is
+/// Sits right after the request decoder (and before NIO's response encoder, once the connection has a task), so a
+/// request answered here costs one handler on the way in and one write of the whole answer (status line, headers
+/// and body in one buffer) on the way out, instead of three request parts and three response parts through five
+/// handlers each. Until the connection has a task, it also does what NIO's pipeline and protocol error handlers
+/// would: closes an idle connection at a graceful shutdown, and answers a malformed request 400. A request is
 /// answered here when nothing else is in flight on the connection (every earlier request has its answer's end, so
 /// answers stay in request order; a request pipelined behind one the task answers goes to the task too), the router
 /// says its route and every middleware are synchronous (``Router/immediateRoute(method:path:)``), and its body
@@ -157,7 +159,8 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             // The request being collected or waiting here is answered (and the connection closed) first; otherwise
-            // the pipeline handler closes an idle connection, or the task's side once its answer is out.
+            // NIO's pipeline handler closes an idle connection, or the task's side once its answer is out. Without a
+            // task there is no pipeline handler: an idle connection is closed here, as it would close it.
             let answering: Bool
             switch state {
             case .collecting, .waiting: answering = true
@@ -165,6 +168,11 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             }
             quiescing = true
             if answering { return }
+            if !hasTask {
+                state = .closing
+                context.close(promise: nil)
+                return
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -182,11 +190,18 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A decoder error: the protocol error handler answers 400 and closes; a request being collected here is
-        // dropped with the connection.
+        // A decoder error: the protocol error handler answers 400 and the connection closes; a request being
+        // collected here is dropped with the connection. Without a task there is no protocol error handler: the 400
+        // it would write is written here (not into a connection that closed already: nobody can read it then).
         if case .collecting = state {
             state = .closing
             pending = nil
+        }
+        if !hasTask, error is HTTPParserError, context.channel.isActive {
+            state = .closing
+            var answer = context.channel.allocator.buffer(capacity: 80)
+            answer.writeStaticString("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer)), promise: nil)
         }
         context.fireErrorCaught(error)
     }
@@ -347,7 +362,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private func startTask(context: ChannelHandlerContext) {
         guard !hasTask else { return }
         hasTask = true
-        server.startTask(for: context.channel, handoff: handoff)
+        server.startTask(for: context.channel, after: self, guardian: guardian, handoff: handoff)
     }
 
     /// Writes `response` (bytes) as one buffer, logs it, and ends the connection when it does not stay open.

@@ -238,6 +238,21 @@ import Testing
         }
     }
 
+    /// A malformed request pipelined behind a waiting poll closes the connection; the poll's wait ends with it
+    /// (its answer runs, as for a client that goes away) and nothing is left waiting.
+    @Test func aMalformedRequestBehindAWaitingPollEndsItsWait() async throws {
+        let setup = Setup()
+        try await withTestServer(Self.makeRouter(setup)) { _, port in
+            let (text, closed) = try await RawConnection.exchange(
+                port: port, sending: Self.poll + "NOT HTTP AT ALL\r\n\r\n"
+            ) { _ in false }
+            #expect(closed)
+            #expect(text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+            try await eventually("the poll's answer ran") { setup.calls.entries == ["poll", "woke cancelled"] }
+            #expect(setup.notifier.waiterCount == 0)
+        }
+    }
+
     /// An idle keep-alive connection without a task is closed at a graceful shutdown, as NIO's pipeline handler
     /// closes one with a task (the shutdown and idle timeouts are long here: only that close can end the test within
     /// its time limit).

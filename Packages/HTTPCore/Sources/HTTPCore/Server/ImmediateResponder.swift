@@ -198,7 +198,8 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             pending = nil
         }
         if !hasTask, error is HTTPParserError, context.channel.isActive {
-            state = .closing
+            // A poll waiting here stays `waiting`: the close that follows ends its wait (`channelInactive`).
+            if case .waiting = state {} else { state = .closing }
             var answer = context.channel.allocator.buffer(capacity: 80)
             answer.writeStaticString("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer)), promise: nil)

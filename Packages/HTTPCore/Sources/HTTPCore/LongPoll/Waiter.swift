@@ -30,21 +30,18 @@ final class Waiter: Sendable {
 
     /// Resumes the waiter with `reason` unless something resumed it already.
     func resume(_ reason: WakeReason) {
-        let continuation: CheckedContinuation<WakeReason, Never>?
-        do {
-            let first: Bool
-            (first, continuation) = state.withLock { state in
-                guard state.result == nil else { return (false, nil) }
-                state.result = reason
-                defer { state.continuation = nil }
-                return (true, state.continuation)
-            }
-            if first, let then {
-                then(reason)
-                return
-            }
+        let (first, continuation) = state.withLock { state -> (Bool, CheckedContinuation<WakeReason, Never>?) in
+            guard state.result == nil else { return (false, nil) }
+            state.result = reason
+            defer { state.continuation = nil }
+            return (true, state.continuation)
         }
-        continuation?.resume(returning: reason)
+        guard first else { return }
+        if let then {
+            then(reason)
+        } else {
+            continuation?.resume(returning: reason)
+        }
     }
 
     /// Suspends until `resume`; returns at once if it was resumed before the suspension.

@@ -42,6 +42,22 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
         var start: ContinuousClock.Instant
     }
 
+    /// A request for an immediate route, answered here (while its long poll waits, too).
+    private struct Exchange {
+        var head: HTTPRequestHead
+        var request: HTTPRequest
+        var requestContext: RequestContext
+        var route: String
+        var start: ContinuousClock.Instant
+    }
+
+    /// A long poll waiting here: its request, what it waits for, and its waiter.
+    private struct Waiting {
+        var exchange: Exchange
+        var pending: PendingAnswer
+        var waiter: Waiter
+    }
+
     private enum State {
         /// Between requests.
         case idle
@@ -49,8 +65,8 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
         case forwarding
         /// The current request (`pending`) is answered here once its body is in.
         case collecting
-        /// The current request's long poll waits (`waiting`); parts that come meanwhile are held.
-        case waiting
+        /// The current request's long poll waits; parts that come meanwhile are held.
+        case waiting(Waiting)
         /// An answer here ended the connection (`Connection: close`), or it closed: nothing more is read.
         case closing
 
@@ -72,17 +88,6 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     /// A graceful shutdown began: later requests go to the task's side, where NIO's pipeline handler ends the
     /// connection; one being collected here is answered first, with `Connection: close`.
     private var quiescing = false
-    /// A request for an immediate route, answered here (while its long poll waits, too).
-    private struct Exchange {
-        var head: HTTPRequestHead
-        var request: HTTPRequest
-        var requestContext: RequestContext
-        var route: String
-        var start: ContinuousClock.Instant
-    }
-
-    /// Set exactly while `state` is `waiting`, with what it waits for and its waiter.
-    private var waiting: (request: Exchange, pending: PendingAnswer, waiter: Waiter)?
     /// Request parts that came while a long poll waited here, in order; read again once it is answered.
     private var held: [HTTPServerRequestPart] = []
     /// A `read` withheld while a long poll waits here.
@@ -178,7 +183,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .waiting = state, let waiting {
+        if case .waiting(let waiting) = state {
             // Its answer is made (whatever it counted is uncounted) and dropped: see `woke`.
             waiting.waiter.resume(.cancelled)
         } else {
@@ -303,8 +308,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
                 handler.woke(reason, pending: pending, context: context, channel: channel)
             }
         }
-        waiting = (request, pending, waiter)
-        state = .waiting
+        state = .waiting(Waiting(exchange: request, pending: pending, waiter: waiter))
         if let early = pending.notifier.arm(
             waiter, since: pending.since, until: pending.deadline, shutdown: server.shutdownSignal, on: eventLoop)
         {
@@ -318,9 +322,9 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private func woke(
         _ reason: WakeReason, pending: PendingAnswer, context: ChannelHandlerContext, channel: any Channel
     ) {
-        guard case .waiting = state, let (current, waited, waiter) = waiting, waited === pending else { return }
-        pending.notifier.disarm(waiter, until: pending.deadline, shutdown: server.shutdownSignal)
-        waiting = nil
+        guard case .waiting(let waiting) = state, waiting.pending === pending else { return }
+        pending.notifier.disarm(waiting.waiter, until: pending.deadline, shutdown: server.shutdownSignal)
+        let current = waiting.exchange
         let step = server.router.answerAfterWait(
             pending, reason: reason, request: current.request, context: current.requestContext, since: current.start)
         guard channel.isActive else {

@@ -55,6 +55,7 @@ let package = Package(
                 .product(name: "HTTPCoreTesting", package: "HTTPCore"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CZlib", package: "CZlib"),
                 .product(name: "Digest", package: "Digest"),

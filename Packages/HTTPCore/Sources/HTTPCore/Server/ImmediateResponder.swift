@@ -94,6 +94,8 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
     /// Whether the connection's task was started.
     private var hasTask = false
+    /// Answers were written here and their flush is scheduled for the end of the event loop's round (`writeAnswer`).
+    private var flushScheduled = false
     private let server: HTTPServer
     private let guardian: ConnectionGuard
     private let handoff: ConnectionHandoff
@@ -154,6 +156,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
                 // The decoder never sends a head before the previous request's end.
                 state = .closing
                 pending = nil
+                flushNow(context: context)
                 context.close(promise: nil)
             }
         case .closing:
@@ -175,6 +178,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             if answering { return }
             if !hasTask {
                 state = .closing
+                flushNow(context: context)
                 context.close(promise: nil)
                 return
             }
@@ -364,6 +368,40 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Writes a keep-alive answer, and flushes it at the end of the event loop's round rather than now.
+    ///
+    /// Every connection whose request was read in this round is answered first, then the answers go out, one write
+    /// each: a client blocked on several of these connections is woken by the first answer and finds the others
+    /// ready, instead of being woken (and its CPU interrupted) once per answer while the server still reads. On a
+    /// busy machine that halves the kernel's cost per request (docs/decisions.md). A connection's pipelined answers
+    /// go out in one write. The delay is the rest of the round: the requests read with this one, answered here.
+    private func writeAnswer(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        // Runs after the round's I/O (NIO runs tasks once the selector's events are handled).
+        context.eventLoop.assumeIsolated().execute { [self] in flushNow(context: context) }
+    }
+
+    /// Flushes answers written by ``writeAnswer(_:context:)`` and not yet flushed: before the connection closes, so
+    /// that a close never drops them.
+    private func flushNow(context: ChannelHandlerContext) {
+        guard flushScheduled else { return }
+        flushScheduled = false
+        context.flush()
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        // A flush from the task's side carries this side's answers too (they were written first).
+        flushScheduled = false
+        context.flush()
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        flushNow(context: context)
+        context.close(mode: mode, promise: promise)
+    }
+
     private func startTask(context: ChannelHandlerContext) {
         guard !hasTask else { return }
         hasTask = true
@@ -411,7 +449,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
         }
         guardian.responseEnded()
         if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
+            writeAnswer(bytes, context: context)
         } else {
             state = .closing
             held = []

@@ -1,0 +1,86 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import HTTPCore
+
+/// Answers made on the event loop are written at once and flushed at the end of the event loop's round: every
+/// connection read in the round is answered before any answer goes out. A close never drops an answer written but
+/// not yet flushed.
+///
+/// Driven on an `EmbeddedChannel`, whose event loop runs its tasks only when told to: the "end of the round" is
+/// `loop.run()`, so the tests can look between the write and the flush.
+@Suite(.timeLimit(.minutes(1))) struct AnswerFlushTests {
+    static let request = "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    /// A channel with the server's pipeline up to the responder: the guard's raw bytes handler, the decoder, and
+    /// the responder.
+    static func makeChannel() throws -> (EmbeddedChannel, EmbeddedEventLoop) {
+        var router = Router()
+        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
+        let server = HTTPServer(router: router, logger: Logger(label: "answer-flush-tests"))
+        let guardian = ConnectionGuard(
+            limits: .init(headerRead: .seconds(60), request: nil, idle: .seconds(60), maxHeaderBytes: 16_384))
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(loop: loop)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(guardian.rawBytesHandler)
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try sync.addHandler(ImmediateResponder(server: server, guardian: guardian, handoff: ConnectionHandoff()))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        return (channel, loop)
+    }
+
+    /// Delivers `text` as one read, without running the loop's tasks (`writeInbound` would not run them either,
+    /// but this says so).
+    static func read(_ text: String, into channel: EmbeddedChannel) {
+        channel.pipeline.syncOperations.fireChannelRead(NIOAny(ByteBuffer(string: text)))
+        channel.pipeline.syncOperations.fireChannelReadComplete()
+    }
+
+    /// Everything flushed so far, as text.
+    static func flushed(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+        return text
+    }
+
+    /// Two pipelined requests are answered at once, and both answers go out, in order, when the round ends.
+    @Test func answersGoOutAtTheEndOfTheRound() throws {
+        let (channel, loop) = try Self.makeChannel()
+        Self.read(Self.request + Self.request, into: channel)
+        #expect(try Self.flushed(channel).isEmpty, "flushed before the round ended")
+        loop.run()
+        let answers = completeResponses(in: try Self.flushed(channel))
+        #expect(answers.count == 2)
+        #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 200 OK") && $0.hasSuffix("plain") })
+        #expect(try channel.finish().isClean)
+    }
+
+    /// A graceful shutdown in the same round as an answer: the responder closes the idle connection, and the
+    /// answer goes out before the close.
+    @Test func aShutdownInTheSameRoundSendsTheAnswerFirst() throws {
+        let (channel, loop) = try Self.makeChannel()
+        Self.read(Self.request, into: channel)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(!channel.isActive)
+        let answers = completeResponses(in: try Self.flushed(channel))
+        #expect(answers.count == 1)
+        #expect(answers.first?.hasSuffix("plain") == true)
+        loop.run()
+    }
+
+    /// A close from the far end of the pipeline (the channel's own `close`, as a timer or the server's stop closes)
+    /// in the same round as an answer: the answer goes out first.
+    @Test func aCloseInTheSameRoundSendsTheAnswerFirst() throws {
+        let (channel, loop) = try Self.makeChannel()
+        Self.read(Self.request, into: channel)
+        try channel.close().wait()
+        let answers = completeResponses(in: try Self.flushed(channel))
+        #expect(answers.count == 1)
+        #expect(answers.first?.hasSuffix("plain") == true)
+        loop.run()
+    }
+}

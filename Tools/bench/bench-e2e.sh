@@ -262,8 +262,9 @@ $(field "$fsync" fsync_p50_ms) ms (p50) / $(field "$fsync" fsync_p99_ms) ms (p99
 - $big simulated agents: \`$bign_cmd\` against a server of its own started for it (the production server, with
   its middleware, agent registry and store; \`make bench-longpoll\` measures HTTPCore's demo server alone), after
   raising \`ulimit -n\` to its hard limit. The RSS is the largest VmRSS read while the polls wait.
-- The original Go server and agent cannot be built here (no Go toolchain, no network): its reference is
-  its design, a 5 s polling interval, so a run starts 0-5 s (2.5 s on average) after the trigger.
+- The original agent's reference is its design, not a run: it polls every 5 s, so a run starts 0-5 s (2.5 s on
+  average) after the trigger. (\`server\` runs the original server, built by \`../shared/reference/build-original.sh\`,
+  in the same run as ours.)
 
 ### Artifact from the server's cache to an agent's disk
 

@@ -1,7 +1,9 @@
+import Dispatch
 import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOPosix
 import Testing
 
 @testable import HTTPCore
@@ -82,5 +84,45 @@ import Testing
         #expect(answers.count == 1)
         #expect(answers.first?.hasSuffix("plain") == true)
         loop.run()
+    }
+
+    /// A client that sends its request and closes its side at once (`shutdown(SHUT_WR)`, as `nc -N` does) gets its
+    /// answer: the request and the end of its input arrive in the same round, and the server's input closing must
+    /// not drop the answer written in that round.
+    ///
+    /// The server's only event loop is held while the client sends both, so that they are read in one round.
+    @Test func aClientThatClosesItsSideAfterItsRequestGetsTheAnswer() async throws {
+        var router = Router()
+        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
+        let serverLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let text = try await withTestServer(router, eventLoopGroup: serverLoops) { _, port in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true))
+                    }
+                }
+            return try await channel.executeThenClose { inbound, _ in
+                let gate = DispatchSemaphore(value: 0)
+                let held = serverLoops.next().submit { gate.wait() }
+                do {
+                    // Written to the socket, then the client's side shut, before the server's loop goes on.
+                    defer { gate.signal() }
+                    try await channel.channel.writeAndFlush(ByteBuffer(string: Self.request)).get()
+                    try await channel.channel.close(mode: .output).get()
+                }
+                try await held.get()
+                var received = ""
+                for try await chunk in inbound { received += String(buffer: chunk) }
+                return received
+            }
+        }
+        try await serverLoops.shutdownGracefully()
+        let answers = completeResponses(in: text)
+        #expect(answers.count == 1, "answer: \(text.debugDescription)")
+        #expect(answers.first?.hasSuffix("plain") == true)
     }
 }

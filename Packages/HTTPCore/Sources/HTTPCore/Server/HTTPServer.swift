@@ -287,6 +287,9 @@ public final class HTTPServer: Service, Sendable {
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // The peer's EOF comes as `ChannelEvent.inputClosed` instead of NIO closing the connection at once, so
+            // that `ImmediateResponder` can flush the answers it wrote in this round before it closes it.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             // Each connection keeps its last receive buffer for reuse; NIO's default first size (2 KiB) is mostly
             // empty for the few hundred bytes of a long-poll request. Larger reads still grow it.
             .childChannelOption(.recvAllocator, value: Self.receiveBuffers)

@@ -165,6 +165,15 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The peer closed its side (the server allows half-closure only to get here): the connection ends, as
+            // NIO would end it on the peer's EOF, but answers written in this round go out first. NIO's own close
+            // on EOF fails writes not yet flushed, and the peer may well have sent its request and its EOF
+            // together (`nc -N`). Not passed on: the task's side sees the close, as it always did.
+            flushNow(context: context)
+            context.close(promise: nil)
+            return
+        }
         if event is ChannelShouldQuiesceEvent {
             // The request being collected or waiting here is answered (and the connection closed) first; otherwise
             // NIO's pipeline handler closes an idle connection, or the task's side once its answer is out. Without a

@@ -7,11 +7,14 @@ import NIOPosix
 func withTestServer<Result: Sendable>(
     _ router: Router,
     configure: (inout HTTPServer.Configuration) -> Void = { _ in },
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     _ body: @Sendable (HTTPServer, Int) async throws -> Result
 ) async throws -> Result {
     var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, accessLogLevel: nil)
     configure(&configuration)
-    let server = HTTPServer(router: router, configuration: configuration, logger: Logger(label: "test-server"))
+    let server = HTTPServer(
+        router: router, configuration: configuration, logger: Logger(label: "test-server"),
+        eventLoopGroup: eventLoopGroup)
     return try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask {
             try await server.run()

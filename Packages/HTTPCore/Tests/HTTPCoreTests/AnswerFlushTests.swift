@@ -125,4 +125,62 @@ import Testing
         #expect(answers.count == 1, "answer: \(text.debugDescription)")
         #expect(answers.first?.hasSuffix("plain") == true)
     }
+
+    /// A client that ends its input in the middle of a request gets no answer and the connection closes, as before
+    /// the server allowed half-closure: the peer's EOF is handled before the decoder, which then reports the
+    /// unfinished request on a closed connection (not a 400 written to a client that went away).
+    @Test func aClientThatEndsItsInputMidRequestGetsNoAnswer() async throws {
+        var router = Router()
+        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
+        let text = try await withTestServer(router) { server, port in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true))
+                    }
+                }
+            let received = try await channel.executeThenClose { inbound, _ in
+                try await channel.channel.writeAndFlush(ByteBuffer(string: "GET /plain HTTP/1.1\r\nHo")).get()
+                try await channel.channel.close(mode: .output).get()
+                var received = ""
+                for try await chunk in inbound { received += String(buffer: chunk) }
+                return received
+            }
+            try await eventually("the connection is gone") { server.connectionCount == 0 }
+            return received
+        }
+        #expect(text.isEmpty, "answered: \(text.debugDescription)")
+    }
+
+    /// Over TLS, where answers are flushed at once and the server does not allow half-closure (NIOSSL would wait out
+    /// its shutdown timer, 5 s, on every close), a connection ends as soon as either side closes it: the server after
+    /// a `Connection: close` answer, and the client going away.
+    @Test func aTLSConnectionEndsPromptlyWhenEitherSideCloses() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let certificate = try directory.file("cert.pem", bytes: Array(TestCertificate.certificatePEM.utf8))
+        let key = try directory.file("key.pem", bytes: Array(TestCertificate.privateKeyPEM.utf8))
+        let tls = HTTPServer.Configuration.TLS(certificatePath: certificate, privateKeyPath: key)
+        var router = Router()
+        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
+        try await withTestServer(router, configure: { $0.tls = tls }) { server, port in
+            try await HTTPClient.withHTTPClient(configuration: .init(caFilePath: certificate)) { client in
+                let closing = try await client.execute(
+                    .GET, "https://127.0.0.1:\(port)/plain", headers: ["connection": "close"])
+                #expect(closing.text == "plain")
+                try await eventually("the server's close ends the connection", timeout: .seconds(3)) {
+                    server.connectionCount == 0
+                }
+                let kept = try await client.execute(.GET, "https://127.0.0.1:\(port)/plain")
+                #expect(kept.text == "plain")
+                #expect(server.connectionCount == 1)
+            }
+            try await eventually("the client's close ends the connection", timeout: .seconds(3)) {
+                server.connectionCount == 0
+            }
+        }
+    }
 }

@@ -185,6 +185,21 @@ final class ConnectionGuard {
             context.fireChannelInactive()
         }
 
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            // The peer's EOF on a plain TCP connection (the server allows half-closure there only to see it here,
+            // first): the connection ends, as NIO would end it on EOF, but what was written and not yet flushed
+            // (answers held for the end of the round, `ImmediateResponder`) goes out first. NIO's own close on EOF
+            // fails such writes, and a client may send its request and its EOF together (`nc -N`). Not passed on:
+            // the handlers after this one see the close, as they always did (the decoder reports an unfinished
+            // request on a closed connection, as before).
+            if let event = event as? ChannelEvent, event == .inputClosed {
+                context.channel.flush()
+                context.close(promise: nil)
+                return
+            }
+            context.fireUserInboundEventTriggered(event)
+        }
+
         private var rejecting = false
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {

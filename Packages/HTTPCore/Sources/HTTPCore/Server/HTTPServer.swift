@@ -287,9 +287,11 @@ public final class HTTPServer: Service, Sendable {
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            // The peer's EOF comes as `ChannelEvent.inputClosed` instead of NIO closing the connection at once, so
-            // that `ImmediateResponder` can flush the answers it wrote in this round before it closes it.
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Without TLS the peer's EOF comes as `ChannelEvent.inputClosed` instead of NIO closing the connection
+            // at once (failing writes not yet flushed): the guard's first handler flushes, then closes
+            // (`ConnectionGuard.RawBytes`), so answers held for the end of the round go out. Not with TLS: NIOSSL
+            // with half-closure would wait out its shutdown timer on every close; answers are flushed at once there.
+            .childChannelOption(.allowRemoteHalfClosure, value: sslContext == nil)
             // Each connection keeps its last receive buffer for reuse; NIO's default first size (2 KiB) is mostly
             // empty for the few hundred bytes of a long-poll request. Larger reads still grow it.
             .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
@@ -307,7 +309,9 @@ public final class HTTPServer: Service, Sendable {
                     // stay unpaired with the encoder (no `HTTPRequestDecoder(responseEncoder:)`): a paired encoder
                     // queues every request's method and would match it to the wrong answer.
                     try sync.addHandler(
-                        ImmediateResponder(server: self, guardian: guardian, handoff: ConnectionHandoff()))
+                        ImmediateResponder(
+                            server: self, guardian: guardian, handoff: ConnectionHandoff(),
+                            flushesAtRoundEnd: sslContext == nil))
                     try sync.addHandler(ConnectionErrorCloser())
                     // The task's handlers and the async channel come when a request needs the task (`startTask`).
                     self.register(channel)

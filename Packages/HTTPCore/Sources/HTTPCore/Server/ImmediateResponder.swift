@@ -96,14 +96,19 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var hasTask = false
     /// Answers were written here and their flush is scheduled for the end of the event loop's round (`writeAnswer`).
     private var flushScheduled = false
+    /// Whether answers to requests just read may wait for the end of the round (``Flush/atRoundEnd``): only where
+    /// the peer's EOF cannot close the connection past them (the server's plain TCP connections, whose EOF
+    /// `ConnectionGuard.RawBytes` handles by flushing first).
+    private let flushesAtRoundEnd: Bool
     private let server: HTTPServer
     private let guardian: ConnectionGuard
     private let handoff: ConnectionHandoff
 
-    init(server: HTTPServer, guardian: ConnectionGuard, handoff: ConnectionHandoff) {
+    init(server: HTTPServer, guardian: ConnectionGuard, handoff: ConnectionHandoff, flushesAtRoundEnd: Bool = true) {
         self.server = server
         self.guardian = guardian
         self.handoff = handoff
+        self.flushesAtRoundEnd = flushesAtRoundEnd
     }
 
     func read(context: ChannelHandlerContext) {
@@ -165,15 +170,6 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed {
-            // The peer closed its side (the server allows half-closure only to get here): the connection ends, as
-            // NIO would end it on the peer's EOF, but answers written in this round go out first. NIO's own close
-            // on EOF fails writes not yet flushed, and the peer may well have sent its request and its EOF
-            // together (`nc -N`). Not passed on: the task's side sees the close, as it always did.
-            flushNow(context: context)
-            context.close(promise: nil)
-            return
-        }
         if event is ChannelShouldQuiesceEvent {
             // The request being collected or waiting here is answered (and the connection closed) first; otherwise
             // NIO's pipeline handler closes an idle connection, or the task's side once its answer is out. Without a
@@ -399,7 +395,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Writes a keep-alive answer and flushes it as `flush` says.
     private func writeAnswer(_ bytes: ByteBuffer, flush: Flush, context: ChannelHandlerContext) {
-        guard flush == .atRoundEnd else {
+        guard flush == .atRoundEnd, flushesAtRoundEnd else {
             flushScheduled = false
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
             return

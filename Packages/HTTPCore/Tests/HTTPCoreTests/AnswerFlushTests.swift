@@ -20,9 +20,7 @@ import Testing
     /// A channel with the server's pipeline up to the responder: the guard's raw bytes handler, the decoder, and
     /// the responder.
     static func makeChannel() throws -> (EmbeddedChannel, EmbeddedEventLoop) {
-        var router = Router()
-        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
-        let server = HTTPServer(router: router, logger: Logger(label: "answer-flush-tests"))
+        let server = HTTPServer(router: Self.router(), logger: Logger(label: "answer-flush-tests"))
         let guardian = ConnectionGuard(
             limits: .init(headerRead: .seconds(60), request: nil, idle: .seconds(60), maxHeaderBytes: 16_384))
         let loop = EmbeddedEventLoop()
@@ -92,33 +90,9 @@ import Testing
     ///
     /// The server's only event loop is held while the client sends both, so that they are read in one round.
     @Test func aClientThatClosesItsSideAfterItsRequestGetsTheAnswer() async throws {
-        var router = Router()
-        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
         let serverLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let text = try await withTestServer(router, eventLoopGroup: serverLoops) { _, port in
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true))
-                    }
-                }
-            return try await channel.executeThenClose { inbound, _ in
-                let gate = DispatchSemaphore(value: 0)
-                let held = serverLoops.next().submit { gate.wait() }
-                do {
-                    // Written to the socket, then the client's side shut, before the server's loop goes on.
-                    defer { gate.signal() }
-                    try await channel.channel.writeAndFlush(ByteBuffer(string: Self.request)).get()
-                    try await channel.channel.close(mode: .output).get()
-                }
-                try await held.get()
-                var received = ""
-                for try await chunk in inbound { received += String(buffer: chunk) }
-                return received
-            }
+        let text = try await withTestServer(Self.router(), eventLoopGroup: serverLoops) { _, port in
+            try await Self.sendThenShut(Self.request, port: port, holding: serverLoops.next())
         }
         try await serverLoops.shutdownGracefully()
         let answers = completeResponses(in: text)
@@ -130,29 +104,47 @@ import Testing
     /// the server allowed half-closure: the peer's EOF is handled before the decoder, which then reports the
     /// unfinished request on a closed connection (not a 400 written to a client that went away).
     @Test func aClientThatEndsItsInputMidRequestGetsNoAnswer() async throws {
-        var router = Router()
-        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
-        let text = try await withTestServer(router) { server, port in
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true))
-                    }
-                }
-            let received = try await channel.executeThenClose { inbound, _ in
-                try await channel.channel.writeAndFlush(ByteBuffer(string: "GET /plain HTTP/1.1\r\nHo")).get()
-                try await channel.channel.close(mode: .output).get()
-                var received = ""
-                for try await chunk in inbound { received += String(buffer: chunk) }
-                return received
-            }
+        let text = try await withTestServer(Self.router()) { server, port in
+            let received = try await Self.sendThenShut("GET /plain HTTP/1.1\r\nHo", port: port)
             try await eventually("the connection is gone") { server.connectionCount == 0 }
             return received
         }
         #expect(text.isEmpty, "answered: \(text.debugDescription)")
+    }
+
+    /// A router with `GET /plain`, answered on the event loop.
+    static func router() -> Router {
+        var router = Router()
+        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
+        return router
+    }
+
+    /// Connects, writes `text` to the socket and shuts the client's side (`shutdown(SHUT_WR)`), then reads until the
+    /// server closes; returns what it read. With `holding`, that event loop (the server's only one) is held until
+    /// both are sent, so that the server reads them in one round.
+    static func sendThenShut(_ text: String, port: Int, holding loop: (any EventLoop)? = nil) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: true))
+                }
+            }
+        return try await channel.executeThenClose { inbound, _ in
+            let gate = DispatchSemaphore(value: 0)
+            let held = loop?.submit { gate.wait() }
+            do {
+                defer { gate.signal() }
+                try await channel.channel.writeAndFlush(ByteBuffer(string: text)).get()
+                try await channel.channel.close(mode: .output).get()
+            }
+            try await held?.get()
+            var received = ""
+            for try await chunk in inbound { received += String(buffer: chunk) }
+            return received
+        }
     }
 
     /// Over TLS, where answers are flushed at once and the server does not allow half-closure (NIOSSL would wait out
@@ -164,9 +156,7 @@ import Testing
         let certificate = try directory.file("cert.pem", bytes: Array(TestCertificate.certificatePEM.utf8))
         let key = try directory.file("key.pem", bytes: Array(TestCertificate.privateKeyPEM.utf8))
         let tls = HTTPServer.Configuration.TLS(certificatePath: certificate, privateKeyPath: key)
-        var router = Router()
-        router.synchronous(.GET, "/plain") { _, _ in HTTPResponse(text: "plain") }
-        try await withTestServer(router, configure: { $0.tls = tls }) { server, port in
+        try await withTestServer(Self.router(), configure: { $0.tls = tls }) { server, port in
             try await HTTPClient.withHTTPClient(configuration: .init(caFilePath: certificate)) { client in
                 let closing = try await client.execute(
                     .GET, "https://127.0.0.1:\(port)/plain", headers: ["connection": "close"])

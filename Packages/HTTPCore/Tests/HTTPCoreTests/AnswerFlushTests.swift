@@ -153,9 +153,7 @@ import Testing
     @Test func aTLSConnectionEndsPromptlyWhenEitherSideCloses() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let certificate = try directory.file("cert.pem", bytes: Array(TestCertificate.certificatePEM.utf8))
-        let key = try directory.file("key.pem", bytes: Array(TestCertificate.privateKeyPEM.utf8))
-        let tls = HTTPServer.Configuration.TLS(certificatePath: certificate, privateKeyPath: key)
+        let (certificate, tls) = try TestCertificate.files(in: directory)
         try await withTestServer(Self.router(), configure: { $0.tls = tls }) { server, port in
             try await HTTPClient.withHTTPClient(configuration: .init(caFilePath: certificate)) { client in
                 let closing = try await client.execute(

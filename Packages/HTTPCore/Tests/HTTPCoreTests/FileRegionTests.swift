@@ -46,12 +46,11 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let source = try directory.file("source.bin", bytes: Self.bytes)
-        let certificate = try directory.file("cert.pem", bytes: Array(TestCertificate.certificatePEM.utf8))
-        let key = try directory.file("key.pem", bytes: Array(TestCertificate.privateKeyPEM.utf8))
+        let (certificate, tlsConfiguration) = try TestCertificate.files(in: directory)
         let scheme = tls ? "https" : "http"
         try await withTestServer(
             Self.makeRouter(),
-            configure: { if tls { $0.tls = .init(certificatePath: certificate, privateKeyPath: key) } }
+            configure: { if tls { $0.tls = tlsConfiguration } }
         ) { _, port in
             try await HTTPClient.withHTTPClient(configuration: .init(caFilePath: tls ? certificate : nil)) { client in
                 let size = Int64(Self.bytes.count)

@@ -11,9 +11,7 @@ import Testing
     @Test func tlsServerIsReachedWithTheCAFile() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let certificate = try directory.file("cert.pem", bytes: Array(TestCertificate.certificatePEM.utf8))
-        let key = try directory.file("key.pem", bytes: Array(TestCertificate.privateKeyPEM.utf8))
-        let tls = HTTPServer.Configuration.TLS(certificatePath: certificate, privateKeyPath: key)
+        let (certificate, tls) = try TestCertificate.files(in: directory)
         try await withTestServer(ServerTests.makeRouter(), configure: { $0.tls = tls }) { _, port in
             try await HTTPClient.withHTTPClient(configuration: .init(caFilePath: certificate)) { client in
                 let response = try await client.execute(.GET, "https://127.0.0.1:\(port)/hello")

@@ -38,9 +38,7 @@ import Testing
     @Test func tlsBelow12IsRefusedByDefault() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let certificate = try directory.file("cert.pem", bytes: Array(TestCertificate.certificatePEM.utf8))
-        let key = try directory.file("key.pem", bytes: Array(TestCertificate.privateKeyPEM.utf8))
-        let tls = HTTPServer.Configuration.TLS(certificatePath: certificate, privateKeyPath: key)
+        let (certificate, tls) = try TestCertificate.files(in: directory)
         #expect(tls.minimumVersion == .tls12)
         try await withTestServer(ServerTests.makeRouter(), configure: { $0.tls = tls }) { _, port in
             let tls10 = try await Self.handshake(port: port, ca: certificate, minimum: .tlsv1, maximum: .tlsv1)

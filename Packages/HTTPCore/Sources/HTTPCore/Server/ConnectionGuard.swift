@@ -192,7 +192,7 @@ final class ConnectionGuard {
             // fails such writes, and a client may send its request and its EOF together (`nc -N`). Not passed on:
             // the handlers after this one see the close, as they always did (the decoder reports an unfinished
             // request on a closed connection, as before).
-            if let event = event as? ChannelEvent, event == .inputClosed {
+            if case ChannelEvent.inputClosed = event {
                 context.channel.flush()
                 context.close(promise: nil)
                 return

@@ -161,8 +161,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
                 // The decoder never sends a head before the previous request's end.
                 state = .closing
                 pending = nil
-                flushNow(context: context)
-                context.close(promise: nil)
+                closeAfterFlushing(context: context)
             }
         case .closing:
             return
@@ -183,8 +182,7 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
             if answering { return }
             if !hasTask {
                 state = .closing
-                flushNow(context: context)
-                context.close(promise: nil)
+                closeAfterFlushing(context: context)
                 return
             }
         }
@@ -422,6 +420,13 @@ final class ImmediateResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        closeAfterFlushing(context: context, mode: mode, promise: promise)
+    }
+
+    /// Closes the connection (from here toward the socket) once the answers written here are flushed.
+    private func closeAfterFlushing(
+        context: ChannelHandlerContext, mode: CloseMode = .all, promise: EventLoopPromise<Void>? = nil
+    ) {
         flushNow(context: context)
         context.close(mode: mode, promise: promise)
     }

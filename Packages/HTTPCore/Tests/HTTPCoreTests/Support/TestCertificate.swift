@@ -1,3 +1,5 @@
+import HTTPCore
+
 /// A self-signed certificate for 127.0.0.1/localhost (EC P-256, valid 100 years), made for the TLS tests with
 /// `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500 -subj /CN=localhost
 /// -addext subjectAltName=IP:127.0.0.1,DNS:localhost`. Test-only; it protects nothing.
@@ -23,4 +25,16 @@ enum TestCertificate {
         5jyf0zGXKtxC2GWnxEsKX0UZI4HdnxKVm2SO4Zyc4c1Jv8xcM076HkWJ
         -----END PRIVATE KEY-----
         """
+}
+
+extension TestCertificate {
+    /// The certificate and key written into `directory`: the certificate's path (a client's CA file) and the
+    /// server's TLS configuration that uses them.
+    static func files(in directory: TemporaryDirectory) throws -> (
+        certificatePath: String, tls: HTTPServer.Configuration.TLS
+    ) {
+        let certificate = try directory.file("cert.pem", bytes: Array(certificatePEM.utf8))
+        let key = try directory.file("key.pem", bytes: Array(privateKeyPEM.utf8))
+        return (certificate, HTTPServer.Configuration.TLS(certificatePath: certificate, privateKeyPath: key))
+    }
 }
